@@ -1,0 +1,60 @@
+# chiso — two commands: `make run` (pipeline on sample data) and `make test` (the whole suite).
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+export GX_ANALYTICS_ENABLED := false
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+
+.PHONY: env run test test-fast airflow sample report docs lint bench clean
+
+$(UV):
+	@echo "[setup] bootstrapping uv $(UV_VERSION) in $(TOOLS)/"
+	@$(PYTHON) -m venv $(TOOLS)
+	@$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	@echo "[setup] installing the locked environment into $(VENV)/ (uv sync --frozen)"
+	@$(UV) sync --frozen --extra dev --quiet
+	@touch $@
+
+env: $(VENV)/.synced
+
+## make run: environment, sample exports (if none), Airflow, every DAG, warehouse, progress table
+run: env
+	@echo "[setup] sample exports in data/incoming (generated only if none are present)"
+	@$(BIN)/chiso sample --if-missing
+	@$(BIN)/chiso run
+
+## make test: environment if needed, then the whole test suite
+test: env
+	@$(BIN)/python -m pytest -q
+
+test-fast: env
+	@$(BIN)/python -m pytest -q -m "not e2e"
+
+## make airflow: the Airflow UI (api-server, scheduler, dag-processor, triggerer) on http://localhost:8080
+airflow: env
+	@$(BIN)/chiso airflow-init
+	@eval "$$($(BIN)/chiso airflow-env)" && $(BIN)/airflow standalone
+
+sample: env
+	@$(BIN)/chiso sample
+
+report: env
+	@$(BIN)/chiso report
+
+## make docs: dbt docs for the warehouse, served on http://localhost:8081
+docs: env
+	@cd dbt_project && CHISO_WAREHOUSE=$(CURDIR)/data/warehouse.duckdb ../$(BIN)/dbt docs generate --profiles-dir . && \
+	  CHISO_WAREHOUSE=$(CURDIR)/data/warehouse.duckdb ../$(BIN)/dbt docs serve --profiles-dir . --port 8081
+
+lint: env
+	@$(BIN)/ruff check plugins dags tests
+
+clean:
+	rm -rf data/work data/logs data/dbt .airflow

@@ -1,0 +1,5 @@
+"""Ingestion DAG for the dvc source system (wiring only: the work lives in plugins/chiso)."""
+
+from chiso.dag_factory import make_ingest_dag
+
+dag = make_ingest_dag("dvc")

@@ -1,0 +1,143 @@
+"""The immutable landing zone.
+
+Every received export is stored once, under its SHA-256, at
+``data/landing/<source>/<sha[:2]>/<sha>/<original name>`` (read-only), with a JSON record beside it.
+Receiving the same bytes again changes nothing. A corrected export (different bytes) lands as a new file;
+both stay in landing, and the warehouse keeps the newer one for its period (see ``chiso.loading``).
+Landing files can hold personal data (the raw exports do): the zone is created with mode 0700.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from chiso import paths
+
+log = logging.getLogger(__name__)
+
+SOURCE_SYSTEMS = ("motcua", "qlvb", "dvc")
+EXPORT_SUFFIXES = {".csv", ".xlsx", ".json", ".txt"}
+_CHUNK = 1 << 20
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    sha256: str
+    source_system: str
+    original_path: str  # where it was found
+    relative_name: str  # path under the source's incoming folder, e.g. 04/hoso_04_2023-01.csv
+    landed_path: str
+    size_bytes: int
+    received_at: str  # ISO 8601, UTC
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @staticmethod
+    def from_dict(d: dict) -> "LandedFile":
+        return LandedFile(**d)
+
+
+def _record_path(source_system: str, sha: str) -> Path:
+    return paths.landing_dir() / source_system / sha[:2] / sha / "landing.json"
+
+
+def is_landed(source_system: str, sha: str) -> bool:
+    return _record_path(source_system, sha).exists()
+
+
+def discover(source_system: str, incoming: Path | None = None) -> list[Path]:
+    """Export files under the source's incoming folder, in a stable order.
+
+    Capture manifests (``manifest*.json``) are side files of the 766 responses, not exports.
+    """
+    root = (incoming or paths.incoming_dir()) / source_system
+    if not root.exists():
+        return []
+    found = [
+        p
+        for p in root.rglob("*")
+        if p.is_file() and p.suffix.lower() in EXPORT_SUFFIXES and not p.name.startswith("manifest")
+        and not p.name.startswith(".")
+    ]
+    return sorted(found)
+
+
+def land(path: Path, source_system: str, incoming: Path | None = None) -> tuple[LandedFile, bool]:
+    """Store ``path`` in the landing zone. Returns (record, is_new)."""
+    if source_system not in SOURCE_SYSTEMS:
+        raise ValueError(f"unknown source system {source_system!r}; expected one of {SOURCE_SYSTEMS}")
+    path = Path(path)
+    sha = sha256_file(path)
+    record_path = _record_path(source_system, sha)
+    if record_path.exists():
+        return LandedFile.from_dict(json.loads(record_path.read_text(encoding="utf-8"))), False
+    root = (incoming or paths.incoming_dir()) / source_system
+    try:
+        relative = path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        relative = path.name
+    # keep the relative folders (e.g. 04/766/transparency/month-2023-01.json): parsers read meaning from them
+    target = record_path.parent / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(paths.landing_dir(), 0o700)
+    tmp = target.with_name(target.name + ".part")
+    shutil.copyfile(path, tmp)
+    if sha256_file(tmp) != sha:  # the source changed while we copied: do not land a torn file
+        tmp.unlink()
+        raise RuntimeError(f"{path}: file changed while being landed; it will be picked up next run")
+    os.replace(tmp, target)
+    os.chmod(target, 0o444)
+    # side files the parser needs (capture manifests of 766 responses) travel with the export
+    for src_dir, dest_dir in ((path.parent, target.parent), (path.parent.parent, target.parent.parent)):
+        if not dest_dir.is_relative_to(record_path.parent):
+            continue
+        for side in sorted(src_dir.glob("manifest*.json")):
+            dest = dest_dir / side.name
+            if not dest.exists():
+                shutil.copyfile(side, dest)
+                os.chmod(dest, 0o444)
+    record = LandedFile(
+        sha256=sha,
+        source_system=source_system,
+        original_path=str(path),
+        relative_name=relative,
+        landed_path=str(target),
+        size_bytes=target.stat().st_size,
+        received_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+    tmp_rec = record_path.with_suffix(".part")
+    tmp_rec.write_text(json.dumps(record.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp_rec, record_path)
+    os.chmod(record_path, 0o444)
+    log.info("landed %s as %s", path, sha[:12])
+    return record, True
+
+
+def land_new(source_system: str, incoming: Path | None = None) -> list[LandedFile]:
+    """Land every export not seen before; return the new ones (already-landed bytes are skipped)."""
+    new: list[LandedFile] = []
+    skipped = 0
+    for path in discover(source_system, incoming):
+        record, is_new = land(path, source_system, incoming)
+        if is_new:
+            new.append(record)
+        else:
+            skipped += 1
+    log.info("%s: %d new file(s) landed, %d already landed", source_system, len(new), skipped)
+    return new

@@ -1,0 +1,271 @@
+"""The steps every ingestion DAG runs, as plain functions over small JSON-able descriptors.
+
+``land`` → ``parse`` → ``validate`` → ``load``. Tasks pass batch descriptors (paths, ids, counts), never
+data: parsed tables go to Parquet under ``data/work/<sha>/``. A batch is keyed by its file's SHA-256, never
+by the run's date (asset-triggered runs have none).
+
+Accounting: for every file, ``rows_read == rows_loaded + rows_rejected``. Rows a parser rejects are kept
+in ``raw.rejected_row`` with their reason. A file that cannot be parsed, whose rejected share exceeds
+``CHISO_MAX_REJECT_SHARE`` (default 0.05), or that fails an ``error`` expectation is quarantined whole:
+copied with its error report to ``data/quarantine/``, recorded in the manifest, nothing of it loaded; the
+warehouse keeps the last good data and every other file goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from chiso import landing, paths
+
+log = logging.getLogger(__name__)
+
+Batch = dict[str, Any]
+
+
+def max_reject_share() -> float:
+    return float(os.environ.get("CHISO_MAX_REJECT_SHARE", "0.05"))
+
+
+# ---------------------------------------------------------------- land
+def land(source_system: str) -> list[Batch]:
+    """Land new export files of one source; one descriptor per new file."""
+    return [
+        {"sha256": rec.sha256, "source_system": source_system, "landed": rec.to_dict()}
+        for rec in landing.land_new(source_system)
+    ]
+
+
+def chunk(batches: list[Batch], size: int | None = None) -> list[list[Batch]]:
+    """Group batches so a task handles several small files (a task per file costs more than the file)."""
+    size = size or int(os.environ.get("CHISO_FILES_PER_TASK", "200"))
+    return [batches[i : i + size] for i in range(0, len(batches), size)]
+
+
+# ---------------------------------------------------------------- parse
+def _scope(dataset: str, table) -> str:
+    """What a file covers, besides its period: a corrected export of the same scope supersedes it."""
+    import pyarrow.compute as pc
+
+    if table.num_rows == 0:
+        return ""
+    if dataset == "motcua_bieu06":
+        col = table.column("reporting_unit")
+        return "|".join(sorted({v for v in col.to_pylist() if v}))
+    if dataset == "dvc_766_unit":
+        roots = {v for v in table.column("root_department_code").to_pylist() if v}
+        groups = {v for v in table.column("group_code").to_pylist() if v}
+        types = {v for v in table.column("period_type").to_pylist() if v}
+        return "|".join(sorted(groups) + sorted(roots) + sorted(types))
+    if "agency_code" in table.column_names:
+        codes = pc.unique(table.column("agency_code")).to_pylist()
+        return "|".join(sorted({str(c).split(".")[0] for c in codes if c}))
+    return ""
+
+
+def parse_one(batch: Batch) -> Batch:
+    """Parse one landed file into Parquet tables under the work folder."""
+    import pyarrow.parquet as pq
+
+    from chiso import sources
+    from chiso.sources.base import ParseError
+
+    rec = batch["landed"]
+    path = Path(rec["landed_path"])
+    out_dir = paths.work_dir() / batch["sha256"]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    result = dict(batch, file_name=rec["relative_name"], work_dir=str(out_dir))
+    try:
+        parsed = sources.parse(path)
+    except ParseError as exc:
+        log.warning("parse failed: %s", exc)
+        return dict(result, status="parse_failed", error=str(exc), errors=[asdict(exc.error)],
+                    format=None, dataset=None, rows_read=exc.__dict__.get("rows_read", 0), tables={})
+    except Exception as exc:  # an unexpected parser fault quarantines the file, never the run
+        log.exception("parser crashed on %s", path)
+        return dict(result, status="parse_failed", error=f"{path.name}: parser error {type(exc).__name__}: {exc}",
+                    errors=[], format=None, dataset=None, rows_read=0, tables={})
+    tables = {}
+    for dataset, table in parsed.tables.items():
+        target = out_dir / f"{dataset}.parquet"
+        pq.write_table(table, target)
+        tables[dataset] = str(target)
+    main = parsed.tables.get(parsed.main_dataset)
+    rejects = [asdict(e) for e in parsed.rejects]
+    (out_dir / "rejects.json").write_text(json.dumps(rejects, ensure_ascii=False), encoding="utf-8")
+    slot = "|".join(
+        [parsed.format, _scope(parsed.main_dataset, main) if main is not None else "",
+         str(parsed.period_start), str(parsed.period_end)]
+    )
+    status = "parsed"
+    error = None
+    if parsed.rows_read and parsed.rows_rejected / parsed.rows_read > max_reject_share():
+        status = "parse_failed"
+        error = (f"{path.name}: {parsed.rows_rejected} of {parsed.rows_read} rows rejected, over the "
+                 f"{max_reject_share():.0%} allowed; first: "
+                 + "; ".join(e.describe(path.name) for e in parsed.rejects[:3]))
+    return dict(
+        result,
+        status=status,
+        error=error,
+        errors=rejects[:50],
+        format=parsed.format,
+        dataset=parsed.main_dataset,
+        period_start=str(parsed.period_start) if parsed.period_start else None,
+        period_end=str(parsed.period_end) if parsed.period_end else None,
+        rows_read=parsed.rows_read,
+        rows_rejected=parsed.rows_rejected,
+        rows_accepted=parsed.rows_accepted,
+        tables=tables,
+        slot=slot,
+        meta=_jsonable(parsed.meta),
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=str, ensure_ascii=False))
+
+
+def parse(batches: list[Batch]) -> list[Batch]:
+    return [parse_one(b) for b in batches]
+
+
+# ---------------------------------------------------------------- validate
+def validate(batches: list[Batch]) -> list[Batch]:
+    """Run the dataset's Great Expectations suite on each parsed batch (see ``chiso.validation``)."""
+    from chiso import validation
+
+    out = []
+    for b in batches:
+        if b["status"] != "parsed":
+            out.append(b)
+            continue
+        outcome = validation.validate_batch(b)
+        status = "validated" if outcome["success"] else "validation_failed"
+        error = None if outcome["success"] else outcome["summary"]
+        out.append(dict(b, status=status, error=error, validation=outcome))
+    return out
+
+
+# ---------------------------------------------------------------- load
+def _quarantine(con, b: Batch, now: datetime) -> None:
+    qdir = paths.quarantine_dir() / b["source_system"] / b["sha256"]
+    qdir.mkdir(parents=True, exist_ok=True)
+    src = Path(b["landed"]["landed_path"])
+    dest = qdir / src.name
+    if not dest.exists():
+        shutil.copyfile(src, dest)
+    report = {k: b.get(k) for k in ("sha256", "file_name", "format", "dataset", "period_start", "period_end",
+                                     "status", "error", "errors", "rows_read", "validation")}
+    (qdir / "error_report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str),
+                                            encoding="utf-8")
+    _manifest_row(con, b, now, status="quarantined", rows_loaded=0, rows_rejected=b.get("rows_read") or 0)
+    log.warning("quarantined %s: %s", b["file_name"], b.get("error"))
+
+
+def _manifest_row(con, b: Batch, now: datetime, *, status: str, rows_loaded: int, rows_rejected: int) -> None:
+    rec = b["landed"]
+    con.execute("DELETE FROM raw.landing_manifest WHERE batch_id = ?", [b["sha256"]])
+    con.execute(
+        "INSERT INTO raw.landing_manifest VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [
+            b["sha256"], b["sha256"], b["source_system"], b.get("format"), b.get("dataset"), b["file_name"],
+            rec["landed_path"], rec["size_bytes"], b.get("slot"), b.get("period_start"), b.get("period_end"),
+            datetime.fromisoformat(rec["received_at"]).replace(tzinfo=None), now,
+            b.get("rows_read") or 0, rows_loaded, rows_rejected, status, None, b.get("error"),
+        ],
+    )
+
+
+def load(batches: list[Batch]) -> list[Batch]:
+    """Load validated batches into the raw layer; quarantine the rest. Run in the warehouse_writer pool."""
+    from chiso import warehouse
+
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    results = []
+    con = warehouse.connect()
+    try:
+        warehouse.ensure_raw_schema(con)
+        for b in batches:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                if b["status"] != "validated":
+                    _quarantine(con, b, now)
+                    results.append(dict(b, status="quarantined"))
+                else:
+                    results.append(_load_one(con, b, now))
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return results
+
+
+def _load_one(con, b: Batch, now: datetime) -> Batch:
+    from chiso import schemas
+
+    sha = b["sha256"]
+    # a re-run of the same batch replaces its own rows (idempotent)
+    for dataset in schemas.DATASETS:
+        con.execute(f"DELETE FROM raw.{dataset} WHERE batch_id = ?", [sha])
+    con.execute("DELETE FROM raw.rejected_row WHERE batch_id = ?", [sha])
+    loaded = 0
+    for dataset, parquet in b["tables"].items():
+        cols = [c for c, _ in schemas.columns(dataset)]
+        select = ", ".join(f'"{c}"' for c in cols)
+        con.execute(
+            f"INSERT INTO raw.{dataset} SELECT ?, ?, source_row, {select} FROM read_parquet(?)",
+            [sha, b["file_name"], parquet],
+        )
+        if dataset == b["dataset"]:
+            loaded = con.execute(f"SELECT count(*) FROM raw.{dataset} WHERE batch_id = ?", [sha]).fetchone()[0]
+    rejects = json.loads((Path(b["work_dir"]) / "rejects.json").read_text(encoding="utf-8"))
+    if rejects:
+        con.executemany(
+            "INSERT INTO raw.rejected_row VALUES (?,?,?,?,?,?,?)",
+            [[sha, b["file_name"], r["row"], r["column"], r["expected"], r["found"], r["message"]] for r in rejects],
+        )
+    # a corrected export supersedes the earlier batch of the same slot; both stay in landing
+    older = con.execute(
+        "SELECT batch_id FROM raw.landing_manifest WHERE slot = ? AND status = 'loaded' AND batch_id <> ?",
+        [b["slot"], sha],
+    ).fetchall()
+    for (old,) in older:
+        for dataset in schemas.DATASETS:
+            con.execute(f"DELETE FROM raw.{dataset} WHERE batch_id = ?", [old])
+        con.execute(
+            "UPDATE raw.landing_manifest SET status = 'superseded', superseded_by = ? WHERE batch_id = ?",
+            [sha, old],
+        )
+        log.info("%s supersedes batch %s", b["file_name"], old[:12])
+    rejected = b.get("rows_rejected") or 0
+    if loaded + rejected != b["rows_read"]:
+        raise RuntimeError(
+            f"{b['file_name']}: accounting broken: read {b['rows_read']}, loaded {loaded}, rejected {rejected}"
+        )
+    _manifest_row(con, b, now, status="loaded", rows_loaded=loaded, rows_rejected=rejected)
+    return dict(b, status="loaded", rows_loaded=loaded)
+
+
+def summarise(results: list[Batch]) -> dict[str, Any]:
+    out: dict[str, Any] = {"files": len(results), "loaded": 0, "quarantined": 0, "rows_read": 0,
+                           "rows_loaded": 0, "rows_rejected": 0, "periods": []}
+    periods = set()
+    for r in results:
+        out["loaded" if r["status"] == "loaded" else "quarantined"] += 1
+        out["rows_read"] += r.get("rows_read") or 0
+        out["rows_loaded"] += r.get("rows_loaded") or 0
+        out["rows_rejected"] += (r.get("rows_rejected") or 0) if r["status"] == "loaded" else (r.get("rows_read") or 0)
+        if r.get("period_start"):
+            periods.add(r["period_start"])
+    out["periods"] = sorted(periods)
+    return out
