@@ -1,4 +1,4 @@
-"""Build DAG: runs dbt when any source's raw layer has new data (Asset-scheduled)."""
+"""airflow DAG: dbt build of the warehouse whenever a source's raw layer changed (Asset-scheduled)."""
 
 from chiso.dag_factory import make_build_dag
 

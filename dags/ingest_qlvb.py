@@ -1,4 +1,4 @@
-"""Ingestion DAG for the qlvb source system (wiring only: the work lives in plugins/chiso)."""
+"""airflow DAG: ingestion of the qlvb source system (wiring only: the work lives in plugins/chiso)."""
 
 from chiso.dag_factory import make_ingest_dag
 

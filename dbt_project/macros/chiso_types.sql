@@ -1,0 +1,39 @@
+{#- Cross-database helpers (DuckDB and Postgres). -#}
+
+{% macro chiso_double() -%}
+    double precision
+{%- endmacro %}
+
+{#- Round to `digits` decimals through an exact decimal, returned as double precision (Postgres has no
+    round(double, int); DuckDB's plain `numeric` is decimal(18,3), so the precision is explicit). -#}
+{% macro chiso_round(expr, digits=2) -%}
+    cast(round(cast({{ expr }} as decimal(28, 8)), {{ digits }}) as {{ chiso_double() }})
+{%- endmacro %}
+
+{#- Percent 0-100 rounded to 2 decimals; null when the denominator is null or 0 (766: zero denominator
+    gives no value, not 0). -#}
+{% macro chiso_pct(numerator, denominator) -%}
+    case
+        when {{ denominator }} > 0
+            then {{ chiso_round('100.0 * (' ~ numerator ~ ') / (' ~ denominator ~ ')') }}
+    end
+{%- endmacro %}
+
+{#- The level-1 agency identifier: the part of a mã định danh before the first dot (H13.05 -> H13). -#}
+{% macro chiso_agency_prefix(agency_code) -%}
+    {{ dbt.split_part(agency_code, "'.'", 1) }}
+{%- endmacro %}
+
+{#- Month number on a continuous scale (year * 12 + month), for month arithmetic on both engines. -#}
+{% macro chiso_month_index(date_expr) -%}
+    (cast(extract(year from {{ date_expr }}) as integer) * 12 + cast(extract(month from {{ date_expr }}) as integer))
+{%- endmacro %}
+
+{% macro chiso_add_days(days_expr, ts_expr) -%}
+    cast({{ dbt.dateadd('day', days_expr, ts_expr) }} as date)
+{%- endmacro %}
+
+{#- A timestamp plus a (fractional) number of days, at one-second precision. -#}
+{% macro chiso_add_fractional_days(ts_expr, days_expr) -%}
+    {{ dbt.dateadd('second', 'cast(round(cast(coalesce(' ~ days_expr ~ ', 0) * 86400 as decimal(28, 8)), 0) as bigint)', ts_expr) }}
+{%- endmacro %}

@@ -1,0 +1,161 @@
+-- online_service_with_dossier_share per unit series x period: published services of the series' latest
+-- catalogue snapshot in the period whose procedure received >= 1 online dossier (channel 2) in the period
+-- at an agency of the series / published services of that snapshot.
+with
+
+service_rows as (
+
+    select * from {{ ref('stg_dvc__service') }}
+
+),
+
+services as (
+
+    select *
+    from (
+        select
+            service_rows.*,
+            row_number() over (
+                partition by snapshot_month, service_code
+                order by source_file desc, source_row desc
+            ) as row_rank
+        from service_rows
+    ) as ranked
+    where row_rank = 1
+
+),
+
+units as (
+
+    select * from {{ ref('int_admin_units') }}
+
+),
+
+unit_candidates as (
+
+    select
+        services.snapshot_month,
+        services.service_code,
+        services.procedure_code,
+        services.state,
+        units.unit_code,
+        units.unit_valid_from,
+        row_number() over (
+            partition by services.snapshot_month, services.service_code
+            order by
+                case
+                    when services.snapshot_month
+                        between units.unit_valid_from and coalesce(units.unit_valid_to, cast('9999-12-31' as date))
+                        then 0
+                    else 1
+                end,
+                units.unit_valid_from desc
+        ) as unit_rank
+    from services
+    inner join units
+        on units.agency_prefix = {{ chiso_agency_prefix('services.agency_code') }}
+
+),
+
+members as (
+
+    select * from {{ ref('int_unit_series_members') }}
+
+),
+
+periods as (
+
+    select * from {{ ref('int_periods') }}
+
+),
+
+series_services as (
+
+    select
+        members.unit_code,
+        members.unit_valid_from,
+        periods.period_type,
+        periods.period_start,
+        unit_candidates.snapshot_month,
+        unit_candidates.service_code,
+        unit_candidates.procedure_code,
+        unit_candidates.state
+    from unit_candidates
+    inner join members
+        on unit_candidates.unit_code = members.member_unit_code
+        and unit_candidates.unit_valid_from = members.member_unit_valid_from
+    inner join periods
+        on unit_candidates.snapshot_month >= periods.period_start
+        and unit_candidates.snapshot_month < periods.period_end_exclusive
+    where unit_candidates.unit_rank = 1
+
+),
+
+latest_snapshot as (
+
+    select
+        unit_code,
+        unit_valid_from,
+        period_type,
+        period_start,
+        max(snapshot_month) as snapshot_month
+    from series_services
+    group by 1, 2, 3, 4
+
+),
+
+published as (
+
+    select series_services.*
+    from series_services
+    inner join latest_snapshot
+        on series_services.unit_code = latest_snapshot.unit_code
+        and series_services.unit_valid_from = latest_snapshot.unit_valid_from
+        and series_services.period_type = latest_snapshot.period_type
+        and series_services.period_start = latest_snapshot.period_start
+        and series_services.snapshot_month = latest_snapshot.snapshot_month
+    where series_services.state = 'published'
+
+),
+
+dossiers as (
+
+    select * from {{ ref('int_dossier_current') }}
+    where channel = 2 and unit_code is not null
+
+),
+
+online_procedures as (
+
+    select distinct
+        members.unit_code,
+        members.unit_valid_from,
+        periods.period_type,
+        periods.period_start,
+        dossiers.procedure_code
+    from dossiers
+    inner join members
+        on dossiers.unit_code = members.member_unit_code
+        and dossiers.unit_valid_from = members.member_unit_valid_from
+    inner join periods
+        on dossiers.received_at >= periods.period_start
+        and dossiers.received_at < periods.period_end_exclusive
+
+)
+
+select
+    published.unit_code,
+    published.unit_valid_from,
+    published.period_type,
+    published.period_start,
+    cast('online_service_with_dossier_share' as {{ dbt.type_string() }}) as kpi_code,
+    cast(count(online_procedures.procedure_code) as {{ dbt.type_bigint() }}) as numerator,
+    cast(count(*) as {{ dbt.type_bigint() }}) as denominator
+from published
+left join online_procedures
+    on published.unit_code = online_procedures.unit_code
+    and published.unit_valid_from = online_procedures.unit_valid_from
+    and published.period_type = online_procedures.period_type
+    and published.period_start = online_procedures.period_start
+    and published.procedure_code = online_procedures.procedure_code
+group by 1, 2, 3, 4

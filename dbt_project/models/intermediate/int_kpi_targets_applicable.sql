@@ -1,0 +1,84 @@
+-- The target that applies to each unit x KPI x period: among targets with a numeric value whose horizon
+-- year is >= the period's year (a 2025 target is not binding in 2026), the most specific scope first
+-- (unit > province > national), then the nearest horizon, then verified before unverified, then the latest
+-- legal basis, then target_id. Province/unit targets match unit_code and, when given, unit_valid_from.
+with
+
+measures as (
+
+    select * from {{ ref('int_kpi_measures') }}
+
+),
+
+series as (
+
+    select * from {{ ref('int_unit_series') }}
+
+),
+
+targets as (
+
+    select * from {{ ref('kpi_targets') }}
+    where target_value is not null
+        and horizon_date is not null
+
+),
+
+candidates as (
+
+    select
+        measures.unit_code,
+        measures.unit_valid_from,
+        measures.kpi_code,
+        measures.period_type,
+        measures.period_start,
+        targets.target_id,
+        case targets.scope when 'unit' then 1 when 'province' then 2 else 3 end as scope_rank,
+        targets.horizon_date,
+        targets.is_verified,
+        targets.legal_basis_date
+    from measures
+    inner join series
+        on measures.unit_code = series.unit_code
+        and measures.unit_valid_from = series.unit_valid_from
+    inner join targets
+        on measures.kpi_code = targets.kpi_code
+        and cast(extract(year from targets.horizon_date) as integer) >= measures.period_year
+        and (targets.unit_level is null or targets.unit_level = series.unit_level)
+        and (
+            targets.scope = 'national'
+            or (
+                targets.scope in ('province', 'unit')
+                and targets.unit_code = measures.unit_code
+                and (targets.unit_valid_from is null or targets.unit_valid_from = measures.unit_valid_from)
+            )
+        )
+
+),
+
+ranked as (
+
+    select
+        candidates.*,
+        row_number() over (
+            partition by unit_code, unit_valid_from, kpi_code, period_type, period_start
+            order by
+                scope_rank,
+                horizon_date,
+                case when is_verified then 0 else 1 end,
+                legal_basis_date desc nulls last,
+                target_id
+        ) as target_rank
+    from candidates
+
+)
+
+select
+    unit_code,
+    unit_valid_from,
+    kpi_code,
+    period_type,
+    period_start,
+    target_id
+from ranked
+where target_rank = 1

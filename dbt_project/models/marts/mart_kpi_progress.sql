@@ -1,0 +1,257 @@
+-- Progress versus target: one row per administrative unit (series) x KPI x period (month, quarter, year).
+-- actual is a percentage on the 0-100 scale rounded to 2 decimals (100 * numerator / denominator).
+with
+
+measures as (
+
+    select * from {{ ref('int_kpi_measures') }}
+
+),
+
+series as (
+
+    select * from {{ ref('int_unit_series') }}
+
+),
+
+kpis as (
+
+    select * from {{ ref('kpi_catalogue') }}
+
+),
+
+selected_targets as (
+
+    select * from {{ ref('int_kpi_targets_applicable') }}
+
+),
+
+targets as (
+
+    select * from {{ ref('kpi_targets') }}
+
+),
+
+base as (
+
+    select
+        measures.unit_code,
+        measures.unit_valid_from,
+        series.unit_valid_to,
+        series.unit_name,
+        series.unit_level,
+        series.is_successor_series,
+        series.member_unit_count,
+        measures.kpi_code,
+        kpis.kpi_name_vi,
+        kpis.kpi_name_en,
+        kpis.kpi_unit,
+        kpis.direction,
+        measures.period_type,
+        measures.period_start,
+        measures.period_end,
+        measures.period_year,
+        measures.is_period_complete,
+        measures.numerator,
+        measures.denominator,
+        {{ chiso_pct('measures.numerator', 'measures.denominator') }} as actual,
+        targets.target_id,
+        targets.target_value,
+        targets.comparator as target_comparator,
+        targets.horizon_date as target_horizon_date,
+        cast(extract(year from targets.horizon_date) as integer) as target_year,
+        targets.scope as target_scope,
+        targets.legal_basis_document as target_legal_basis,
+        targets.legal_basis_date as target_legal_basis_date,
+        targets.legal_basis_article as target_legal_basis_article,
+        targets.is_verified as target_is_verified,
+        targets.confidence as target_confidence,
+        targets.baseline_value as target_baseline_value,
+        targets.baseline_date as target_baseline_date
+    from measures
+    inner join series
+        on measures.unit_code = series.unit_code
+        and measures.unit_valid_from = series.unit_valid_from
+    inner join kpis
+        on measures.kpi_code = kpis.kpi_code
+    left join selected_targets
+        on measures.unit_code = selected_targets.unit_code
+        and measures.unit_valid_from = selected_targets.unit_valid_from
+        and measures.kpi_code = selected_targets.kpi_code
+        and measures.period_type = selected_targets.period_type
+        and measures.period_start = selected_targets.period_start
+    left join targets
+        on selected_targets.target_id = targets.target_id
+
+),
+
+first_observed as (
+
+    select
+        unit_code,
+        unit_valid_from,
+        kpi_code,
+        period_type,
+        actual as first_actual,
+        period_end as first_period_end
+    from (
+        select
+            base.*,
+            row_number() over (
+                partition by unit_code, unit_valid_from, kpi_code, period_type
+                order by period_start
+            ) as observation_rank
+        from base
+        where actual is not null
+    ) as observed
+    where observation_rank = 1
+
+),
+
+with_baseline as (
+
+    -- baseline: the target's own baseline when it was set for this unit; otherwise (national targets, or
+    -- none given) the unit's first observed value of the KPI for the same period type
+    select
+        base.*,
+        case
+            when base.target_scope <> 'national' and base.target_baseline_value is not null
+                then base.target_baseline_value
+            when base.target_id is not null then first_observed.first_actual
+        end as baseline_value,
+        case
+            when base.target_scope <> 'national' and base.target_baseline_value is not null
+                then base.target_baseline_date
+            when base.target_id is not null then first_observed.first_period_end
+        end as baseline_date,
+        case
+            when base.target_id is null then null
+            when base.target_scope <> 'national' and base.target_baseline_value is not null then 'target_seed'
+            when first_observed.first_actual is not null then 'first_observed'
+        end as baseline_source,
+        {{ chiso_month_index('base.period_end') }} as period_month_index,
+        case
+            when base.target_horizon_date is not null
+                then {{ chiso_month_index('base.target_horizon_date') }} - {{ chiso_month_index('base.period_end') }}
+        end as months_to_horizon
+    from base
+    left join first_observed
+        on base.unit_code = first_observed.unit_code
+        and base.unit_valid_from = first_observed.unit_valid_from
+        and base.kpi_code = first_observed.kpi_code
+        and base.period_type = first_observed.period_type
+
+),
+
+with_trend as (
+
+    select
+        with_baseline.*,
+        regr_slope(actual, period_month_index) over (
+            partition by unit_code, unit_valid_from, kpi_code, period_type
+            order by period_start
+            rows between {{ var('chiso_trend_periods') - 1 }} preceding and current row
+        ) as trend_slope_raw,
+        -- straight path from (baseline_date, baseline_value) to (horizon, target)
+        case
+            when target_value is null or baseline_value is null then null
+            when baseline_date >= target_horizon_date then target_value
+            else baseline_value + (target_value - baseline_value) * least(1.0, greatest(0.0,
+                1.0 * {{ dbt.datediff('baseline_date', 'period_end', 'day') }}
+                / {{ dbt.datediff('baseline_date', 'target_horizon_date', 'day') }}
+            ))
+        end as expected_raw
+    from with_baseline
+
+),
+
+judged as (
+
+    select
+        with_trend.*,
+        case
+            when target_value is null or actual is null then null
+            when target_comparator = '>' then actual > target_value
+            when target_comparator = '<' then actual < target_value
+            when target_comparator = '<=' then actual <= target_value
+            when target_comparator = '=' then actual = target_value
+            else actual >= target_value
+        end as is_achieved,
+        case when direction = 'decrease' then -1 else 1 end as direction_sign
+    from with_trend
+
+),
+
+final as (
+
+    select
+        unit_code,
+        unit_valid_from,
+        unit_valid_to,
+        unit_name,
+        unit_level,
+        is_successor_series,
+        cast(member_unit_count as integer) as member_unit_count,
+        kpi_code,
+        kpi_name_vi,
+        kpi_name_en,
+        kpi_unit,
+        direction,
+        period_type,
+        period_start,
+        period_end,
+        period_year,
+        is_period_complete,
+        numerator,
+        denominator,
+        actual,
+        target_id,
+        target_value,
+        target_comparator,
+        target_horizon_date,
+        target_year,
+        target_scope,
+        target_legal_basis,
+        target_legal_basis_date,
+        target_legal_basis_article,
+        target_is_verified,
+        target_confidence,
+        {{ chiso_round('baseline_value') }} as baseline_value,
+        baseline_date,
+        baseline_source,
+        {{ chiso_round('expected_raw') }} as expected_on_path,
+        case
+            when actual is null or target_value is null then null
+            when direction = 'decrease' then
+                case when actual > 0 then {{ chiso_round('100.0 * target_value / actual') }} end
+            when target_value > 0 then {{ chiso_round('100.0 * actual / target_value') }}
+        end as attainment_pct,
+        {{ chiso_round('direction_sign * (actual - target_value)') }} as gap_to_target,
+        case
+            when target_value is null then 'no_target'
+            when actual is null then 'no_data'
+            when is_achieved then 'achieved'
+            when expected_raw is null then 'off_track'
+            when direction_sign * (actual - expected_raw) >= 0 then 'on_track'
+            when direction_sign * (actual - expected_raw) >= -{{ var('chiso_at_risk_band_pp') }} then 'at_risk'
+            else 'off_track'
+        end as status,
+        {{ chiso_round('trend_slope_raw', 4) }} as trend_slope_per_month,
+        months_to_horizon,
+        case
+            when target_value is null or actual is null or trend_slope_raw is null then null
+            when kpi_unit = 'percent' then
+                {{ chiso_round('least(100.0, greatest(0.0, actual + trend_slope_raw * months_to_horizon))') }}
+            else {{ chiso_round('actual + trend_slope_raw * months_to_horizon') }}
+        end as projected_at_horizon,
+        case
+            when target_value is null or actual is null then null
+            when is_achieved then 0.0
+            when months_to_horizon > 0
+                then {{ chiso_round('abs(target_value - actual) / months_to_horizon') }}
+        end as monthly_improvement_needed
+    from judged
+
+)
+
+select * from final

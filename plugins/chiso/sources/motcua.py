@@ -1,0 +1,564 @@
+"""One-stop-shop dossier exports → ``motcua_dossier``.
+
+* CSV (``motcua-dossier-csv``, docs/FORMATS.md §1): read and normalised entirely in DuckDB SQL (one scan of
+  the file into a temporary all-VARCHAR table without the personal columns, then one SQL pass that parses,
+  maps and flags each row's first defect). The applicant's ID number is replaced by ``applicant_key`` =
+  HMAC-SHA256(``chiso.pii.pii_key()``, ID) computed *inside DuckDB* from ``sha256`` (HMAC = SHA256(K⊕opad ‖
+  SHA256(K⊕ipad ‖ m)), see ``chiso.pii.hmac_pads``); name, ID, phone and address are never materialised.
+* Paged JSON (``motcua-dossier-json``) of a vendor REST search: a page ``{"content": [...], ...}``, a list
+  of such pages, ``{"pages": [...]}`` or ``{"data": {"content": [...]}}``. Each item is mapped to the CSV
+  columns, then goes through the same SQL. Item fields:
+
+  =========================  ===============================================================
+  code (else nationCode)     MaHoSo
+  procedure.code / .name     MaTTHC / TenTTHC
+  sector{code,name} (or procedure.sector)  MaLinhVuc / TenLinhVuc
+  agency{code,name}          MaCoQuan / TenCoQuan
+  channel | applyMethod(.id) KenhThucHien (1/2/3, or "counter"/"direct", "online", "postal")
+  acceptedDate, appointmentDate, completedDate, updatedDate (ISO 8601; with an offset → Asia/Ho_Chi_Minh
+                             wall clock, without → taken as wall clock)
+  status (text, or {code,name}; Vietnamese text or the normalised English code)
+  supplementCount, supplementWaitDays, fee | fee.amount | sum(fees[].amount), onlinePayment,
+  digitized, hasElectronicResult, vneidVerified (bool or 0/1)
+  applicant.identityNumber   → applicant_key only; nothing else of ``applicant`` or ``eForm`` is read
+  =========================  ===============================================================
+
+Row-level defects (the row is rejected, one ``RowError`` with its first defect): missing dossier code,
+duplicate dossier code within the file (the first is kept), impossible or malformed dates, text in a
+number column, channel not 1/2/3, payment not 0/1/2, flags not 0/1, unknown status, appointment before
+receipt. File-level defects raise ``ParseError``: empty file, header only, no header, missing/renamed
+columns, wrong delimiter, not UTF-8 (TCVN3/VNI/cp1258 guessed), truncated last line or unterminated quote.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import io
+import json
+import re
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from chiso import pii
+from chiso.normalize import ascii_key, detect_legacy
+from chiso.sources._common import arrow_schema, month_end, short
+from chiso.sources.base import ParsedBatch, ParseError, RowError
+
+DATASET = "motcua_dossier"
+FORMAT_CSV = "motcua-dossier-csv"
+FORMAT_JSON = "motcua-dossier-json"
+
+REQUIRED_COLUMNS = [
+    "MaHoSo", "MaTTHC", "TenTTHC", "MaLinhVuc", "TenLinhVuc", "MaCoQuan", "TenCoQuan", "KenhThucHien",
+    "NgayTiepNhan", "NgayHenTra", "NgayKetThucXuLy", "TrangThaiHoSo", "SoLanBoSung", "SoNgayChoBoSung",
+    "PhiLePhi", "DuocThanhToanTrucTuyen", "HoSoCoThanhPhanSoHoa", "CoKetQuaDienTu",
+    "TaiKhoanDuocXacThucVoiVNeID",
+]
+OPTIONAL_COLUMNS = ["NgayCapNhat"]
+PERSONAL_COLUMNS = ["HoTenNguoiNop", "SoCCCD", "SoDienThoai", "DiaChi"]
+KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS + PERSONAL_COLUMNS
+
+STATUS_MAP = {
+    "đã tiếp nhận": "received",
+    "đang xử lý": "processing",
+    "yêu cầu bổ sung": "supplement",
+    "đã xử lý xong": "done",
+    "đã trả kết quả": "returned",
+    "dừng xử lý": "stopped",
+    "từ chối": "refused",
+    "công dân yêu cầu rút hồ sơ": "withdrawn",
+}
+STATUS_TEXT = {v: k for k, v in STATUS_MAP.items()}
+
+_NAME_RE = re.compile(r"hoso_(\d{2})_(\d{4})-(\d{2})\.csv$", re.I)
+_TS = "'%d/%m/%Y %H:%M:%S'"
+
+# column -> (expected, message) for the row errors flagged in SQL
+_EXPECTED = {
+    "MaHoSo": "a dossier code",
+    "MaHoSo#dup": "a dossier code not seen earlier in the file",
+    "KenhThucHien": "channel 1 (counter), 2 (online), 3 (postal) or empty",
+    "NgayTiepNhan": "a timestamp dd/mm/yyyy HH:MM:SS",
+    "NgayHenTra": "a timestamp dd/mm/yyyy HH:MM:SS",
+    "NgayHenTra#order": "an appointment not before NgayTiepNhan",
+    "NgayKetThucXuLy": "a timestamp dd/mm/yyyy HH:MM:SS or empty",
+    "TrangThaiHoSo": "one of: " + ", ".join(s.capitalize() for s in STATUS_MAP),
+    "SoLanBoSung": "a whole number",
+    "SoNgayChoBoSung": "a decimal number (decimal comma)",
+    "PhiLePhi": "a whole number of VND or empty",
+    "DuocThanhToanTrucTuyen": "0, 1, 2 or empty",
+    "HoSoCoThanhPhanSoHoa": "1 or 0",
+    "CoKetQuaDienTu": "1 or 0",
+    "TaiKhoanDuocXacThucVoiVNeID": "1 or 0",
+    "NgayCapNhat": "a timestamp dd/mm/yyyy HH:MM:SS or empty",
+}
+
+
+# ------------------------------------------------------------------------------------------- file checks
+
+
+def _sql_str(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _qi(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _check_encoding(path: Path, head: bytes) -> None:
+    dec = codecs.getincrementaldecoder("utf-8")("strict")
+    try:
+        dec.decode(head, final=False)
+    except UnicodeDecodeError as e:
+        latin = head.decode("latin-1")
+        legacy = detect_legacy(latin)
+        if legacy == "tcvn3":
+            guess = "TCVN3 (ABC, .VnTime) 8-bit text"
+        elif legacy == "vni":
+            guess = "VNI-Windows 8-bit text"
+        else:
+            try:
+                head.decode("cp1258")
+                guess = "Windows-1258 (cp1258) or Latin-1 text"
+            except UnicodeDecodeError:
+                guess = "a non-UTF-8 8-bit encoding"
+        line = head[: e.start].count(b"\n") + 1
+        raise ParseError(
+            path,
+            "UTF-8 text",
+            f"byte 0x{head[e.start]:02X} at offset {e.start} (line {line})",
+            message=f"the file is not UTF-8; it looks like {guess}: re-export it as UTF-8",
+        ) from None
+
+
+def _read_header(path: Path) -> tuple[list[str], bool]:
+    """Validate the file as a whole; return (header names, has BOM)."""
+    size = path.stat().st_size
+    if size == 0:
+        raise ParseError(path, "a CSV export with a header row", "an empty file (0 bytes)")
+    with path.open("rb") as fh:
+        head = fh.read(1 << 20)
+        tail = b""
+        if size > len(head):
+            fh.seek(max(0, size - (1 << 16)))
+            tail = fh.read()
+        else:
+            tail = head
+    bom = head.startswith(codecs.BOM_UTF8)
+    body = head[3:] if bom else head
+    if not body.strip():
+        raise ParseError(path, "a CSV export with a header row", "an empty file (only whitespace/BOM)")
+    _check_encoding(path, body)
+    text = body.decode("utf-8", errors="ignore")
+    first_line, _, rest = text.partition("\n")
+    first_line = first_line.rstrip("\r")
+    header = next(csv.reader([first_line]))
+    header = [h.strip() for h in header]
+    if len(header) == 1:
+        for d, label in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
+            if first_line.count(d) >= 3:
+                raise ParseError(
+                    path, "a comma-delimited header", f"one column; the header has {first_line.count(d)} {label}s",
+                    row=None, message=f"the file is {label}-delimited, expected ','",
+                )
+    known = set(KNOWN_COLUMNS)
+    if not any(h in known for h in header):
+        raise ParseError(
+            path, "a header row naming the export's columns (MaHoSo, NgayTiepNhan, ...)",
+            short(first_line, 120), message="no header row found",
+        )
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        unknown = [h for h in header if h not in known]
+        hints = []
+        for m in missing:
+            keyed = {re.sub(r"[^a-z0-9]", "", ascii_key(u) or ""): u for u in unknown}
+            close = difflib.get_close_matches(m.lower(), list(keyed), n=1, cutoff=0.6)
+            if close:
+                hints.append(f"{m} (renamed to {keyed[close[0]]!r}?)")
+            else:
+                hints.append(m)
+        raise ParseError(
+            path, "columns " + ", ".join(REQUIRED_COLUMNS), "header without " + ", ".join(hints),
+            column=",".join(missing), message="missing or renamed required column(s): " + "; ".join(hints),
+        )
+    # header only?
+    if size <= len(head) and not rest.strip():
+        raise ParseError(path, "at least one data row", "a header row only", row=1)
+    # truncated last line
+    if not tail.endswith(b"\n"):
+        last = tail.rsplit(b"\n", 1)[-1].decode("utf-8", errors="replace")
+        if last.count('"') % 2 == 1:
+            raise ParseError(path, "a complete last line", "an unterminated quoted field",
+                             message="the file is truncated (unterminated quote at the end)")
+        fields = next(csv.reader([last])) if last else []
+        if len(fields) < len(header):
+            raise ParseError(path, f"{len(header)} fields on the last line", f"{len(fields)} fields",
+                             message="the file is truncated (last line incomplete)")
+    return header, bom
+
+
+# ------------------------------------------------------------------------------------------- SQL
+
+
+def _hmac_sql(col: str) -> str:
+    ipad, opad = pii.hmac_pads(pii.pii_key())
+    v = f"nullif(trim({col}), '')"
+    return (
+        f"CASE WHEN {v} IS NULL THEN NULL ELSE sha256(unhex('{opad.hex()}') || "
+        f"unhex(sha256(unhex('{ipad.hex()}') || encode({v})))) END"
+    )
+
+
+def _stage(con: duckdb.DuckDBPyConnection, source_sql: str, header: list[str]) -> int:
+    keep = [c for c in REQUIRED_COLUMNS + OPTIONAL_COLUMNS if c in header]
+    sel = ", ".join(_qi(c) for c in keep)
+    if "NgayCapNhat" not in header:
+        sel += ", NULL::VARCHAR AS NgayCapNhat"
+    sel += ", " + (_hmac_sql('"SoCCCD"') if "SoCCCD" in header else "NULL::VARCHAR") + " AS applicant_key"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE s AS SELECT {sel} FROM {source_sql}")
+    return con.execute("SELECT count(*) FROM s").fetchone()[0]
+
+
+def _ts(col: str) -> str:
+    v = f"nullif(trim({col}), '')"
+    return f"coalesce(try_strptime({v}, {_TS}), try_strptime({v}, '%d/%m/%Y'))"
+
+
+def _flag(col: str) -> str:
+    v = f"nullif(trim({col}), '')"
+    return f"(CASE {v} WHEN '1' THEN true WHEN '0' THEN false END)"
+
+
+def _int(col: str, typ: str) -> str:
+    v = f"nullif(trim({col}), '')"
+    return (
+        f"coalesce(TRY_CAST({v} AS {typ}), CASE WHEN regexp_full_match({v}, '[0-9]{{1,3}}(\\.[0-9]{{3}})+') "
+        f"THEN TRY_CAST(replace({v}, '.', '') AS {typ}) END)"
+    )
+
+
+def _dec(col: str) -> str:
+    v = f"nullif(trim({col}), '')"
+    return (
+        f"CASE WHEN regexp_full_match({v}, '[0-9]+([.,][0-9]+)?') THEN TRY_CAST(replace({v}, ',', '.') AS DOUBLE)"
+        f" WHEN regexp_full_match({v}, '[0-9]{{1,3}}(\\.[0-9]{{3}})+,[0-9]+') "
+        f"THEN TRY_CAST(replace(replace({v}, '.', ''), ',', '.') AS DOUBLE) END"
+    )
+
+
+def _status_case(col: str) -> str:
+    v = f"lower(nfc_normalize(trim({col})))"
+    whens = " ".join(f"WHEN {_sql_str(k)} THEN {_sql_str(s)}" for k, s in STATUS_MAP.items())
+    return f"(CASE {v} {whens} END)"
+
+
+def _parsed_view(con: duckdb.DuckDBPyConnection, period: date | None, has_dups: bool) -> None:
+    nn = lambda c: f"nullif(trim({c}), '')"  # noqa: E731
+    period_sql = f"DATE '{period.isoformat()}'" if period else "NULL::DATE"
+    dup_join = "LEFT JOIN dupr ON dupr.rid = s.rowid" if has_dups else ""
+    dup_flag = "coalesce(dupr.rn, 1) > 1" if has_dups else "false"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP VIEW p AS
+        WITH b AS (
+          SELECT (s.rowid + 1)::INTEGER AS source_row,
+            {period_sql} AS period_month,
+            {nn('MaHoSo')} AS dossier_code,
+            {nn('MaTTHC')} AS procedure_code,
+            nfc_normalize({nn('TenTTHC')}) AS procedure_name,
+            {nn('MaLinhVuc')} AS field_code,
+            nfc_normalize({nn('TenLinhVuc')}) AS field_name,
+            {nn('MaCoQuan')} AS agency_code,
+            nfc_normalize({nn('TenCoQuan')}) AS agency_name,
+            coalesce(TRY_CAST({nn('KenhThucHien')} AS SMALLINT), CASE WHEN {nn('KenhThucHien')} IS NULL THEN 1::SMALLINT END) AS channel,
+            {_ts('NgayTiepNhan')} AS received_at,
+            {_ts('NgayHenTra')} AS appointment_at,
+            {_ts('NgayKetThucXuLy')} AS completed_at,
+            nfc_normalize({nn('TrangThaiHoSo')}) AS status_raw,
+            {_status_case('TrangThaiHoSo')} AS status,
+            {_int('SoLanBoSung', 'SMALLINT')} AS supplement_count,
+            {_dec('SoNgayChoBoSung')} AS supplement_wait_days,
+            {_int('PhiLePhi', 'BIGINT')} AS fee_amount,
+            TRY_CAST({nn('DuocThanhToanTrucTuyen')} AS SMALLINT) AS online_payment,
+            {_flag('HoSoCoThanhPhanSoHoa')} AS has_digitised_components,
+            {_flag('CoKetQuaDienTu')} AS has_electronic_result,
+            {_flag('TaiKhoanDuocXacThucVoiVNeID')} AS vneid_verified,
+            applicant_key,
+            {_ts('NgayCapNhat')} AS updated_at,
+            {dup_flag} AS is_dup,
+            s.* EXCLUDE (applicant_key)
+          FROM s {dup_join}
+        )
+        SELECT *,
+          CASE
+            WHEN dossier_code IS NULL THEN 'MaHoSo'
+            WHEN is_dup THEN 'MaHoSo#dup'
+            WHEN channel IS NULL OR channel NOT IN (1, 2, 3) THEN 'KenhThucHien'
+            WHEN received_at IS NULL THEN 'NgayTiepNhan'
+            WHEN appointment_at IS NULL AND {nn('NgayHenTra')} IS NOT NULL THEN 'NgayHenTra'
+            WHEN appointment_at < received_at THEN 'NgayHenTra#order'
+            WHEN completed_at IS NULL AND {nn('NgayKetThucXuLy')} IS NOT NULL THEN 'NgayKetThucXuLy'
+            WHEN status IS NULL THEN 'TrangThaiHoSo'
+            WHEN supplement_count IS NULL AND {nn('SoLanBoSung')} IS NOT NULL THEN 'SoLanBoSung'
+            WHEN supplement_wait_days IS NULL AND {nn('SoNgayChoBoSung')} IS NOT NULL THEN 'SoNgayChoBoSung'
+            WHEN (fee_amount IS NULL AND {nn('PhiLePhi')} IS NOT NULL) OR fee_amount < 0 THEN 'PhiLePhi'
+            WHEN (online_payment IS NULL AND {nn('DuocThanhToanTrucTuyen')} IS NOT NULL)
+                 OR online_payment NOT IN (0, 1, 2) THEN 'DuocThanhToanTrucTuyen'
+            WHEN has_digitised_components IS NULL AND {nn('HoSoCoThanhPhanSoHoa')} IS NOT NULL THEN 'HoSoCoThanhPhanSoHoa'
+            WHEN has_electronic_result IS NULL AND {nn('CoKetQuaDienTu')} IS NOT NULL THEN 'CoKetQuaDienTu'
+            WHEN vneid_verified IS NULL AND {nn('TaiKhoanDuocXacThucVoiVNeID')} IS NOT NULL THEN 'TaiKhoanDuocXacThucVoiVNeID'
+            WHEN updated_at IS NULL AND {nn('NgayCapNhat')} IS NOT NULL THEN 'NgayCapNhat'
+          END AS defect
+        FROM b
+        """
+    )
+
+
+def _run(path: Path, con: duckdb.DuckDBPyConnection, source_sql: str, header: list[str], fmt: str,
+         period: date | None, meta: dict[str, Any]) -> ParsedBatch:
+    rows_read = _stage(con, source_sql, header)
+    if rows_read == 0:
+        raise ParseError(path, "at least one data row", "no data rows")
+    n_dup = con.execute(
+        "SELECT count(*) FROM (SELECT trim(MaHoSo) FROM s WHERE nullif(trim(MaHoSo), '') IS NOT NULL "
+        "GROUP BY 1 HAVING count(*) > 1)"
+    ).fetchone()[0]
+    if n_dup:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE dupr AS SELECT rowid AS rid, row_number() OVER "
+            "(PARTITION BY trim(MaHoSo) ORDER BY rowid) AS rn FROM s WHERE trim(MaHoSo) IN "
+            "(SELECT trim(MaHoSo) FROM s GROUP BY 1 HAVING count(*) > 1)"
+        )
+    if period is None:
+        period = con.execute(
+            f"SELECT date_trunc('month', max({_ts('NgayTiepNhan')}))::DATE FROM s"
+        ).fetchone()[0]
+        meta["period_source"] = "data (latest NgayTiepNhan)"
+    _parsed_view(con, period, bool(n_dup))
+    schema = arrow_schema(DATASET)
+    cols = ", ".join(schema.names)
+    order = " ORDER BY source_row" if n_dup else ""
+    table = con.sql(f"SELECT {cols} FROM p WHERE defect IS NULL{order}").to_arrow_table()
+    table = table.cast(schema)
+    rejects: list[RowError] = []
+    bad = con.execute(
+        "SELECT source_row, defect, MaHoSo, KenhThucHien, NgayTiepNhan, NgayHenTra, NgayKetThucXuLy, TrangThaiHoSo,"
+        " SoLanBoSung, SoNgayChoBoSung, PhiLePhi, DuocThanhToanTrucTuyen, HoSoCoThanhPhanSoHoa, CoKetQuaDienTu,"
+        " TaiKhoanDuocXacThucVoiVNeID, NgayCapNhat FROM p WHERE defect IS NOT NULL ORDER BY source_row"
+    ).fetchall()
+    names = ["MaHoSo", "KenhThucHien", "NgayTiepNhan", "NgayHenTra", "NgayKetThucXuLy", "TrangThaiHoSo",
+             "SoLanBoSung", "SoNgayChoBoSung", "PhiLePhi", "DuocThanhToanTrucTuyen", "HoSoCoThanhPhanSoHoa",
+             "CoKetQuaDienTu", "TaiKhoanDuocXacThucVoiVNeID", "NgayCapNhat"]
+    for r in bad:
+        row, defect, values = r[0], r[1], dict(zip(names, r[2:]))
+        column = defect.split("#")[0]
+        found = values.get(column)
+        msg = ""
+        if defect == "MaHoSo#dup":
+            msg = "duplicate dossier code in the file; the first occurrence is kept"
+        elif defect == "NgayHenTra#order":
+            found = f"{values['NgayHenTra']} < NgayTiepNhan {values['NgayTiepNhan']}"
+            msg = "appointment before receipt"
+        elif column.startswith("Ngay") and found:
+            msg = "impossible or malformed date"
+        elif column == "TrangThaiHoSo":
+            msg = "unknown status"
+        elif column == "KenhThucHien":
+            msg = "unknown channel"
+        rejects.append(RowError(row=row, column=column, expected=_EXPECTED[defect],
+                                found=short("" if found is None else found), message=msg))
+    return ParsedBatch(
+        path=path, source_system="motcua", format=fmt, main_dataset=DATASET,
+        period_start=period, period_end=month_end(period) if period else None,
+        tables={DATASET: table}, rows_read=rows_read, rejects=rejects, meta=meta,
+    )
+
+
+def _translate_duckdb_error(path: Path, e: Exception) -> ParseError:
+    """Turn a DuckDB CSV error into a ParseError without echoing row content (it may hold personal data)."""
+    text = str(e)
+    line = None
+    m = re.search(r"[Ll]ine:?\s*(\d+)", text)
+    if m:
+        line = int(m.group(1))
+    if "nterminated quote" in text or "quote" in text.lower() and "unterminated" in text.lower():
+        kind, exp = "an unterminated quoted field", "properly quoted fields"
+    elif "Expected Number of Columns" in text or "columns" in text.lower():
+        kind, exp = "a line with the wrong number of fields", "the header's number of fields on every line"
+    elif "unicode" in text.lower() or "utf" in text.lower():
+        kind, exp = "invalid UTF-8 bytes", "UTF-8 text"
+    else:
+        kind, exp = "a malformed CSV line", "a well-formed CSV file"
+    return ParseError(path, exp, kind, row=(line - 1) if line and line > 1 else None,
+                      message="the file is damaged or truncated" + (f" near line {line}" if line else ""))
+
+
+def parse_dossier_csv(path: str | Path, *, threads: int | None = None) -> ParsedBatch:
+    """Parse a ``hoso_<PP>_<YYYY-MM>.csv`` export (docs/FORMATS.md §1)."""
+    path = Path(path)
+    header, _bom = _read_header(path)
+    m = _NAME_RE.search(path.name)
+    period = date(int(m.group(2)), int(m.group(3)), 1) if m else None
+    meta: dict[str, Any] = {"province_code": m.group(1) if m else None, "period_source": "file name" if m else None}
+    con = duckdb.connect()
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    cols = "{" + ", ".join(f"{_sql_str(h)}: 'VARCHAR'" for h in header) + "}"
+    source = (
+        f"read_csv({_sql_str(str(path))}, header = true, delim = ',', quote = '\"', escape = '\"', "
+        f"columns = {cols}, auto_detect = false, strict_mode = true, null_padding = false, encoding = 'utf-8')"
+    )
+    try:
+        return _run(path, con, source, header, FORMAT_CSV, period, meta)
+    except duckdb.Error as e:
+        raise _translate_duckdb_error(path, e) from None
+    finally:
+        con.close()
+
+
+# ------------------------------------------------------------------------------------------- JSON
+
+_VN_TZ = timezone(timedelta(hours=7))
+_CHANNEL_WORDS = {"counter": "1", "direct": "1", "offline": "1", "online": "2", "postal": "3", "post": "3"}
+
+
+def _iso_to_vn(value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, (int, float)):  # epoch milliseconds
+        dt = datetime.fromtimestamp(value / 1000, tz=timezone.utc).astimezone(_VN_TZ)
+        return dt.strftime("%d/%m/%Y %H:%M:%S")
+    s = str(value).strip()
+    if re.match(r"^\d{1,2}/\d{1,2}/\d{4}", s):
+        return s
+    s2 = s.replace("Z", "+00:00")
+    s2 = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", s2)
+    try:
+        dt = datetime.fromisoformat(s2)
+    except ValueError:
+        return s  # left as found: the SQL flags it
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(_VN_TZ).replace(tzinfo=None)
+    return dt.strftime("%d/%m/%Y %H:%M:%S")
+
+
+def _get(obj: Any, *keys: str) -> Any:
+    for k in keys:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(k)
+    return obj
+
+
+def _s(v: Any) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _json_items(path: Path, obj: Any) -> list[dict]:
+    pages: list
+    if isinstance(obj, dict) and "pages" in obj:
+        pages = obj["pages"]
+    elif isinstance(obj, dict) and isinstance(obj.get("data"), dict) and "content" in obj["data"]:
+        pages = [obj["data"]]
+    elif isinstance(obj, dict) and "content" in obj:
+        pages = [obj]
+    elif isinstance(obj, list) and all(isinstance(p, dict) and "content" in p for p in obj) and obj:
+        pages = obj
+    else:
+        keys = list(obj)[:8] if isinstance(obj, dict) else type(obj).__name__
+        raise ParseError(path, "a dossier search page with content[]", f"keys {keys}",
+                         message="not a one-stop-shop dossier page")
+    items: list[dict] = []
+    for p in pages:
+        c = p.get("content") if isinstance(p, dict) else None
+        if not isinstance(c, list):
+            raise ParseError(path, "content[] as a list", type(c).__name__)
+        items.extend(c)
+    return items
+
+
+def _item_to_row(it: dict) -> dict[str, str | None]:
+    proc = it.get("procedure") or {}
+    sector = it.get("sector") or (proc.get("sector") if isinstance(proc, dict) else None) or {}
+    agency = it.get("agency") or {}
+    ch = it.get("channel", it.get("applyMethod"))
+    if isinstance(ch, dict):
+        ch = ch.get("id", ch.get("code"))
+    if isinstance(ch, str) and ch.strip().lower() in _CHANNEL_WORDS:
+        ch = _CHANNEL_WORDS[ch.strip().lower()]
+    status = it.get("status")
+    if isinstance(status, dict):
+        status = status.get("name") or status.get("code")
+    if isinstance(status, str) and status.strip().lower() in STATUS_TEXT:
+        status = STATUS_TEXT[status.strip().lower()]
+    fee = it.get("fee")
+    if isinstance(fee, dict):
+        fee = fee.get("amount")
+    if fee is None and isinstance(it.get("fees"), list):
+        fee = sum((f.get("amount") or 0) for f in it["fees"] if isinstance(f, dict))
+    ident = _get(it, "applicant", "identityNumber") or _get(it, "applicant", "identityNo")
+    return {
+        "MaHoSo": _s(it.get("code") or it.get("nationCode")),
+        "MaTTHC": _s(_get(proc, "code")), "TenTTHC": _s(_get(proc, "name")),
+        "MaLinhVuc": _s(_get(sector, "code")), "TenLinhVuc": _s(_get(sector, "name")),
+        "MaCoQuan": _s(_get(agency, "code")), "TenCoQuan": _s(_get(agency, "name")),
+        "KenhThucHien": _s(ch),
+        "NgayTiepNhan": _iso_to_vn(it.get("acceptedDate")),
+        "NgayHenTra": _iso_to_vn(it.get("appointmentDate")),
+        "NgayKetThucXuLy": _iso_to_vn(it.get("completedDate")),
+        "TrangThaiHoSo": _s(status),
+        "SoLanBoSung": _s(it.get("supplementCount")),
+        "SoNgayChoBoSung": _s(it.get("supplementWaitDays")),
+        "PhiLePhi": _s(fee),
+        "DuocThanhToanTrucTuyen": _s(it.get("onlinePayment")),
+        "HoSoCoThanhPhanSoHoa": _s(it.get("digitized")),
+        "CoKetQuaDienTu": _s(it.get("hasElectronicResult")),
+        "TaiKhoanDuocXacThucVoiVNeID": _s(it.get("vneidVerified")),
+        "NgayCapNhat": _iso_to_vn(it.get("updatedDate")),
+        "SoCCCD": _s(ident),
+    }
+
+
+def parse_dossier_json(path: str | Path) -> ParsedBatch:
+    """Parse paged JSON of a one-stop-shop dossier search (see the module docstring)."""
+    path = Path(path)
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise ParseError(path, "a JSON document", "an empty file")
+    try:
+        obj = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as e:
+        raise ParseError(path, "UTF-8 JSON", f"byte 0x{raw[e.start]:02X} at offset {e.start}") from None
+    except json.JSONDecodeError as e:
+        raise ParseError(path, "well-formed JSON", f"{e.msg} at line {e.lineno} column {e.colno}",
+                         message="malformed or truncated JSON") from None
+    items = _json_items(path, obj)
+    if not items:
+        raise ParseError(path, "at least one dossier in content[]", "no dossiers")
+    rows = [_item_to_row(it if isinstance(it, dict) else {}) for it in items]
+    header = list(rows[0])
+    arrow = pa.table({c: pa.array([r[c] for r in rows], type=pa.string()) for c in header})
+    period = None
+    m = re.search(r"(\d{4})-(\d{2})", path.name)
+    if m and 1 <= int(m.group(2)) <= 12:
+        period = date(int(m.group(1)), int(m.group(2)), 1)
+    meta: dict[str, Any] = {"period_source": "file name" if period else None}
+    con = duckdb.connect()
+    try:
+        con.register("json_src", arrow)
+        return _run(path, con, "json_src", header, FORMAT_JSON, period, meta)
+    finally:
+        con.close()

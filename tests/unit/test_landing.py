@@ -1,0 +1,65 @@
+"""The landing zone stores each file once by SHA-256, read-only, and receiving it again changes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+
+from chiso import landing, paths
+
+
+def _write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_land_stores_once_by_checksum(chiso_data):
+    src = _write(paths.incoming_dir() / "motcua" / "04" / "hoso_04_2023-01.csv", "MaHoSo\nH13.01-230101-0001\n")
+    rec, new = landing.land(src, "motcua")
+    assert new
+    assert rec.sha256 == hashlib.sha256(src.read_bytes()).hexdigest()
+    landed = paths.landing_dir() / "motcua" / rec.sha256[:2] / rec.sha256 / "04" / "hoso_04_2023-01.csv"
+    assert landed.read_bytes() == src.read_bytes()
+    assert not os.stat(landed).st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH), "landed files are read-only"
+    assert rec.relative_name == "04/hoso_04_2023-01.csv"
+    assert rec.size_bytes == src.stat().st_size
+
+    before = sorted(p.relative_to(paths.landing_dir()) for p in paths.landing_dir().rglob("*"))
+    rec2, new2 = landing.land(src, "motcua")
+    assert not new2 and rec2 == rec
+    after = sorted(p.relative_to(paths.landing_dir()) for p in paths.landing_dir().rglob("*"))
+    assert before == after, "receiving the same file again changes nothing"
+
+
+def test_corrected_export_lands_beside_the_original(chiso_data):
+    src = _write(paths.incoming_dir() / "qlvb" / "04" / "sovanban_04_2023-01.csv", "v1\n")
+    first, _ = landing.land(src, "qlvb")
+    src.write_text("v2 corrected\n", encoding="utf-8")
+    second, new = landing.land(src, "qlvb")
+    assert new and second.sha256 != first.sha256
+    assert os.path.exists(first.landed_path) and os.path.exists(second.landed_path)
+
+
+def test_land_new_skips_landed_and_manifests(chiso_data):
+    base = paths.incoming_dir() / "dvc" / "04" / "766"
+    _write(base / "transparency" / "month-2023-01.json", '{"code":"OK"}')
+    _write(base / "manifest.json", json.dumps({"captures": []}))
+    new = landing.land_new("dvc")
+    assert [r.relative_name for r in new] == ["04/766/transparency/month-2023-01.json"]
+    # the capture manifest travels with the response (the parser reads the period from it)
+    landed = os.path.dirname(os.path.dirname(new[0].landed_path))
+    assert os.path.exists(os.path.join(landed, "manifest.json"))
+    assert landing.land_new("dvc") == []
+
+
+def test_unknown_source_is_refused(chiso_data, tmp_path):
+    f = _write(tmp_path / "x.csv", "a\n")
+    try:
+        landing.land(f, "erp")
+    except ValueError as exc:
+        assert "unknown source system" in str(exc)
+    else:
+        raise AssertionError("expected ValueError")
