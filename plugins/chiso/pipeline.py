@@ -138,18 +138,26 @@ def parse(batches: list[Batch]) -> list[Batch]:
 
 # ---------------------------------------------------------------- validate
 def validate(batches: list[Batch]) -> list[Batch]:
-    """Run the dataset's Great Expectations suite on each parsed batch (see ``chiso.validation``)."""
-    from chiso import validation
+    """Run the dataset's Great Expectations suite on each parsed batch (see ``chiso.validation``).
+
+    A failed expectation (or an unreadable file) is alerted at once, from this task: people hear of it
+    before the load step runs. The alert record stays in the outbox whatever the channels do.
+    """
+    from chiso import alerts, validation
 
     out = []
     for b in batches:
         if b["status"] != "parsed":
-            out.append(b)
+            alert = alerts.dispatch(alerts.build_parse_alert(b))
+            out.append(dict(b, alert_id=alert["alert_id"]))
             continue
         outcome = validation.validate_batch(b)
         status = "validated" if outcome["success"] else "validation_failed"
         error = None if outcome["success"] else outcome["summary"]
-        out.append(dict(b, status=status, error=error, validation=outcome))
+        b = dict(b, status=status, error=error, validation=outcome)
+        if any(not c["success"] for s in outcome["suites"] for c in s["checks"]):
+            b["alert_id"] = alerts.dispatch(alerts.build_alert(b, outcome))["alert_id"]
+        out.append(b)
     return out
 
 
@@ -200,6 +208,7 @@ def load(batches: list[Batch]) -> list[Batch]:
                     results.append(dict(b, status="quarantined"))
                 else:
                     results.append(_load_one(con, b, now))
+                _record_dq(con, b, now, action=results[-1]["status"])
                 con.execute("COMMIT")
             except Exception:
                 con.execute("ROLLBACK")
@@ -208,6 +217,43 @@ def load(batches: list[Batch]) -> list[Batch]:
     finally:
         con.close()
     return results
+
+
+def _record_dq(con, b: Batch, now: datetime, action: str) -> None:
+    """Validation runs, results and alerts into the warehouse: a history analysts can query."""
+    from chiso import alerts
+
+    sha = b["sha256"]
+    for suite in (b.get("validation") or {}).get("suites", []):
+        run_id = f"{sha[:16]}:{suite['dataset']}:{suite.get('validated_at', now.isoformat())}"
+        con.execute("DELETE FROM raw.dq_result WHERE run_id = ?", [run_id])
+        con.execute("DELETE FROM raw.dq_run WHERE run_id = ?", [run_id])
+        con.execute(
+            "INSERT INTO raw.dq_run VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [run_id, sha, b["source_system"], suite["dataset"], suite["suite"], b["file_name"],
+             b.get("period_start"), b.get("period_end"), suite.get("validated_at") or now, suite["success"],
+             suite["evaluated"], suite["failed_errors"], suite["failed_warnings"], action,
+             (b.get("validation") or {}).get("data_docs_url")],
+        )
+        con.executemany(
+            "INSERT INTO raw.dq_result VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [[run_id, sha, suite["dataset"], c["expectation"],
+              c["kwargs"].get("column") or c["kwargs"].get("column_A"),
+              json.dumps(c["kwargs"], ensure_ascii=False, default=str), c["severity"], c["success"],
+              None if c["observed"] is None else str(c["observed"]), c["unexpected_count"],
+              c["unexpected_percent"], json.dumps(c["sample"], ensure_ascii=False), c["why"]]
+             for c in suite["checks"]],
+        )
+    if b.get("alert_id"):
+        path = alerts.outbox_dir() / f"{b['alert_id']}.json"
+        if path.exists():
+            rec = json.loads(path.read_text(encoding="utf-8"))
+            con.execute("DELETE FROM raw.dq_alert WHERE alert_id = ?", [rec["alert_id"]])
+            rows = [[rec["alert_id"], sha, rec["severity"], rec["source_system"], rec["file"], d["channel"],
+                     d["target"], d["ok"], d["detail"], alerts.render_text(rec)] for d in rec["deliveries"]]
+            rows = rows or [[rec["alert_id"], sha, rec["severity"], rec["source_system"], rec["file"], "none",
+                             None, False, "no channel configured", alerts.render_text(rec)]]
+            con.executemany("INSERT INTO raw.dq_alert VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
 
 
 def _load_one(con, b: Batch, now: datetime) -> Batch:

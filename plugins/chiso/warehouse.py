@@ -46,6 +46,54 @@ REJECT_COLUMNS: list[tuple[str, str]] = [
 ]
 
 
+DQ_RUN_COLUMNS: list[tuple[str, str]] = [
+    ("run_id", "VARCHAR"),  # batch_id + dataset + validated_at
+    ("batch_id", "VARCHAR"),
+    ("source_system", "VARCHAR"),
+    ("dataset", "VARCHAR"),
+    ("suite", "VARCHAR"),
+    ("file_name", "VARCHAR"),
+    ("period_start", "DATE"),
+    ("period_end", "DATE"),
+    ("validated_at", "TIMESTAMP"),
+    ("success", "BOOLEAN"),
+    ("evaluated", "INTEGER"),
+    ("failed_errors", "INTEGER"),
+    ("failed_warnings", "INTEGER"),
+    ("action", "VARCHAR"),  # loaded | quarantined
+    ("data_docs", "VARCHAR"),
+]
+
+DQ_RESULT_COLUMNS: list[tuple[str, str]] = [
+    ("run_id", "VARCHAR"),
+    ("batch_id", "VARCHAR"),
+    ("dataset", "VARCHAR"),
+    ("expectation", "VARCHAR"),
+    ("column_name", "VARCHAR"),
+    ("kwargs", "VARCHAR"),  # JSON
+    ("severity", "VARCHAR"),
+    ("success", "BOOLEAN"),
+    ("observed", "VARCHAR"),
+    ("unexpected_count", "BIGINT"),
+    ("unexpected_percent", "DOUBLE"),
+    ("sample", "VARCHAR"),  # JSON list, never personal data
+    ("why", "VARCHAR"),
+]
+
+DQ_ALERT_COLUMNS: list[tuple[str, str]] = [
+    ("alert_id", "VARCHAR"),
+    ("batch_id", "VARCHAR"),
+    ("severity", "VARCHAR"),
+    ("source_system", "VARCHAR"),
+    ("file_name", "VARCHAR"),
+    ("channel", "VARCHAR"),  # smtp | webhook | none
+    ("target", "VARCHAR"),
+    ("delivered", "BOOLEAN"),
+    ("detail", "VARCHAR"),
+    ("message", "VARCHAR"),
+]
+
+
 def _ddl(table: str, cols: list[tuple[str, str]]) -> str:
     body = ",\n  ".join(f'"{name}" {typ}' for name, typ in cols)
     return f"CREATE TABLE IF NOT EXISTS {table} (\n  {body}\n)"
@@ -73,3 +121,6 @@ def ensure_raw_schema(con) -> None:
         con.execute(_ddl(f"raw.{dataset}", schemas.table_columns(dataset)))
     con.execute(_ddl("raw.landing_manifest", MANIFEST_COLUMNS))
     con.execute(_ddl("raw.rejected_row", REJECT_COLUMNS))
+    con.execute(_ddl("raw.dq_run", DQ_RUN_COLUMNS))
+    con.execute(_ddl("raw.dq_result", DQ_RESULT_COLUMNS))
+    con.execute(_ddl("raw.dq_alert", DQ_ALERT_COLUMNS))

@@ -4,7 +4,8 @@ with
 
 measures as (
 
-    select * from {{ ref('int_kpi_dossier_measures') }}
+    select unit_code, unit_valid_from, period_type, period_start, kpi_code, numerator, denominator
+    from {{ ref('int_kpi_dossier_measures') }}
     union all
     select unit_code, unit_valid_from, period_type, period_start, kpi_code, numerator, denominator
     from {{ ref('int_kpi_document_measures') }}

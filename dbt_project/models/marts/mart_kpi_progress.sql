@@ -87,22 +87,23 @@ base as (
 
 first_observed as (
 
+    -- the unit's first monthly value of the KPI (the same baseline for month, quarter and year rows)
     select
         unit_code,
         unit_valid_from,
         kpi_code,
-        period_type,
         actual as first_actual,
         period_end as first_period_end
     from (
         select
             base.*,
             row_number() over (
-                partition by unit_code, unit_valid_from, kpi_code, period_type
+                partition by unit_code, unit_valid_from, kpi_code
                 order by period_start
             ) as observation_rank
         from base
         where actual is not null
+            and period_type = 'month'
     ) as observed
     where observation_rank = 1
 
@@ -111,7 +112,7 @@ first_observed as (
 with_baseline as (
 
     -- baseline: the target's own baseline when it was set for this unit; otherwise (national targets, or
-    -- none given) the unit's first observed value of the KPI for the same period type
+    -- none given) the unit's first observed monthly value of the KPI
     select
         base.*,
         case
@@ -139,7 +140,6 @@ with_baseline as (
         on base.unit_code = first_observed.unit_code
         and base.unit_valid_from = first_observed.unit_valid_from
         and base.kpi_code = first_observed.kpi_code
-        and base.period_type = first_observed.period_type
 
 ),
 
@@ -147,11 +147,11 @@ with_trend as (
 
     select
         with_baseline.*,
-        regr_slope(actual, period_month_index) over (
-            partition by unit_code, unit_valid_from, kpi_code, period_type
-            order by period_start
-            rows between {{ var('chiso_trend_periods') - 1 }} preceding and current row
-        ) as trend_slope_raw,
+        -- least-squares slope per month over the last chiso_trend_periods periods (at least 2 values)
+        case
+            when count(actual) over trend_window >= 2
+                then regr_slope(actual, period_month_index) over trend_window
+        end as trend_slope_raw,
         -- straight path from (baseline_date, baseline_value) to (horizon, target)
         case
             when target_value is null or baseline_value is null then null
@@ -162,6 +162,11 @@ with_trend as (
             ))
         end as expected_raw
     from with_baseline
+    window trend_window as (
+        partition by unit_code, unit_valid_from, kpi_code, period_type
+        order by period_start
+        rows between {{ var('chiso_trend_periods') - 1 }} preceding and current row
+    )
 
 ),
 

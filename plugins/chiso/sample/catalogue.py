@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import hashlib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from chiso import paths
 
@@ -133,6 +133,24 @@ _P = [
     ("huyen", "", "Cấp Giấy chứng nhận cơ sở đủ điều kiện an toàn thực phẩm", "G10-AT01", "An toàn thực phẩm",
      500000, 15, "partial", 0.5),
     ("huyen", "", "Giải quyết khiếu nại lần đầu tại cấp huyện", "G10-TT01", "Giải quyết khiếu nại", 0, 30, "none", 0.1),
+    ("huyen", "", "Cấp lại Giấy chứng nhận đăng ký hộ kinh doanh", "G10-HK01",
+     "Thành lập và hoạt động của hộ kinh doanh", 50000, 3, "full", 0.4),
+    ("huyen", "", "Tạm ngừng kinh doanh, tiếp tục kinh doanh trước thời hạn đã thông báo của hộ kinh doanh",
+     "G10-HK01", "Thành lập và hoạt động của hộ kinh doanh", 0, 3, "full", 0.5),
+    ("huyen", "", "Chấm dứt hoạt động hộ kinh doanh", "G10-HK01", "Thành lập và hoạt động của hộ kinh doanh",
+     0, 3, "full", 0.4),
+    ("huyen", "", "Cấp giấy phép sửa chữa, cải tạo nhà ở riêng lẻ", "G10-XD01", "Hoạt động xây dựng",
+     75000, 15, "partial", 0.3),
+    ("huyen", "", "Điều chỉnh giấy phép xây dựng đối với nhà ở riêng lẻ", "G10-XD01", "Hoạt động xây dựng",
+     75000, 10, "partial", 0.2),
+    ("huyen", "", "Cấp lại Giấy phép bán lẻ rượu", "G10-CT01", "Lưu thông hàng hóa trong nước", 600000, 7, "partial", 0.1),
+    ("huyen", "", "Đăng ký khai tử có yếu tố nước ngoài", "G10-HT01", "Hộ tịch", 75000, 3, "partial", 0.05),
+    ("huyen", "", "Đăng ký nhận cha, mẹ, con có yếu tố nước ngoài", "G10-HT01", "Hộ tịch", 1500000, 15, "partial", 0.05),
+    ("huyen", "", "Chứng thực bản sao từ bản chính giấy tờ, văn bản do cơ quan, tổ chức có thẩm quyền của nước "
+     "ngoài cấp hoặc chứng nhận", "G10-CT02", "Chứng thực", 10000, 1, "partial", 0.4),
+    ("huyen", "", "Cho phép trường tiểu học hoạt động giáo dục", "G10-GD01", "Giáo dục và Đào tạo", 0, 20, "partial", 0.03),
+    ("huyen", "", "Xét, cấp học bổng chính sách", "G10-GD01", "Giáo dục và Đào tạo", 0, 10, "partial", 0.1),
+    ("huyen", "", "Giải quyết tố cáo tại cấp huyện", "G10-TT01", "Giải quyết tố cáo", 0, 30, "none", 0.05),
     # commune People's Committees
     ("xa", "", "Chứng thực bản sao từ bản chính giấy tờ, văn bản do cơ quan, tổ chức có thẩm quyền của Việt Nam "
      "cấp hoặc chứng nhận", "G11-CT01", "Chứng thực", 10000, 1, "full", 12.0),
@@ -180,7 +198,7 @@ def procedures() -> tuple[Procedure, ...]:
     out: list[Procedure] = []
     used: set[str] = set()
     for i, (level, dept, name, fcode, fname, fee, days, online, w) in enumerate(_P):
-        if name.startswith("Chứng thực bản sao từ bản chính"):
+        if level == "xa" and name.startswith("Chứng thực bản sao từ bản chính"):
             code = "2.000815"
         else:
             h = stable_hash("procedure", name)
@@ -226,8 +244,8 @@ DOC_SUBJECTS = [
     "V/v thực hiện Chỉ số cải cách hành chính (PAR Index) năm {y}",
     "V/v số hóa hồ sơ, kết quả giải quyết thủ tục hành chính",
 ]
-MINISTRIES = ["Văn phòng Chính phủ", "Bộ Nội vụ", "Bộ Tài chính", "Bộ Công an", "Bộ Khoa học và Công nghệ",
-              "Bộ Tư pháp", "Bộ Xây dựng", "Bộ Y tế"]
+MINISTRIES = [("Văn phòng Chính phủ", "VPCP"), ("Bộ Nội vụ", "BNV"), ("Bộ Tài chính", "BTC"), ("Bộ Công an", "BCA"),
+              ("Bộ Khoa học và Công nghệ", "BKHCN"), ("Bộ Tư pháp", "BTP"), ("Bộ Xây dựng", "BXD"), ("Bộ Y tế", "BYT")]
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -243,7 +261,7 @@ def old_districts() -> dict[str, list[str]]:
     return {p: [d[k] for k in sorted(d)] for p, d in seen.items()}
 
 
-@lru_cache(maxsize=None)
+@cache
 def new_wards(province_code: int) -> list[tuple[str, str]]:
     """(5-digit ward code, name) of a current province, in ward-code order."""
     from vietnam_provinces import Ward
