@@ -16,8 +16,14 @@ from chiso import paths
 from chiso.sample import generate
 
 MONTHS = ["2025-05", "2025-06", "2025-07", "2025-08"]
-ENDPOINTS = ["transparency", "dvc-progress-tree", "provide-online-tree", "formality-online-payment-tree",
-             "dossier-digitized", "handling-satisfaction"]
+ENDPOINTS = [
+    "transparency",
+    "dvc-progress-tree",
+    "provide-online-tree",
+    "formality-online-payment-tree",
+    "dossier-digitized",
+    "handling-satisfaction",
+]
 TS = re.compile(r"^\d{2}/\d{2}/\d{4} \d{2}:\d{2}:\d{2}$")
 FINISHED = {"Đã xử lý xong", "Đã trả kết quả", "Dừng xử lý", "Từ chối", "Công dân yêu cầu rút hồ sơ"}
 SPECIAL = {"Dừng xử lý", "Từ chối", "Công dân yêu cầu rút hồ sơ"}
@@ -27,20 +33,36 @@ SPECIAL = {"Dừng xử lý", "Từ chối", "Công dân yêu cầu rút hồ s�
 def sample(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("sample")
     lines: list[str] = []
-    summary = generate(out, provinces=2, start=MONTHS[0], end=MONTHS[-1], dossiers_per_month=600,
-                       documents_per_month=40, progress=lines.append)
+    summary = generate(
+        out,
+        provinces=2,
+        start=MONTHS[0],
+        end=MONTHS[-1],
+        dossiers_per_month=600,
+        documents_per_month=40,
+        progress=lines.append,
+    )
     assert summary.total_dossiers > 0 and summary.files_written > 0
     assert len(lines) == 10  # 04 x4, 06 x2 (old Bắc Kạn), 19 x4 (old Thái Nguyên, then the new province)
     return out
 
 
 def _hash_tree(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_deterministic(tmp_path):
-    kw = dict(provinces=1, start="2024-12", end="2025-01", dossiers_per_month=300, documents_per_month=20)
+    kw = {
+        "provinces": 1,
+        "start": "2024-12",
+        "end": "2025-01",
+        "dossiers_per_month": 300,
+        "documents_per_month": 20,
+    }
     generate(tmp_path / "a", **kw)
     generate(tmp_path / "b", **kw)
     a, b = _hash_tree(tmp_path / "a"), _hash_tree(tmp_path / "b")
@@ -84,16 +106,40 @@ def test_dossier_csv_formats(sample):
     path = sample / "motcua" / "04" / "hoso_04_2025-05.csv"
     with open(path, encoding="utf-8-sig", newline="") as fh:
         header = next(csv.reader(fh))
-    assert header == ["MaHoSo", "MaTTHC", "TenTTHC", "MaLinhVuc", "TenLinhVuc", "MaCoQuan", "TenCoQuan",
-                      "KenhThucHien", "NgayTiepNhan", "NgayHenTra", "NgayKetThucXuLy", "TrangThaiHoSo", "SoLanBoSung",
-                      "SoNgayChoBoSung", "PhiLePhi", "DuocThanhToanTrucTuyen", "HoSoCoThanhPhanSoHoa", "CoKetQuaDienTu",
-                      "TaiKhoanDuocXacThucVoiVNeID", "HoTenNguoiNop", "SoCCCD", "SoDienThoai", "DiaChi", "NgayCapNhat"]
+    assert header == [
+        "MaHoSo",
+        "MaTTHC",
+        "TenTTHC",
+        "MaLinhVuc",
+        "TenLinhVuc",
+        "MaCoQuan",
+        "TenCoQuan",
+        "KenhThucHien",
+        "NgayTiepNhan",
+        "NgayHenTra",
+        "NgayKetThucXuLy",
+        "TrangThaiHoSo",
+        "SoLanBoSung",
+        "SoNgayChoBoSung",
+        "PhiLePhi",
+        "DuocThanhToanTrucTuyen",
+        "HoSoCoThanhPhanSoHoa",
+        "CoKetQuaDienTu",
+        "TaiKhoanDuocXacThucVoiVNeID",
+        "HoTenNguoiNop",
+        "SoCCCD",
+        "SoDienThoai",
+        "DiaChi",
+        "NgayCapNhat",
+    ]
     rows = _read_csv(path)
     assert len(rows) > 100
     codes = [r["MaHoSo"] for r in rows]
     assert len(set(codes)) == len(codes)
     for r in rows:
-        assert re.fullmatch(r"H13\.\d{2,3}-\d{6}-\d{4}", r["MaHoSo"]) and r["MaHoSo"].startswith(r["MaCoQuan"] + "-")
+        assert re.fullmatch(r"H13\.\d{2,3}-\d{6}-\d{4}", r["MaHoSo"]) and r["MaHoSo"].startswith(
+            r["MaCoQuan"] + "-"
+        )
         assert re.fullmatch(r"[12]\.\d{6}", r["MaTTHC"])
         assert TS.match(r["NgayTiepNhan"]) and TS.match(r["NgayHenTra"]) and TS.match(r["NgayCapNhat"])
         assert r["NgayHenTra"].endswith("17:00:00")
@@ -179,7 +225,9 @@ def test_bieu06_identities_and_totals(sample, pp, months):
         sections = [b for b in body if b[0] in ("I", "II", "III")]
         assert [sum(x) for x in zip(*[s[2] for s in sections])] == body[0][2]
         assert body[0][2] == expected[ym], ym
-        dvc = json.loads((sample / "dvc" / pp / "766" / "dvc-progress-tree" / f"month-{ym}.json").read_bytes())
+        dvc = json.loads(
+            (sample / "dvc" / pp / "766" / "dvc-progress-tree" / f"month-{ym}.json").read_bytes()
+        )
         assert dvc["data"]["parent"]["totalReceived"] == body[0][2][0]
 
 
@@ -215,8 +263,11 @@ def test_766_shapes_match_captures(sample, endpoint):
         if endpoint == "formality-online-payment-tree":
             for ch in got["data"]["children"]:
                 f = ch["totalFeeFormality"]
-                a = ch["totalDossierOnlinePaymentSuccess"] / ch["totalDossierFinancialObligation"] if ch[
-                    "totalDossierFinancialObligation"] else 0
+                a = (
+                    ch["totalDossierOnlinePaymentSuccess"] / ch["totalDossierFinancialObligation"]
+                    if ch["totalDossierFinancialObligation"]
+                    else 0
+                )
                 b = ch["totalDossierOnlineFormalityPaymentSuccess"] / f if f else 0
                 c = ch["totalFeeDossierFormality"] / f if f else 0
                 assert abs(ch["totalScore"] - min(10, 6 * a + min(2, 2.5 * b) + 2.5 * c)) <= 0.015
@@ -237,12 +288,16 @@ def test_agencies_switch_from_districts_to_communes(sample):
     assert any(s >= 100 for s in sfx(july)) and not any(30 <= s < 100 for s in sfx(july))
     names_july = {r["TenCoQuan"].strip() for r in _read_csv(sample / "motcua" / "04" / "hoso_04_2025-07.csv")}
     assert not any(n.startswith("UBND Huyện") for n in names_july)
-    tn_june = {r["MaCoQuan"].split(".")[0] for r in _read_csv(sample / "motcua" / "06" / "hoso_06_2025-06.csv")}
+    tn_june = {
+        r["MaCoQuan"].split(".")[0] for r in _read_csv(sample / "motcua" / "06" / "hoso_06_2025-06.csv")
+    }
     assert tn_june == {"H05"}
 
 
 def test_register_and_catalogue(sample):
-    ws = openpyxl.load_workbook(sample / "qlvb" / "04" / "sovanban_04_2025-05.xlsx", read_only=True)["SoVanBan"]
+    ws = openpyxl.load_workbook(sample / "qlvb" / "04" / "sovanban_04_2025-05.xlsx", read_only=True)[
+        "SoVanBan"
+    ]
     rows = list(ws.iter_rows(values_only=True))
     assert rows[0][0] == "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN - ĐI" and rows[1][0].startswith("Tháng 05/2025 - ")
     assert rows[3][:4] == ("STT", "Số, ký hiệu", "Ngày văn bản", "Loại văn bản")
@@ -250,15 +305,35 @@ def test_register_and_catalogue(sample):
     assert body and all(r[7] in ("Đến", "Đi") and r[8] in ("Điện tử", "Giấy") for r in body)
     assert all(r[8] == "Giấy" for r in body if r[10] != "Thường")
     svc = _read_csv(sample / "dvc" / "04" / "dichvu_04_2025-05.csv")
-    assert list(svc[0]) == ["MaDichVu", "MaTTHC", "TenDichVu", "MucDo", "TrangThai", "MaCoQuan", "TenCoQuan", "CoPhi"]
+    assert list(svc[0]) == [
+        "MaDichVu",
+        "MaTTHC",
+        "TenDichVu",
+        "MucDo",
+        "TrangThai",
+        "MaCoQuan",
+        "TenCoQuan",
+        "CoPhi",
+    ]
     assert {r["MucDo"] for r in svc} <= {"Toàn trình", "Một phần"}
     published = {(r["MaTTHC"], r["MaCoQuan"]) for r in svc if r["TrangThai"] == "Đang công bố"}
-    online = {(r["MaTTHC"], r["MaCoQuan"]) for r in _read_csv(sample / "motcua" / "04" / "hoso_04_2025-05.csv")
-              if r["KenhThucHien"] == "2"}
+    online = {
+        (r["MaTTHC"], r["MaCoQuan"])
+        for r in _read_csv(sample / "motcua" / "04" / "hoso_04_2025-05.csv")
+        if r["KenhThucHien"] == "2"
+    }
     assert online and online <= published
 
 
 def test_old_level_wording_before_2023_07(tmp_path):
-    generate(tmp_path, provinces=1, start="2023-06", end="2023-07", dossiers_per_month=100, documents_per_month=5)
-    assert {r["MucDo"] for r in _read_csv(tmp_path / "dvc" / "04" / "dichvu_04_2023-06.csv")} <= {"Mức độ 4", "Mức độ 3"}
-    assert {r["MucDo"] for r in _read_csv(tmp_path / "dvc" / "04" / "dichvu_04_2023-07.csv")} <= {"Toàn trình", "Một phần"}
+    generate(
+        tmp_path, provinces=1, start="2023-06", end="2023-07", dossiers_per_month=100, documents_per_month=5
+    )
+    assert {r["MucDo"] for r in _read_csv(tmp_path / "dvc" / "04" / "dichvu_04_2023-06.csv")} <= {
+        "Mức độ 4",
+        "Mức độ 3",
+    }
+    assert {r["MucDo"] for r in _read_csv(tmp_path / "dvc" / "04" / "dichvu_04_2023-07.csv")} <= {
+        "Toàn trình",
+        "Một phần",
+    }

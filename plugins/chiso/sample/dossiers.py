@@ -15,19 +15,57 @@ DAY = 86400
 HOUR = 3600
 
 # status codes → export text
-STATUS_TEXT = ["Đã tiếp nhận", "Đang xử lý", "Yêu cầu bổ sung", "Đã xử lý xong", "Đã trả kết quả",
-               "Dừng xử lý", "Từ chối", "Công dân yêu cầu rút hồ sơ"]
+STATUS_TEXT = [
+    "Đã tiếp nhận",
+    "Đang xử lý",
+    "Yêu cầu bổ sung",
+    "Đã xử lý xong",
+    "Đã trả kết quả",
+    "Dừng xử lý",
+    "Từ chối",
+    "Công dân yêu cầu rút hồ sơ",
+]
 S_RECEIVED, S_PROCESSING, S_SUPPLEMENT, S_DONE, S_RETURNED, S_STOPPED, S_REFUSED, S_WITHDRAWN = range(8)
 
-FIELDS = ["agency", "proc", "channel", "recv", "appt", "comp", "final", "sup_n", "sup_at", "sup_end", "wait",
-          "fee", "pay", "digit", "eres", "vneid", "seq", "fam", "mid", "giv", "cccd", "phone", "street", "loc",
-          "nfd", "trail", "empty_ch", "empty_wait"]
+FIELDS = [
+    "agency",
+    "proc",
+    "channel",
+    "recv",
+    "appt",
+    "comp",
+    "final",
+    "sup_n",
+    "sup_at",
+    "sup_end",
+    "wait",
+    "fee",
+    "pay",
+    "digit",
+    "eres",
+    "vneid",
+    "seq",
+    "fam",
+    "mid",
+    "giv",
+    "cccd",
+    "phone",
+    "street",
+    "loc",
+    "nfd",
+    "trail",
+    "empty_ch",
+    "empty_wait",
+]
 
 
 @lru_cache(maxsize=1)
 def _proc_arrays() -> tuple[np.ndarray, np.ndarray]:
     procs = cat.procedures()
-    return (np.array([p.days for p in procs], dtype=np.int64), np.array([p.fee for p in procs], dtype=np.int64))
+    return (
+        np.array([p.days for p in procs], dtype=np.int64),
+        np.array([p.fee for p in procs], dtype=np.int64),
+    )
 
 
 @lru_cache(maxsize=1)
@@ -64,8 +102,9 @@ def take(s: dict[str, np.ndarray], idx: np.ndarray) -> dict[str, np.ndarray]:
     return {f: s[f][idx] for f in FIELDS}
 
 
-def new_dossiers(rng: np.random.Generator, t: UnitTables, y: int, m: int, per_month: int,
-                 last_month: bool) -> dict[str, np.ndarray]:
+def new_dossiers(
+    rng: np.random.Generator, t: UnitTables, y: int, m: int, per_month: int, last_month: bool
+) -> dict[str, np.ndarray]:
     u: Unit = t.unit
     r = rates(u, y, m)
     proc_days, proc_fee = _proc_arrays()
@@ -120,8 +159,11 @@ def new_dossiers(rng: np.random.Generator, t: UnitTables, y: int, m: int, per_mo
     sup_end = np.where(sup, sup_at + (wait * DAY).astype(np.int64), -1)
     comp = np.where(sup, np.maximum(comp, sup_end + HOUR), comp)
     u_fin = rng.random(n)
-    final = np.select([u_fin < 0.01, u_fin < 0.02, u_fin < 0.025, u_fin < 0.11],
-                      [S_WITHDRAWN, S_REFUSED, S_STOPPED, S_DONE], S_RETURNED).astype(np.int64)
+    final = np.select(
+        [u_fin < 0.01, u_fin < 0.02, u_fin < 0.025, u_fin < 0.11],
+        [S_WITHDRAWN, S_REFUSED, S_STOPPED, S_DONE],
+        S_RETURNED,
+    ).astype(np.int64)
     special = final >= S_STOPPED
     comp = np.where(special, np.minimum(comp, np.maximum(appt - HOUR, recv + 600)), comp)
     if last_month:
@@ -150,15 +192,32 @@ def new_dossiers(rng: np.random.Generator, t: UnitTables, y: int, m: int, per_mo
     seq[order] = np.arange(n) - grp_start + 1
 
     st = {
-        "agency": agency, "proc": proc, "channel": channel, "recv": recv, "appt": appt, "comp": comp,
-        "final": final, "sup_n": sup_n, "sup_at": sup_at, "sup_end": sup_end, "wait": wait,
-        "fee": fee, "pay": pay.astype(np.int64), "digit": digit.astype(np.int64), "eres": eres.astype(np.int64),
-        "vneid": vneid.astype(np.int64), "seq": seq,
-        "fam": rng.integers(0, len(cat.FAMILY), size=n), "mid": rng.integers(0, len(cat.MIDDLE), size=n),
-        "giv": rng.integers(0, len(cat.GIVEN), size=n), "cccd": rng.integers(0, 10**9, size=n),
-        "phone": rng.integers(0, 10**8, size=n), "street": rng.integers(0, len(cat.STREETS), size=n),
+        "agency": agency,
+        "proc": proc,
+        "channel": channel,
+        "recv": recv,
+        "appt": appt,
+        "comp": comp,
+        "final": final,
+        "sup_n": sup_n,
+        "sup_at": sup_at,
+        "sup_end": sup_end,
+        "wait": wait,
+        "fee": fee,
+        "pay": pay.astype(np.int64),
+        "digit": digit.astype(np.int64),
+        "eres": eres.astype(np.int64),
+        "vneid": vneid.astype(np.int64),
+        "seq": seq,
+        "fam": rng.integers(0, len(cat.FAMILY), size=n),
+        "mid": rng.integers(0, len(cat.MIDDLE), size=n),
+        "giv": rng.integers(0, len(cat.GIVEN), size=n),
+        "cccd": rng.integers(0, 10**9, size=n),
+        "phone": rng.integers(0, 10**8, size=n),
+        "street": rng.integers(0, len(cat.STREETS), size=n),
         "loc": t.local_idx[rng.integers(0, len(t.local_idx), size=n)],
-        "nfd": (rng.random(n) < 0.01).astype(np.int64), "trail": (rng.random(n) < 0.005).astype(np.int64),
+        "nfd": (rng.random(n) < 0.01).astype(np.int64),
+        "trail": (rng.random(n) < 0.005).astype(np.int64),
         "empty_ch": ((channel == 1) & (rng.random(n) < 0.05)).astype(np.int64),
         "empty_wait": (rng.random(n) < 0.3).astype(np.int64),
     }

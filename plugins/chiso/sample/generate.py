@@ -53,9 +53,17 @@ def _rng(seed: int, u: Unit, y: int, m: int, stream: int) -> np.random.Generator
     return np.random.default_rng([seed, int(u.code), int(u.is_new), y, m, stream])
 
 
-def generate(out_dir: Path, *, seed: int = 20230101, provinces: int = 4, start: str = "2023-01",
-             end: str | None = None, dossiers_per_month: int = 1000, documents_per_month: int = 300,
-             progress: Callable[[str], None] | None = None) -> GenerationSummary:
+def generate(
+    out_dir: Path,
+    *,
+    seed: int = 20230101,
+    provinces: int = 4,
+    start: str = "2023-01",
+    end: str | None = None,
+    dossiers_per_month: int = 1000,
+    documents_per_month: int = 300,
+    progress: Callable[[str], None] | None = None,
+) -> GenerationSummary:
     import time
 
     t_start = time.perf_counter()
@@ -87,8 +95,11 @@ def generate(out_dir: Path, *, seed: int = 20230101, provinces: int = 4, start: 
             st_end = dz.status_at(s, t1)
             st_prev = dz.status_at(s, t0)
             is_new = s["recv"] >= t0
-            changed = (st_end != st_prev) | ((s["comp"] >= t0) & (s["comp"] < t1)) | (
-                (s["sup_at"] >= t0) & (s["sup_at"] < t1))
+            changed = (
+                (st_end != st_prev)
+                | ((s["comp"] >= t0) & (s["comp"] < t1))
+                | ((s["sup_at"] >= t0) & (s["sup_at"] < t1))
+            )
             rows = np.flatnonzero(is_new | changed)
             rows = rows[np.lexsort((s["seq"][rows], s["agency"][rows], s["recv"][rows]))]
             base = out_dir / "motcua" / mcode
@@ -102,8 +113,15 @@ def generate(out_dir: Path, *, seed: int = 20230101, provinces: int = 4, start: 
             summary.add("motcua_bieu06_xlsx", len(u.agencies) + 3)
 
             r = rates(u, y, m)
-            nd = writers.write_register(out_dir / "qlvb" / mcode / f"sovanban_{mcode}_{ym}.xlsx", u, y, m,
-                                        _rng(seed, u, y, m, 2), documents_per_month, r["electronic_docs"])
+            nd = writers.write_register(
+                out_dir / "qlvb" / mcode / f"sovanban_{mcode}_{ym}.xlsx",
+                u,
+                y,
+                m,
+                _rng(seed, u, y, m, 2),
+                documents_per_month,
+                r["electronic_docs"],
+            )
             summary.add("qlvb_register_xlsx", nd)
 
             dvc = out_dir / "dvc" / mcode
@@ -111,8 +129,16 @@ def generate(out_dir: Path, *, seed: int = 20230101, provinces: int = 4, start: 
             summary.add("dvc_catalogue_csv", ns)
 
             responses = api766.build(u, t, y, m, s, cls, _rng(seed, u, y, m, 3))
-            man = manifests.setdefault(mcode, {"schemaVersion": 1, "status": "synthetic-sample",
-                                               "province": None, "formality": None, "captures": []})
+            man = manifests.setdefault(
+                mcode,
+                {
+                    "schemaVersion": 1,
+                    "status": "synthetic-sample",
+                    "province": None,
+                    "formality": None,
+                    "captures": [],
+                },
+            )
             man["province"] = {"id": u.root_uuid, "name": u.root_name}
             for ep in api766.ENDPOINTS:
                 body = api766.dumps(responses[ep])
@@ -121,17 +147,29 @@ def generate(out_dir: Path, *, seed: int = 20230101, provinces: int = 4, start: 
                 p.parent.mkdir(parents=True, exist_ok=True)
                 p.write_bytes(body)
                 summary.add("dvc_766_json", 1)
-                man["captures"].append({
-                    "file": rel, "method": "POST", "url": api766.BASE_URL + ep, "payload": api766.payload(ep, u, y, m),
-                    "httpStatus": 201, "contentType": "application/json; charset=utf-8",
-                    "capturedAt": api766.captured_at(ep, y, m), "sha256": hashlib.sha256(body).hexdigest(),
-                    "bytes": len(body), "period": "month", "scope": "all",
-                    "verification": "json-envelope-and-scope-verified"})
+                man["captures"].append(
+                    {
+                        "file": rel,
+                        "method": "POST",
+                        "url": api766.BASE_URL + ep,
+                        "payload": api766.payload(ep, u, y, m),
+                        "httpStatus": 201,
+                        "contentType": "application/json; charset=utf-8",
+                        "capturedAt": api766.captured_at(ep, y, m),
+                        "sha256": hashlib.sha256(body).hexdigest(),
+                        "bytes": len(body),
+                        "period": "month",
+                        "scope": "all",
+                        "verification": "json-envelope-and-scope-verified",
+                    }
+                )
 
             carry = dz.take(s, np.flatnonzero(s["comp"] >= t1))
             if progress:
-                progress(f"{u.code} {u.name} {ym}: {len(new['recv'])} new, {n} rows, "
-                         f"{int(counts[:, 8].sum())} open, {nd} documents")
+                progress(
+                    f"{u.code} {u.name} {ym}: {len(new['recv'])} new, {n} rows, "
+                    f"{int(counts[:, 8].sum())} open, {nd} documents"
+                )
     for mcode, man in manifests.items():
         p = out_dir / "dvc" / mcode / "766" / "manifest.json"
         p.write_text(json.dumps(man, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -96,8 +96,16 @@ def units_for(n_provinces: int) -> tuple[Unit, ...]:
             vf = date.fromisoformat(row["valid_from"])
             vt = date.fromisoformat(row["valid_to"]) if row["valid_to"] else None
             is_new = vf >= REORG
-            u = Unit(row["province_code"], row["province_name"], row["agency_prefix"],
-                     float(row["monthly_dossiers_weight"]), vf, vt, seed, is_new)
+            u = Unit(
+                row["province_code"],
+                row["province_name"],
+                row["agency_prefix"],
+                float(row["monthly_dossiers_weight"]),
+                vf,
+                vt,
+                seed,
+                is_new,
+            )
             u.root_uuid = str(uuid.uuid5(_NS, f"root/{u.key}"))
             _add_agencies(u)
             out.append(u)
@@ -110,8 +118,11 @@ def _add_agencies(u: Unit) -> None:
         code = f"{u.prefix}.{suffix}"
         name = _dept_name(dname, u.name)
         n766 = f"{dname} - {u.name}" if suffix != "01" else f"Văn phòng UBND Tỉnh - {u.name}"
-        ags.append(Agency(len(ags), code, name, n766, "dept", abbr, 1.0,
-                          str(uuid.uuid5(_NS, f"agency/{u.key}/{code}"))))
+        ags.append(
+            Agency(
+                len(ags), code, name, n766, "dept", abbr, 1.0, str(uuid.uuid5(_NS, f"agency/{u.key}/{code}"))
+            )
+        )
     if u.is_new:
         locs = [name for _code, name in cat.new_wards(int(u.code))]
         kind, start = "commune", 100
@@ -123,8 +134,18 @@ def _add_agencies(u: Unit) -> None:
         big = lname.startswith(("Thành phố", "Thành Phố", "Quận", "Thị xã", "Phường"))
         h = cat.stable_hash("agency-weight", u.key, code)
         w = (0.5 + (h % 1000) / 1000.0) * (2.0 if big else 1.0)
-        ags.append(Agency(len(ags), code, "UBND " + lname, "UBND " + lname, kind,
-                          "UBND", w, str(uuid.uuid5(_NS, f"agency/{u.key}/{code}"))))
+        ags.append(
+            Agency(
+                len(ags),
+                code,
+                "UBND " + lname,
+                "UBND " + lname,
+                kind,
+                "UBND",
+                w,
+                str(uuid.uuid5(_NS, f"agency/{u.key}/{code}")),
+            )
+        )
     u.agencies = ags
 
 
@@ -160,8 +181,18 @@ def tables(u: Unit) -> UnitTables:
             state = "Đang công bố" if r < 94 else ("Thử nghiệm" if r < 98 else "Chờ thu hồi")
             if state == "Đang công bố":
                 online_ok[a.idx, p.idx] = True
-            services.append((f"DV.{a.code}.{p.code}", p.code, p.name, p.online, state, a.code, a.name,
-                             "Có" if p.fee > 0 else "Không"))
+            services.append(
+                (
+                    f"DV.{a.code}.{p.code}",
+                    p.code,
+                    p.name,
+                    p.online,
+                    state,
+                    a.code,
+                    a.name,
+                    "Có" if p.fee > 0 else "Không",
+                )
+            )
     return UnitTables(
         unit=u,
         n_agencies=len(ags),

@@ -21,10 +21,32 @@ BOM = b"\xef\xbb\xbf"
 FIXED_CREATED = datetime(2026, 1, 1, 8, 0, 0)
 CONSTANT_MEMORY_ROWS = 50_000  # registers larger than this stream rows to disk (xlsxwriter constant_memory)
 
-DOSSIER_COLUMNS = ["MaHoSo", "MaTTHC", "TenTTHC", "MaLinhVuc", "TenLinhVuc", "MaCoQuan", "TenCoQuan",
-                   "KenhThucHien", "NgayTiepNhan", "NgayHenTra", "NgayKetThucXuLy", "TrangThaiHoSo", "SoLanBoSung",
-                   "SoNgayChoBoSung", "PhiLePhi", "DuocThanhToanTrucTuyen", "HoSoCoThanhPhanSoHoa", "CoKetQuaDienTu",
-                   "TaiKhoanDuocXacThucVoiVNeID", "HoTenNguoiNop", "SoCCCD", "SoDienThoai", "DiaChi", "NgayCapNhat"]
+DOSSIER_COLUMNS = [
+    "MaHoSo",
+    "MaTTHC",
+    "TenTTHC",
+    "MaLinhVuc",
+    "TenLinhVuc",
+    "MaCoQuan",
+    "TenCoQuan",
+    "KenhThucHien",
+    "NgayTiepNhan",
+    "NgayHenTra",
+    "NgayKetThucXuLy",
+    "TrangThaiHoSo",
+    "SoLanBoSung",
+    "SoNgayChoBoSung",
+    "PhiLePhi",
+    "DuocThanhToanTrucTuyen",
+    "HoSoCoThanhPhanSoHoa",
+    "CoKetQuaDienTu",
+    "TaiKhoanDuocXacThucVoiVNeID",
+    "HoTenNguoiNop",
+    "SoCCCD",
+    "SoDienThoai",
+    "DiaChi",
+    "NgayCapNhat",
+]
 SERVICE_COLUMNS = ["MaDichVu", "MaTTHC", "TenDichVu", "MucDo", "TrangThai", "MaCoQuan", "TenCoQuan", "CoPhi"]
 
 
@@ -71,8 +93,9 @@ def _write_csv(path: Path, table: pa.Table) -> None:
         pacsv.write_csv(table, fh, write_options=opts)
 
 
-def write_dossier_csv(path: Path, s: dict[str, np.ndarray], rows: np.ndarray, u: Unit, t_end: int,
-                      status: np.ndarray) -> int:
+def write_dossier_csv(
+    path: Path, s: dict[str, np.ndarray], rows: np.ndarray, u: Unit, t_end: int, status: np.ndarray
+) -> int:
     d = take(s, rows)
     st = status[rows]
     n = len(rows)
@@ -94,7 +117,9 @@ def write_dossier_csv(path: Path, s: dict[str, np.ndarray], rows: np.ndarray, u:
     status_txt = pa.array(STATUS_TEXT).take(pa.array(st))
     sup_started = (d["sup_at"] >= 0) & (d["sup_at"] < t_end)
     sup_count = np.where(sup_started, d["sup_n"], 0)
-    wait = np.where(sup_started, np.where(d["sup_end"] <= t_end, d["wait"], (t_end - d["sup_at"]) / 86400.0), 0.0)
+    wait = np.where(
+        sup_started, np.where(d["sup_end"] <= t_end, d["wait"], (t_end - d["sup_at"]) / 86400.0), 0.0
+    )
     w10 = np.round(wait * 10).astype(np.int64)
     frac = w10 % 10
     wait_s = pc.if_else(pa.array(frac > 0), _join(_str(w10 // 10), _str(frac), sep=","), _str(w10 // 10))
@@ -110,16 +135,41 @@ def write_dossier_csv(path: Path, s: dict[str, np.ndarray], rows: np.ndarray, u:
         sub = [unicodedata.normalize("NFD", x) for x in names.filter(pa.array(nfd)).to_pylist()]
         names = pc.replace_with_mask(names, pa.array(nfd), pa.array(sub, type=pa.string()))
     cccd = _join(pa.scalar("0" + u.code), pc.utf8_lpad(_str(d["cccd"]), 9, "0"))
-    phone = _join(pa.array(["09", "08", "03", "07"]).take(pa.array(d["phone"] % 4)),
-                  pc.utf8_lpad(_str(d["phone"]), 8, "0"))
+    phone = _join(
+        pa.array(["09", "08", "03", "07"]).take(pa.array(d["phone"] % 4)),
+        pc.utf8_lpad(_str(d["phone"]), 8, "0"),
+    )
     places = pa.array([a.name.removeprefix("UBND ") for a in ags]).take(pa.array(d["loc"]))
     addr = _join(pa.array(cat.STREETS).take(pa.array(d["street"])), places, pa.scalar(u.name), sep=", ")
-    table = pa.table([
-        code, proc_code, proc_name, field_code, field_name, a_code, a_name, channel,
-        _ts(d["recv"]), _ts(d["appt"]), comp, status_txt, _str(sup_count), wait_s, fee, pay,
-        _str(d["digit"]), _str(d["eres"]), _str(d["vneid"]), names, cccd, phone, addr,
-        _ts(updated_at(d, t_end)),
-    ], names=DOSSIER_COLUMNS)
+    table = pa.table(
+        [
+            code,
+            proc_code,
+            proc_name,
+            field_code,
+            field_name,
+            a_code,
+            a_name,
+            channel,
+            _ts(d["recv"]),
+            _ts(d["appt"]),
+            comp,
+            status_txt,
+            _str(sup_count),
+            wait_s,
+            fee,
+            pay,
+            _str(d["digit"]),
+            _str(d["eres"]),
+            _str(d["vneid"]),
+            names,
+            cccd,
+            phone,
+            addr,
+            _ts(updated_at(d, t_end)),
+        ],
+        names=DOSSIER_COLUMNS,
+    )
     assert table.num_rows == n
     _write_csv(path, table)
     return n
@@ -128,12 +178,22 @@ def write_dossier_csv(path: Path, s: dict[str, np.ndarray], rows: np.ndarray, u:
 def write_service_csv(path: Path, t: UnitTables, y: int, m: int) -> int:
     old_wording = (y, m) < (2023, 7)
     rows = t.services
-    level = [("Mức độ 4" if r[3] == "full" else "Mức độ 3") if old_wording else
-             ("Toàn trình" if r[3] == "full" else "Một phần") for r in rows]
-    cols = [pa.array([r[0] for r in rows], pa.string()), pa.array([r[1] for r in rows], pa.string()),
-            pa.array([r[2] for r in rows], pa.string()), pa.array(level, pa.string()),
-            pa.array([r[4] for r in rows], pa.string()), pa.array([r[5] for r in rows], pa.string()),
-            pa.array([r[6] for r in rows], pa.string()), pa.array([r[7] for r in rows], pa.string())]
+    level = [
+        ("Mức độ 4" if r[3] == "full" else "Mức độ 3")
+        if old_wording
+        else ("Toàn trình" if r[3] == "full" else "Một phần")
+        for r in rows
+    ]
+    cols = [
+        pa.array([r[0] for r in rows], pa.string()),
+        pa.array([r[1] for r in rows], pa.string()),
+        pa.array([r[2] for r in rows], pa.string()),
+        pa.array(level, pa.string()),
+        pa.array([r[4] for r in rows], pa.string()),
+        pa.array([r[5] for r in rows], pa.string()),
+        pa.array([r[6] for r in rows], pa.string()),
+        pa.array([r[7] for r in rows], pa.string()),
+    ]
     _write_csv(path, pa.table(cols, names=SERVICE_COLUMNS))
     return len(rows)
 
@@ -149,21 +209,46 @@ def _workbook(path: Path, **opts) -> xlsxwriter.Workbook:
     return wb
 
 
-BIEU06_FIELDS = ["received_total", "received_new_online", "received_new_counter_postal", "received_carried_over",
-                 "resolved_total", "resolved_early", "resolved_on_time", "resolved_late", "pending_total",
-                 "pending_within_deadline", "pending_overdue"]
+BIEU06_FIELDS = [
+    "received_total",
+    "received_new_online",
+    "received_new_counter_postal",
+    "received_carried_over",
+    "resolved_total",
+    "resolved_early",
+    "resolved_on_time",
+    "resolved_late",
+    "pending_total",
+    "pending_within_deadline",
+    "pending_overdue",
+]
 
 
 def bieu06_counts(cls: dict[str, np.ndarray], agency: np.ndarray, n_agencies: int) -> np.ndarray:
     """int[n_agencies, 11] in the order of BIEU06_FIELDS (columns (3)..(13))."""
+
     def bc(mask):
         return np.bincount(agency[mask], minlength=n_agencies)
 
     new_on, new_oth, carried = bc(cls["new_online"]), bc(cls["new_other"]), bc(cls["carried"])
     early, on_time, late = bc(cls["early"]), bc(cls["on_time"]), bc(cls["late"])
     within, overdue = bc(cls["pending_within"]), bc(cls["pending_overdue"])
-    out = np.stack([new_on + new_oth + carried, new_on, new_oth, carried, early + on_time + late, early,
-                    on_time, late, within + overdue, within, overdue], axis=1)
+    out = np.stack(
+        [
+            new_on + new_oth + carried,
+            new_on,
+            new_oth,
+            carried,
+            early + on_time + late,
+            early,
+            on_time,
+            late,
+            within + overdue,
+            within,
+            overdue,
+        ],
+        axis=1,
+    )
     return out.astype(np.int64)
 
 
@@ -175,7 +260,9 @@ def write_bieu06(path: Path, u: Unit, y: int, m: int, counts: np.ndarray, as_tex
     wb = _workbook(path)
     ws = wb.add_worksheet("Bieu06")
     bold = wb.add_format({"bold": True})
-    center = wb.add_format({"bold": True, "align": "center", "valign": "vcenter", "text_wrap": True, "border": 1})
+    center = wb.add_format(
+        {"bold": True, "align": "center", "valign": "vcenter", "text_wrap": True, "border": 1}
+    )
     cell = wb.add_format({"border": 1, "num_format": "#,##0"})
     cell_b = wb.add_format({"border": 1, "num_format": "#,##0", "bold": True})
     txt = wb.add_format({"border": 1})
@@ -186,8 +273,13 @@ def write_bieu06(path: Path, u: Unit, y: int, m: int, counts: np.ndarray, as_tex
     ws.set_column(1, 1, 48)
     ws.set_column(2, 12, 11)
     ws.write(0, 0, "Biểu số 06/VPCP/KSTT", bold)
-    ws.write(1, 0, "TỔNG HỢP TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH TẠI CƠ QUAN, ĐƠN VỊ TRỰC TIẾP "
-                   "GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH", bold)
+    ws.write(
+        1,
+        0,
+        "TỔNG HỢP TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH TẠI CƠ QUAN, ĐƠN VỊ TRỰC TIẾP "
+        "GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH",
+        bold,
+    )
     ws.write(2, 0, f"Kỳ báo cáo: Tháng {m:02d} năm {y} (Từ ngày {first:%d/%m/%Y} đến ngày {last:%d/%m/%Y})")
     ws.write(3, 0, f"Đơn vị báo cáo: {u.root_name}")
     ws.write(4, 0, "Đơn vị nhận báo cáo: Văn phòng Chính phủ")
@@ -200,8 +292,15 @@ def write_bieu06(path: Path, u: Unit, y: int, m: int, counts: np.ndarray, as_tex
     ws.merge_range(h, 10, h, 12, "Số hồ sơ đang giải quyết", center)
     ws.merge_range(h + 1, 2, h + 2, 2, "Tổng số", center)
     ws.merge_range(h + 1, 3, h + 1, 5, "Trong đó", center)
-    for c, label in ((6, "Tổng số"), (7, "Trước hạn"), (8, "Đúng hạn"), (9, "Quá hạn"), (10, "Tổng số"),
-                     (11, "Trong hạn"), (12, "Quá hạn")):
+    for c, label in (
+        (6, "Tổng số"),
+        (7, "Trước hạn"),
+        (8, "Đúng hạn"),
+        (9, "Quá hạn"),
+        (10, "Tổng số"),
+        (11, "Trong hạn"),
+        (12, "Quá hạn"),
+    ):
         ws.merge_range(h + 1, c, h + 2, c, label, center)
     ws.write(h + 2, 3, "Số mới tiếp nhận trực tuyến", center)
     ws.write(h + 2, 4, "Số mới tiếp nhận trực tiếp và qua dịch vụ bưu chính công ích", center)
@@ -235,8 +334,9 @@ def write_bieu06(path: Path, u: Unit, y: int, m: int, counts: np.ndarray, as_tex
 
 
 # --------------------------------------------------------------------------------------------------------
-def write_register(path: Path, u: Unit, y: int, m: int, rng: np.random.Generator, per_month: int,
-                   electronic_share: float) -> int:
+def write_register(
+    path: Path, u: Unit, y: int, m: int, rng: np.random.Generator, per_month: int, electronic_share: float
+) -> int:
     from chiso.sample.dossiers import busday, month_bounds
 
     start, nxt = month_bounds(y, m)
@@ -270,8 +370,21 @@ def write_register(path: Path, u: Unit, y: int, m: int, rng: np.random.Generator
     ws = wb.add_worksheet("SoVanBan")
     ws.write_string(0, 0, "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN - ĐI")
     ws.write_string(1, 0, f"Tháng {m:02d}/{y} - {u.root_name}")
-    header = ["STT", "Số, ký hiệu", "Ngày văn bản", "Loại văn bản", "Trích yếu", "Cơ quan ban hành", "Mã cơ quan",
-              "Văn bản đến/đi", "Hình thức", "Ký số", "Độ mật", "Hạn xử lý", "Ngày hoàn thành"]
+    header = [
+        "STT",
+        "Số, ký hiệu",
+        "Ngày văn bản",
+        "Loại văn bản",
+        "Trích yếu",
+        "Cơ quan ban hành",
+        "Mã cơ quan",
+        "Văn bản đến/đi",
+        "Hình thức",
+        "Ký số",
+        "Độ mật",
+        "Hạn xử lý",
+        "Ngày hoàn thành",
+    ]
     for c, hname in enumerate(header):
         ws.write_string(3, c, hname)
     seq_out: dict[int, int] = {}
@@ -294,13 +407,24 @@ def write_register(path: Path, u: Unit, y: int, m: int, rng: np.random.Generator
                 issuer = src.name
                 number = f"{17 * k + int(num_in[i]) % 17}/{(tabbr + '-') if tabbr else ''}{src.abbr}"
         subject = cat.DOC_SUBJECTS[int(subj[i])].format(
-            y=y, m=m, name=f"{cat.FAMILY[int(fam[i])]} {cat.GIVEN[int(giv[i])]}")
+            y=y, m=m, name=f"{cat.FAMILY[int(fam[i])]} {cat.GIVEN[int(giv[i])]}"
+        )
         iss = issued[i].astype(date)
-        vals = [str(r), number, f"{iss:%d/%m/%Y}", tname, subject, issuer, a.code, "Đi" if outgoing[i] else "Đến",
-                "Điện tử" if electronic[i] else "Giấy", "Có" if signed[i] else "Không",
-                str(secret_level[i]) if secret[i] else "Thường",
-                f"{due[i].astype(date):%d/%m/%Y}" if has_due[i] else "",
-                f"{comp[i].astype(date):%d/%m/%Y}" if done[i] else ""]
+        vals = [
+            str(r),
+            number,
+            f"{iss:%d/%m/%Y}",
+            tname,
+            subject,
+            issuer,
+            a.code,
+            "Đi" if outgoing[i] else "Đến",
+            "Điện tử" if electronic[i] else "Giấy",
+            "Có" if signed[i] else "Không",
+            str(secret_level[i]) if secret[i] else "Thường",
+            f"{due[i].astype(date):%d/%m/%Y}" if has_due[i] else "",
+            f"{comp[i].astype(date):%d/%m/%Y}" if done[i] else "",
+        ]
         for c, v in enumerate(vals):
             if v != "":
                 ws.write_string(r + 3, c, v)

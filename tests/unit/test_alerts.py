@@ -1,0 +1,129 @@
+"""Alerts reach a real SMTP server and a real HTTP receiver on localhost; a channel that is down is retried,
+logged, and never loses the alert record."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from email import message_from_bytes
+from email.policy import default as default_policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from chiso import alerts
+
+BATCH = {
+    "sha256": "f" * 64,
+    "source_system": "motcua",
+    "file_name": "04/hoso_04_2025-08.csv",
+    "dataset": "motcua_dossier",
+    "period_start": "2025-08-01",
+    "period_end": "2025-08-31",
+    "meta": {"units": ["H13.01", "H13.100"]},
+}
+OUTCOME = {
+    "data_docs_url": "file:///data/dq/data_docs/validations/motcua_dossier/fff.html",
+    "suites": [{
+        "dataset": "motcua_dossier",
+        "checks": [
+            {"expectation": "expect_column_values_to_be_in_set", "kwargs": {"column": "channel", "value_set": [1, 2, 3]},
+             "severity": "error", "success": False, "why": "channel codes", "observed": None, "unexpected_count": 3,
+             "unexpected_percent": 1.5, "sample": ["7", "9"], "exception": None},
+            {"expectation": "expect_column_values_to_not_be_null", "kwargs": {"column": "dossier_code"},
+             "severity": "error", "success": True, "why": "", "observed": None, "unexpected_count": 0,
+             "unexpected_percent": 0.0, "sample": [], "exception": None},
+        ],
+    }],
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    from aiosmtpd.controller import Controller
+
+    received = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(envelope)
+            return "250 OK"
+
+    port = _free_port()
+    ctl = Controller(Handler(), hostname="127.0.0.1", port=port)
+    ctl.start()
+    yield port, received
+    ctl.stop()
+
+
+@pytest.fixture
+def http_receiver():
+    received = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.path, self.headers["Content-Type"], json.loads(body)))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1], received
+    server.shutdown()
+
+
+def test_alert_reaches_email_and_webhook(chiso_data, smtp_server, http_receiver, monkeypatch):
+    smtp_port, mails = smtp_server
+    http_port, posts = http_receiver
+    monkeypatch.setenv("AIRFLOW_CONN_CHISO_SMTP",
+                       f"smtp://127.0.0.1:{smtp_port}?from_email=chiso%40tinh.gov.vn&recipients=dq%40tinh.gov.vn,ops%40tinh.gov.vn")
+    monkeypatch.setenv("AIRFLOW_CONN_CHISO_WEBHOOK", f"http://127.0.0.1:{http_port}/hooks/dq")
+    alert = alerts.build_alert(BATCH, OUTCOME)
+    record = alerts.dispatch(alert, backoff=0)
+
+    assert [d["ok"] for d in record["deliveries"]] == [True, True]
+    assert len(mails) == 1
+    mail = message_from_bytes(mails[0].content, policy=default_policy)
+    assert mails[0].rcpt_tos == ["dq@tinh.gov.vn", "ops@tinh.gov.vn"]
+    body = mail.get_content()
+    assert "motcua" in mail["Subject"] and "hoso_04_2025-08.csv" in mail["Subject"]
+    assert "2025-08-01 → 2025-08-31" in body and "H13.01" in body
+    assert "channel" in body and "one of [1, 2, 3]" in body and "3 unexpected row(s)" in body
+    assert "7, 9" in body
+    assert "dossier_code" not in body, "passed expectations are not listed"
+    assert OUTCOME["data_docs_url"] in body
+
+    assert len(posts) == 1
+    path, ctype, payload = posts[0]
+    assert path == "/hooks/dq" and ctype == "application/json"
+    assert "text" in payload and "blocks" in payload  # Slack-compatible
+    assert "expect_column_values_to_be_in_set" in payload["text"]
+    assert any("Data Docs" in json.dumps(b) for b in payload["blocks"])
+
+
+def test_channel_down_is_retried_and_recorded(chiso_data, http_receiver, monkeypatch, caplog):
+    http_port, posts = http_receiver
+    dead = _free_port()  # nothing listens there
+    monkeypatch.setenv("AIRFLOW_CONN_CHISO_SMTP", f"smtp://127.0.0.1:{dead}?recipients=dq%40tinh.gov.vn")
+    monkeypatch.setenv("AIRFLOW_CONN_CHISO_WEBHOOK", f"http://127.0.0.1:{http_port}/hook")
+    record = alerts.dispatch(alerts.build_alert(BATCH, OUTCOME), attempts=3, backoff=0)
+
+    smtp, hook = record["deliveries"]
+    assert smtp["channel"] == "smtp" and not smtp["ok"] and "after 3 attempts" in smtp["detail"]
+    assert hook["ok"] and len(posts) == 1, "one channel down does not stop the others"
+    assert sum("attempt" in r.message and "failed" in r.message for r in caplog.records) == 3
+    saved = json.loads((alerts.outbox_dir() / f"{record['alert_id']}.json").read_text())
+    assert saved["deliveries"] == record["deliveries"], "the alert record survives the failed channel"
