@@ -63,10 +63,13 @@ def split_name_code(text: str, width: int) -> tuple[str, str]:
 
 def relation(note: str) -> str:
     note = clean(note).lower()
-    if note.startswith("nhập toàn bộ") or note.startswith("giữ nguyên") or note in ("đổi tên", "đổi loại hình"):
+    if note.startswith(("nhập toàn bộ", "giữ nguyên", "sắp xếp toàn bộ")) or note in (
+        "đổi tên",
+        "đổi loại hình",
+    ):
         return "whole"
-    if note.startswith("nhập một phần"):
-        return "part"
+    if "một phần" in note or note.startswith("phần còn lại"):
+        return "part"  # incl. the typo "Nhâp một phần", "Đổi tên từ một phần ...", "Phần còn lại sau khi tách ..."
     return "unknown"
 
 
@@ -85,14 +88,20 @@ def units_before(path: Path) -> list[list[str]]:
         reader = csv.DictReader(handle)
         for row in reader:
             p_code, d_code, c_code = code(row["Mã TP"], 2), code(row["Mã QH"], 3), code(row["Mã PX"], 5)
-            p_name, d_name, c_name = clean(row["Tỉnh Thành Phố"]), clean(row["Quận Huyện"]), clean(row["Phường Xã"])
+            p_name, d_name, c_name = (
+                clean(row["Tỉnh Thành Phố"]),
+                clean(row["Quận Huyện"]),
+                clean(row["Phường Xã"]),
+            )
             if p_code:
                 provinces.setdefault(p_code, [p_code, p_name, "province", unit_kind(p_name), "", p_code])
             if d_code:
                 districts.setdefault(d_code, [d_code, d_name, "district", unit_kind(d_name), p_code, p_code])
             if c_code:
-                communes.setdefault(c_code, [c_code, c_name, "commune", clean(row["Cấp"]) or unit_kind(c_name),
-                                             d_code, p_code])
+                communes.setdefault(
+                    c_code,
+                    [c_code, c_name, "commune", clean(row["Cấp"]) or unit_kind(c_name), d_code, p_code],
+                )
     return [*provinces.values(), *districts.values(), *communes.values()]
 
 
@@ -125,9 +134,23 @@ def crosswalk(path: Path) -> list[list[str]]:
             if (old_level, old_code, new_code) in seen:
                 continue
             seen.add((old_level, old_code, new_code))
-            rows.append([new_province_code, new_province_name, new_code, cells[1], old_code, old_level, old_name,
-                         rel, cells[5], old_district_code, old_district_name, old_province_code,
-                         old_province_name])
+            rows.append(
+                [
+                    new_province_code,
+                    new_province_name,
+                    new_code,
+                    cells[1],
+                    old_code,
+                    old_level,
+                    old_name,
+                    rel,
+                    cells[5],
+                    old_district_code,
+                    old_district_name,
+                    old_province_code,
+                    old_province_name,
+                ]
+            )
     return rows
 
 
@@ -141,14 +164,30 @@ def write(path: Path, header: list[str], rows: list[list[str]]) -> None:
 
 def main() -> None:
     source = reference_dir()
-    write(SEEDS / "admin_units_before_2025_07.csv",
-          ["unit_code", "unit_name", "unit_level", "unit_kind", "parent_code", "province_code"],
-          units_before(source / "units_before_2025-07-01.csv"))
-    write(SEEDS / "admin_crosswalk_2025_07.csv",
-          ["new_province_code", "new_province_name", "new_commune_code", "new_commune_name", "old_unit_code",
-           "old_unit_level", "old_unit_name", "relation", "relation_raw", "old_district_code", "old_district_name",
-           "old_province_code", "old_province_name"],
-          crosswalk(source / "crosswalk_2025-07-01_old_to_new.csv"))
+    write(
+        SEEDS / "admin_units_before_2025_07.csv",
+        ["unit_code", "unit_name", "unit_level", "unit_kind", "parent_code", "province_code"],
+        units_before(source / "units_before_2025-07-01.csv"),
+    )
+    write(
+        SEEDS / "admin_crosswalk_2025_07.csv",
+        [
+            "new_province_code",
+            "new_province_name",
+            "new_commune_code",
+            "new_commune_name",
+            "old_unit_code",
+            "old_unit_level",
+            "old_unit_name",
+            "relation",
+            "relation_raw",
+            "old_district_code",
+            "old_district_name",
+            "old_province_code",
+            "old_province_name",
+        ],
+        crosswalk(source / "crosswalk_2025-07-01_old_to_new.csv"),
+    )
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Write seeds/vn_holidays.csv: Vietnam's public holidays 2020-2031 from the PyPI ``holidays`` package.
 
 Run from the repository root:  .venv/bin/python dbt_project/scripts/make_holidays_seed.py
-Make-up working Saturdays (ngày làm bù) are not in the package and are not added here (DOMAIN 7, open
-question 6): the date dimension treats every Saturday and Sunday as a day off.
+day_kind: ``holiday`` (a day off, incl. substituted days off) or ``weekend_workday`` (a make-up working
+Saturday, ngày làm bù, as the package knows them; DOMAIN 7 / open question 6: check each year's decision).
 """
 
 from __future__ import annotations
@@ -18,12 +18,18 @@ SEED = Path(__file__).resolve().parents[1] / "seeds" / "vn_holidays.csv"
 
 def main() -> None:
     calendar = holidays.country_holidays("VN", years=range(FIRST_YEAR, LAST_YEAR + 1))
-    rows = sorted(calendar.items())
+    rows = [(day, name, "holiday") for day, name in calendar.items()]
+    rows += [
+        (day, "Make-up working day", "weekend_workday")
+        for day in calendar.weekend_workdays
+        if FIRST_YEAR <= day.year <= LAST_YEAR
+    ]
+    rows.sort()
     with SEED.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["holiday_date", "holiday_name"])
-        for day, name in rows:
-            writer.writerow([day.isoformat(), name])
+        writer.writerow(["holiday_date", "holiday_name", "day_kind"])
+        for day, name, kind in rows:
+            writer.writerow([day.isoformat(), name, kind])
     print(f"wrote {len(rows)} holidays to {SEED}")
 
 

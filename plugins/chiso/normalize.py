@@ -21,30 +21,31 @@ Dates — always day first: :func:`parse_date_vn`, :func:`parse_timestamp_vn`.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Iterable
 
 __all__ = [
     "ValueParseError",
-    "nfc",
-    "canonical_tones",
-    "match_key",
     "ascii_key",
+    "canonical_tones",
+    "code_text",
     "detect_legacy",
+    "fix_legacy",
     "from_tcvn3",
     "from_vni",
-    "fix_legacy",
+    "infer_ratio_scale",
+    "map_value",
+    "match_key",
+    "nfc",
     "parse_count",
+    "parse_date_vn",
     "parse_decimal",
     "parse_percent",
-    "ratio_to_percent",
-    "infer_ratio_scale",
-    "parse_date_vn",
     "parse_timestamp_vn",
-    "code_text",
-    "map_value",
+    "ratio_to_percent",
 ]
 
 
@@ -149,20 +150,80 @@ def ascii_key(name: str | None) -> str | None:
 # TCVN 5712:1993 (VN3 / "ABC"), code point -> character. Upper-case toned letters do not exist in VN3 (the
 # ".VnTimeH" fonts draw the lower-case codes as capitals), so converted text has lower-case toned vowels.
 TCVN3_TABLE: dict[int, str] = {
-    0xA1: "Ă", 0xA2: "Â", 0xA3: "Ê", 0xA4: "Ô", 0xA5: "Ơ", 0xA6: "Ư", 0xA7: "Đ",
-    0xA8: "ă", 0xA9: "â", 0xAA: "ê", 0xAB: "ô", 0xAC: "ơ", 0xAD: "ư", 0xAE: "đ",
-    0xB5: "à", 0xB6: "ả", 0xB7: "ã", 0xB8: "á", 0xB9: "ạ",
-    0xBB: "ằ", 0xBC: "ẳ", 0xBD: "ẵ", 0xBE: "ắ", 0xC6: "ặ",
-    0xC7: "ầ", 0xC8: "ẩ", 0xC9: "ẫ", 0xCA: "ấ", 0xCB: "ậ",
-    0xCC: "è", 0xCE: "ẻ", 0xCF: "ẽ", 0xD0: "é", 0xD1: "ẹ",
-    0xD2: "ề", 0xD3: "ể", 0xD4: "ễ", 0xD5: "ế", 0xD6: "ệ",
-    0xD7: "ì", 0xD8: "ỉ", 0xDC: "ĩ", 0xDD: "í", 0xDE: "ị",
-    0xDF: "ò", 0xE1: "ỏ", 0xE2: "õ", 0xE3: "ó", 0xE4: "ọ",
-    0xE5: "ồ", 0xE6: "ổ", 0xE7: "ỗ", 0xE8: "ố", 0xE9: "ộ",
-    0xEA: "ờ", 0xEB: "ở", 0xEC: "ỡ", 0xED: "ớ", 0xEE: "ợ",
-    0xEF: "ù", 0xF1: "ủ", 0xF2: "ũ", 0xF3: "ú", 0xF4: "ụ",
-    0xF5: "ừ", 0xF6: "ử", 0xF7: "ữ", 0xF8: "ứ", 0xF9: "ự",
-    0xFA: "ỳ", 0xFB: "ỷ", 0xFC: "ỹ", 0xFD: "ý", 0xFE: "ỵ",
+    0xA1: "Ă",
+    0xA2: "Â",
+    0xA3: "Ê",
+    0xA4: "Ô",
+    0xA5: "Ơ",
+    0xA6: "Ư",
+    0xA7: "Đ",
+    0xA8: "ă",
+    0xA9: "â",
+    0xAA: "ê",
+    0xAB: "ô",
+    0xAC: "ơ",
+    0xAD: "ư",
+    0xAE: "đ",
+    0xB5: "à",
+    0xB6: "ả",
+    0xB7: "ã",
+    0xB8: "á",
+    0xB9: "ạ",
+    0xBB: "ằ",
+    0xBC: "ẳ",
+    0xBD: "ẵ",
+    0xBE: "ắ",
+    0xC6: "ặ",
+    0xC7: "ầ",
+    0xC8: "ẩ",
+    0xC9: "ẫ",
+    0xCA: "ấ",
+    0xCB: "ậ",
+    0xCC: "è",
+    0xCE: "ẻ",
+    0xCF: "ẽ",
+    0xD0: "é",
+    0xD1: "ẹ",
+    0xD2: "ề",
+    0xD3: "ể",
+    0xD4: "ễ",
+    0xD5: "ế",
+    0xD6: "ệ",
+    0xD7: "ì",
+    0xD8: "ỉ",
+    0xDC: "ĩ",
+    0xDD: "í",
+    0xDE: "ị",
+    0xDF: "ò",
+    0xE1: "ỏ",
+    0xE2: "õ",
+    0xE3: "ó",
+    0xE4: "ọ",
+    0xE5: "ồ",
+    0xE6: "ổ",
+    0xE7: "ỗ",
+    0xE8: "ố",
+    0xE9: "ộ",
+    0xEA: "ờ",
+    0xEB: "ở",
+    0xEC: "ỡ",
+    0xED: "ớ",
+    0xEE: "ợ",
+    0xEF: "ù",
+    0xF1: "ủ",
+    0xF2: "ũ",
+    0xF3: "ú",
+    0xF4: "ụ",
+    0xF5: "ừ",
+    0xF6: "ử",
+    0xF7: "ữ",
+    0xF8: "ứ",
+    0xF9: "ự",
+    0xFA: "ỳ",
+    0xFB: "ỷ",
+    0xFC: "ỹ",
+    0xFD: "ý",
+    0xFE: "ỵ",
 }
 _TCVN3_TRANS = {k: v for k, v in TCVN3_TABLE.items()}
 # "ư" is 0xAD, the soft hyphen: copy-paste often drops it ("Mêng Kh¬ng" for "M­êng Kh­¬ng"). The rhymes
@@ -199,13 +260,32 @@ def _build_vni() -> None:
 
 _build_vni()
 _VNI_SINGLE = {
-    "ô": "ơ", "Ô": "Ơ", "ö": "ư", "Ö": "Ư", "ñ": "đ", "Ñ": "Đ",
-    "í": "í", "ì": "ì", "æ": "ỉ", "ó": "ĩ", "ò": "ị", "î": "ỵ",
-    "Í": "Í", "Ì": "Ì", "Æ": "Ỉ", "Ó": "Ĩ", "Ò": "Ị", "Î": "Ỵ",
+    "ô": "ơ",
+    "Ô": "Ơ",
+    "ö": "ư",
+    "Ö": "Ư",
+    "ñ": "đ",
+    "Ñ": "Đ",
+    "í": "í",
+    "ì": "ì",
+    "æ": "ỉ",
+    "ó": "ĩ",
+    "ò": "ị",
+    "î": "ỵ",
+    "Í": "Í",
+    "Ì": "Ì",
+    "Æ": "Ỉ",
+    "Ó": "Ĩ",
+    "Ò": "Ị",
+    "Î": "Ỵ",
 }
-_VNI_RE = re.compile("|".join(re.escape(k) for k in sorted(_VNI_PAIRS, key=len, reverse=True)))
+_VNI_ALL = {**_VNI_SINGLE, **_VNI_PAIRS}
+# one pass, pairs before single characters, so a converted letter is never converted again
+_VNI_RE = re.compile("|".join(re.escape(k) for k in sorted(_VNI_ALL, key=len, reverse=True)))
 _VNI_MARKS = set("ùøûõïâáàåãäêéèúüë") | set("ùøûõïâáàåãäêéèúüë".upper())
-_VIET_SPECIFIC = re.compile("[\u0102\u0103\u0110\u0111\u0128\u0129\u0168\u0169\u01a0\u01a1\u01af\u01b0\u1ea0-\u1ef9]")
+_VIET_SPECIFIC = re.compile(
+    "[\u0102\u0103\u0110\u0111\u0128\u0129\u0168\u0169\u01a0\u01a1\u01af\u01b0\u1ea0-\u1ef9]"
+)
 _VIET_LATIN1 = set("àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝ")
 _VNI_MARKS_STRONG = set("øûïåäëüØÛÏÅÄËÜ")
 _VNI_SINGLE_STRONG = set("ñÑöÖæÆîÎ")
@@ -253,8 +333,7 @@ def from_vni(text: str | None) -> str | None:
     """Convert VNI-Windows text decoded as Latin-1/cp1252 to Unicode NFC."""
     if text is None:
         return None
-    out = _VNI_RE.sub(lambda m: _VNI_PAIRS[m.group(0)], text)
-    out = "".join(_VNI_SINGLE.get(c, c) for c in out)
+    out = _VNI_RE.sub(lambda m: _VNI_ALL[m.group(0)], text)
     return unicodedata.normalize("NFC", out)
 
 
@@ -292,7 +371,7 @@ def parse_count(value: object) -> int | None:
     if isinstance(value, int):
         return value
     if isinstance(value, float):
-        if value != value or not value.is_integer():
+        if math.isnan(value) or not value.is_integer():
             raise ValueParseError("a whole number", value)
         return int(value)
     s = _clean(value)
@@ -349,11 +428,13 @@ def parse_percent(value: object) -> float | None:
     try:
         return parse_decimal(s)
     except ValueParseError:
-        raise ValueParseError("a percentage such as 72,58%", value, "damaged or malformed percentage") from None
+        raise ValueParseError(
+            "a percentage such as 72,58%", value, "damaged or malformed percentage"
+        ) from None
 
 
 def infer_ratio_scale(values: Iterable[float | None]) -> str:
-    """"fraction" if every non-null value lies in [0, 1], else "percent"."""
+    """ "fraction" if every non-null value lies in [0, 1], else "percent"."""
     vals = [v for v in values if v is not None]
     if vals and all(0 <= v <= 1 for v in vals):
         return "fraction"
@@ -380,7 +461,7 @@ def code_text(value: object, width: int | None = None) -> str | None:
     if value is None:
         return None
     if isinstance(value, float):
-        if value != value:
+        if math.isnan(value):
             return None
         if value.is_integer():
             value = int(value)

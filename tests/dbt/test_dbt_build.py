@@ -23,12 +23,31 @@ def one(mart, unit_code, valid_from, kpi, period_type, period_start) -> dict:
 
 
 def test_mart_columns(mart):
-    names = [r["column_name"] for r in mart(
-        "select column_name from information_schema.columns where table_name = 'mart_kpi_progress' "
-        "order by ordinal_position")]
-    for required in ["unit_code", "unit_valid_from", "unit_name", "unit_level", "is_successor_series",
-                     "kpi_code", "period_type", "period_start", "numerator", "denominator", "actual",
-                     "target_value", "target_year", "target_legal_basis", "attainment_pct", "status"]:
+    names = [
+        r["column_name"]
+        for r in mart(
+            "select column_name from information_schema.columns where table_name = 'mart_kpi_progress' "
+            "order by ordinal_position"
+        )
+    ]
+    for required in [
+        "unit_code",
+        "unit_valid_from",
+        "unit_name",
+        "unit_level",
+        "is_successor_series",
+        "kpi_code",
+        "period_type",
+        "period_start",
+        "numerator",
+        "denominator",
+        "actual",
+        "target_value",
+        "target_year",
+        "target_legal_basis",
+        "attainment_pct",
+        "status",
+    ]:
         assert required in names
 
 
@@ -40,8 +59,10 @@ def test_online_share_old_bac_kan_own_past(mart):
 
 
 def test_ceased_unit_has_no_rows_after_its_end(mart):
-    rows = mart("select count(*) as n from mart_kpi_progress where unit_code = '06' "
-                "and period_start > cast('2025-06-30' as date)")
+    rows = mart(
+        "select count(*) as n from mart_kpi_progress where unit_code = '06' "
+        "and period_start > cast('2025-06-30' as date)"
+    )
     assert rows[0]["n"] == 0
     # ... but its own 2025 year (which starts before its end) is there, with its own dossiers only
     row = one(mart, "06", OLD, "online_dossier_share", "year", "2025-01-01")
@@ -114,7 +135,11 @@ def test_target_selection(mart):
     # old Cần Thơ 2023: its own province target (30 %, 2023, seed 003) beats the national 2025 one
     ct = one(mart, "92", OLD, "online_payment_rate", "month", "2023-06-01")
     assert (ct["target_id"], ct["target_value"], ct["target_year"], ct["target_scope"]) == (
-        "PRV-92-01", 30.0, 2023, "province")
+        "PRV-92-01",
+        30.0,
+        2023,
+        "province",
+    )
     assert ct["status"] == "achieved"
     # the new Cần Thơ series (which includes Hậu Giang) is not the old city: national target applies
     new_ct = one(mart, "92", NEW, "online_payment_rate", "month", "2023-06-01")
@@ -126,7 +151,10 @@ def test_target_selection(mart):
     assert (pay_2026["target_id"], pay_2026["target_value"], pay_2026["status"]) == (None, None, "no_target")
     online_2026 = one(mart, "92", NEW, "online_dossier_share", "month", "2026-01-01")
     assert (online_2026["target_id"], online_2026["target_value"], online_2026["target_year"]) == (
-        "NAT-76-06", 80.0, 2030)
+        "NAT-76-06",
+        80.0,
+        2030,
+    )
     # 2023: the nearest horizon (60 % in 2023, national CĐS plan) beats the 2025 ones
     online_2023 = one(mart, "92", OLD, "online_dossier_share", "month", "2023-06-01")
     assert (online_2023["target_id"], online_2023["target_value"]) == ("NAT-CDS23-02", 60.0)
@@ -148,5 +176,120 @@ def test_status_and_attainment(mart):
 
 def test_every_status_is_known(mart):
     rows = mart("select distinct status from mart_kpi_progress")
-    assert {r["status"] for r in rows} <= {"achieved", "on_track", "at_risk", "off_track", "no_target",
-                                          "no_data"}
+    assert {r["status"] for r in rows} <= {
+        "achieved",
+        "on_track",
+        "at_risk",
+        "off_track",
+        "no_target",
+        "no_data",
+    }
+
+
+def test_766_scorecard_published_recomputed_rank_change(mart):
+    rows = mart(
+        "select * from mart_766_scorecard where group_code = 'dvc-progress-tree' "
+        "and period_start = cast('2025-05-01' as date) order by department_id"
+    )
+    by_id = {r["department_id"]: r for r in rows}
+    root = by_id["bk-root"]
+    assert (root["published_score"], root["recomputed_score"], root["recomputed_difference"]) == (
+        14.0,
+        14.0,
+        0.0,
+    )
+    # our own dossiers: Bắc Kạn's May on-time share 2/3 -> 20 * 2/3 = 13.33
+    assert root["own_data_score"] == 13.33
+    assert (root["unit_code"], str(root["unit_valid_from"])) == ("06", "1900-01-01")
+    assert (by_id["bk-01"]["peer_rank"], by_id["bk-02"]["peer_rank"], by_id["bk-02"]["peer_count"]) == (
+        1,
+        2,
+        2,
+    )
+    assert by_id["bk-02"]["recomputed_difference"] == 0.5  # published 12.5, 20 * 6/10 = 12
+    june = mart(
+        "select * from mart_766_scorecard where group_code = 'dvc-progress-tree' "
+        "and department_id = 'bk-root' and period_start = cast('2025-06-01' as date)"
+    )[0]
+    assert (june["previous_score"], june["change_from_previous"]) == (14.0, 1.0)
+    pay = mart("select * from mart_766_scorecard where group_code = 'formality-online-payment-tree'")[0]
+    assert (pay["published_score"], pay["recomputed_score"]) == (6.25, 6.25)
+    transparency = mart("select * from mart_766_scorecard where group_code = 'transparency'")[0]
+    assert transparency["recomputed_score"] == 7.96
+
+
+def test_units_behind_worst_first(mart):
+    rows = mart("select * from mart_units_behind order by severity_rank")
+    assert rows, "the fixture has off-track KPIs"
+    assert [r["severity_rank"] for r in rows] == list(range(1, len(rows) + 1))
+    assert {r["status"] for r in rows} <= {"off_track", "at_risk"}
+    statuses = [r["status"] for r in rows]
+    assert statuses == sorted(statuses, key=lambda s: 0 if s == "off_track" else 1)
+    # ceased units (Bắc Kạn) are not listed: they cannot act any more
+    assert all(r["unit_code"] != "06" for r in rows)
+    # new Cần Thơ's online share in January 2026 (33.33 % against 80 % by 2030) is off track
+    assert any(
+        r["unit_code"] == "92"
+        and r["kpi_code"] == "online_dossier_share"
+        and r["period_type"] == "month"
+        and r["status"] == "off_track"
+        for r in rows
+    )
+
+
+def test_dim_admin_unit_and_succession(mart):
+    units = mart(
+        "select * from dim_admin_unit where unit_code in ('06', '19') and unit_level = 'province' "
+        "order by unit_code, unit_valid_from"
+    )
+    assert [(u["unit_code"], str(u["unit_valid_from"]), str(u["unit_valid_to"])) for u in units] == [
+        ("06", "1900-01-01", "2025-06-30"),
+        ("19", "1900-01-01", "2025-06-30"),
+        ("19", "2025-07-01", "None"),
+    ]
+    links = mart(
+        "select old_unit_code, new_unit_code, relation from bridge_admin_unit_succession "
+        "where unit_level = 'province' and new_unit_code = '92' order by old_unit_code"
+    )
+    assert [(r["old_unit_code"], r["relation"]) for r in links] == [
+        ("92", "whole"),
+        ("93", "whole"),
+        ("94", "whole"),
+    ]
+    # commune codes keep leading zeros and are re-used: Phường Ba Đình 00004 (new) was Phường Trúc Bạch
+    ba_dinh = mart("select unit_name from dim_admin_unit where unit_code = '00004' order by unit_valid_from")
+    assert [r["unit_name"] for r in ba_dinh] == ["Phường Trúc Bạch", "Phường Ba Đình"]
+
+
+def test_dim_date_working_days(mart):
+    tet = mart("select is_holiday, is_working_day from dim_date where date_day = cast('2025-01-29' as date)")[
+        0
+    ]
+    assert (tet["is_holiday"], tet["is_working_day"]) == (True, False)
+    n = mart(
+        "select count(*) as n from dim_date where is_working_day and month_start = cast('2025-05-01' as date)"
+    )
+    # May 2025: 22 weekdays, minus 1 May (Labour Day, Thursday) and 2 May (bridge day, Friday)
+    assert n[0]["n"] == 20
+
+
+def test_fct_dossier_has_no_personal_data_and_one_row_per_dossier(mart):
+    cols = {
+        r["column_name"]
+        for r in mart("select column_name from information_schema.columns where table_name = 'fct_dossier'")
+    }
+    assert not cols & {"applicant_key", "HoTenNguoiNop", "SoCCCD", "SoDienThoai", "DiaChi"}
+    n = mart("select count(*) as n, count(distinct dossier_code) as d from fct_dossier")[0]
+    assert n["n"] == n["d"] == 16  # 17 export rows, one dossier in two exports
+    bk = mart(
+        "select current_unit_code, cast(current_unit_valid_from as varchar) as vf, timeliness "
+        "from fct_dossier where dossier_code = 'H05.01-250520-0002'"
+    )[0]
+    assert (bk["current_unit_code"], bk["vf"], bk["timeliness"]) == ("19", "2025-07-01", "finished_on_time")
+
+
+def test_dim_date_makeup_saturday(mart):
+    row = mart(
+        "select is_working_day, is_makeup_working_day from dim_date where date_day = cast('2025-04-26' as date)"
+    )[0]
+    assert (row["is_working_day"], row["is_makeup_working_day"]) == (True, True)

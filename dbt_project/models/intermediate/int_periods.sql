@@ -6,8 +6,7 @@ data_months as (
 
     select distinct period_month as month_start from {{ ref('stg_motcua__dossier') }}
     union
-    select distinct cast({{ dbt.date_trunc('month', 'issued_on') }} as date) from {{ ref('stg_qlvb__document') }}
-    where issued_on is not null
+    select distinct period_month from {{ ref('stg_qlvb__document') }}
     union
     select distinct snapshot_month from {{ ref('stg_dvc__service') }}
 

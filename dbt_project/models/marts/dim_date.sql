@@ -1,5 +1,6 @@
 -- One row per calendar day with Vietnam's public holidays and working days.
--- Make-up working Saturdays are not known (DOMAIN open question 6): every Saturday and Sunday is a day off.
+-- Working day = Monday-Friday and not a public holiday, or a make-up working Saturday (ngày làm bù) as the
+-- `holidays` package knows them (DOMAIN open question 6: check each year's decision).
 with
 
 days as (
@@ -18,7 +19,16 @@ holidays as (
         holiday_date,
         min(holiday_name) as holiday_name
     from {{ ref('vn_holidays') }}
+    where day_kind = 'holiday'
     group by holiday_date
+
+),
+
+weekend_workdays as (
+
+    select distinct holiday_date as workday_date
+    from {{ ref('vn_holidays') }}
+    where day_kind = 'weekend_workday'
 
 ),
 
@@ -38,13 +48,16 @@ final as (
         cast(extract(dow from days.date_day) as integer) in (0, 6) as is_weekend,
         holidays.holiday_date is not null as is_holiday,
         holidays.holiday_name,
+        weekend_workdays.workday_date is not null as is_makeup_working_day,
         (
-            cast(extract(dow from days.date_day) as integer) not in (0, 6)
-            and holidays.holiday_date is null
+            (cast(extract(dow from days.date_day) as integer) not in (0, 6) and holidays.holiday_date is null)
+            or weekend_workdays.workday_date is not null
         ) as is_working_day
     from days
     left join holidays
         on cast(days.date_day as date) = holidays.holiday_date
+    left join weekend_workdays
+        on cast(days.date_day as date) = weekend_workdays.workday_date
 
 )
 

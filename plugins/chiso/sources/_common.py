@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pyarrow as pa
 
@@ -65,3 +66,51 @@ def month_end(d: date) -> date:
 def short(value: Any, n: int = 80) -> str:
     s = "" if value is None else str(value)
     return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def read_text_csv(path: Path, *, expect: str) -> list[list[str]]:
+    """Read a small CSV export as rows of strings (UTF-8 with or without BOM), with the file-level checks
+    shared by the parsers: empty file, not UTF-8 (legacy encodings guessed), unterminated quote."""
+    import csv
+    import io
+
+    from chiso.normalize import detect_legacy
+    from chiso.sources.base import ParseError
+
+    raw = Path(path).read_bytes()
+    if not raw.strip() or raw.strip() == b"\xef\xbb\xbf":
+        raise ParseError(path, expect, "an empty file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        legacy = detect_legacy(raw.decode("latin-1"))
+        guess = {"tcvn3": "TCVN3 (ABC)", "vni": "VNI-Windows"}.get(legacy or "", "Windows-1258/Latin-1")
+        raise ParseError(
+            path,
+            "UTF-8 text",
+            f"byte 0x{raw[e.start]:02X} at offset {e.start}",
+            message=f"the file is not UTF-8; it looks like {guess} text: re-export it as UTF-8",
+        ) from None
+    if text.count('"') % 2 == 1:
+        raise ParseError(
+            path,
+            "properly quoted fields",
+            "an unterminated quoted field",
+            message="the file is damaged or truncated",
+        )
+    return [row for row in csv.reader(io.StringIO(text))]
+
+
+def check_delimiter(path: Path, header_line: list[str], expected: str) -> None:
+    from chiso.sources.base import ParseError
+
+    if len(header_line) == 1:
+        line = header_line[0]
+        for d, label in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
+            if line.count(d) >= 2:
+                raise ParseError(
+                    path,
+                    f"a comma-delimited header ({expected})",
+                    f"one column; the header has {line.count(d)} {label}s",
+                    message=f"the file is {label}-delimited, expected ','",
+                )

@@ -35,17 +35,17 @@ from __future__ import annotations
 import codecs
 import csv
 import difflib
-import io
 import json
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
-from chiso import pii
+from chiso import pii, schemas
 from chiso.normalize import ascii_key, detect_legacy
 from chiso.sources._common import arrow_schema, month_end, short
 from chiso.sources.base import ParsedBatch, ParseError, RowError
@@ -55,9 +55,24 @@ FORMAT_CSV = "motcua-dossier-csv"
 FORMAT_JSON = "motcua-dossier-json"
 
 REQUIRED_COLUMNS = [
-    "MaHoSo", "MaTTHC", "TenTTHC", "MaLinhVuc", "TenLinhVuc", "MaCoQuan", "TenCoQuan", "KenhThucHien",
-    "NgayTiepNhan", "NgayHenTra", "NgayKetThucXuLy", "TrangThaiHoSo", "SoLanBoSung", "SoNgayChoBoSung",
-    "PhiLePhi", "DuocThanhToanTrucTuyen", "HoSoCoThanhPhanSoHoa", "CoKetQuaDienTu",
+    "MaHoSo",
+    "MaTTHC",
+    "TenTTHC",
+    "MaLinhVuc",
+    "TenLinhVuc",
+    "MaCoQuan",
+    "TenCoQuan",
+    "KenhThucHien",
+    "NgayTiepNhan",
+    "NgayHenTra",
+    "NgayKetThucXuLy",
+    "TrangThaiHoSo",
+    "SoLanBoSung",
+    "SoNgayChoBoSung",
+    "PhiLePhi",
+    "DuocThanhToanTrucTuyen",
+    "HoSoCoThanhPhanSoHoa",
+    "CoKetQuaDienTu",
     "TaiKhoanDuocXacThucVoiVNeID",
 ]
 OPTIONAL_COLUMNS = ["NgayCapNhat"]
@@ -76,7 +91,7 @@ STATUS_MAP = {
 }
 STATUS_TEXT = {v: k for k, v in STATUS_MAP.items()}
 
-_NAME_RE = re.compile(r"hoso_(\d{2})_(\d{4})-(\d{2})\.csv$", re.I)
+_NAME_RE = re.compile(r"hoso_(\d{2})_(\d{4})-(\d{2})\.csv$", re.IGNORECASE)
 _TS = "'%d/%m/%Y %H:%M:%S'"
 
 # column -> (expected, message) for the row errors flagged in SQL
@@ -138,7 +153,10 @@ def _check_encoding(path: Path, head: bytes) -> None:
 
 
 def _read_header(path: Path) -> tuple[list[str], bool]:
-    """Validate the file as a whole; return (header names, has BOM)."""
+    """Validate the file as a whole; return (header names, whether the text needs NFC normalising).
+
+    A file comes from one system, so the first MiB tells whether it is NFC; only then do the text columns
+    go through ``nfc_normalize`` (which costs ~0.3 s per column per 2M rows)."""
     size = path.stat().st_size
     if size == 0:
         raise ParseError(path, "a CSV export with a header row", "an empty file (0 bytes)")
@@ -164,14 +182,19 @@ def _read_header(path: Path) -> tuple[list[str], bool]:
         for d, label in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
             if first_line.count(d) >= 3:
                 raise ParseError(
-                    path, "a comma-delimited header", f"one column; the header has {first_line.count(d)} {label}s",
-                    row=None, message=f"the file is {label}-delimited, expected ','",
+                    path,
+                    "a comma-delimited header",
+                    f"one column; the header has {first_line.count(d)} {label}s",
+                    row=None,
+                    message=f"the file is {label}-delimited, expected ','",
                 )
     known = set(KNOWN_COLUMNS)
     if not any(h in known for h in header):
         raise ParseError(
-            path, "a header row naming the export's columns (MaHoSo, NgayTiepNhan, ...)",
-            short(first_line, 120), message="no header row found",
+            path,
+            "a header row naming the export's columns (MaHoSo, NgayTiepNhan, ...)",
+            short(first_line, 120),
+            message="no header row found",
         )
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
@@ -185,8 +208,11 @@ def _read_header(path: Path) -> tuple[list[str], bool]:
             else:
                 hints.append(m)
         raise ParseError(
-            path, "columns " + ", ".join(REQUIRED_COLUMNS), "header without " + ", ".join(hints),
-            column=",".join(missing), message="missing or renamed required column(s): " + "; ".join(hints),
+            path,
+            "columns " + ", ".join(REQUIRED_COLUMNS),
+            "header without " + ", ".join(hints),
+            column=",".join(missing),
+            message="missing or renamed required column(s): " + "; ".join(hints),
         )
     # header only?
     if size <= len(head) and not rest.strip():
@@ -195,13 +221,23 @@ def _read_header(path: Path) -> tuple[list[str], bool]:
     if not tail.endswith(b"\n"):
         last = tail.rsplit(b"\n", 1)[-1].decode("utf-8", errors="replace")
         if last.count('"') % 2 == 1:
-            raise ParseError(path, "a complete last line", "an unterminated quoted field",
-                             message="the file is truncated (unterminated quote at the end)")
+            raise ParseError(
+                path,
+                "a complete last line",
+                "an unterminated quoted field",
+                message="the file is truncated (unterminated quote at the end)",
+            )
         fields = next(csv.reader([last])) if last else []
         if len(fields) < len(header):
-            raise ParseError(path, f"{len(header)} fields on the last line", f"{len(fields)} fields",
-                             message="the file is truncated (last line incomplete)")
-    return header, bom
+            raise ParseError(
+                path,
+                f"{len(header)} fields on the last line",
+                f"{len(fields)} fields",
+                message="the file is truncated (last line incomplete)",
+            )
+    import unicodedata
+
+    return header, not unicodedata.is_normalized("NFC", text)
 
 
 # ------------------------------------------------------------------------------------------- SQL
@@ -255,27 +291,44 @@ def _status_case(col: str) -> str:
 
 
 _RAW_FOR_ERRORS = [
-    "MaHoSo", "KenhThucHien", "NgayTiepNhan", "NgayHenTra", "NgayKetThucXuLy", "TrangThaiHoSo", "SoLanBoSung",
-    "SoNgayChoBoSung", "PhiLePhi", "DuocThanhToanTrucTuyen", "HoSoCoThanhPhanSoHoa", "CoKetQuaDienTu",
-    "TaiKhoanDuocXacThucVoiVNeID", "NgayCapNhat",
+    "MaHoSo",
+    "KenhThucHien",
+    "NgayTiepNhan",
+    "NgayHenTra",
+    "NgayKetThucXuLy",
+    "TrangThaiHoSo",
+    "SoLanBoSung",
+    "SoNgayChoBoSung",
+    "PhiLePhi",
+    "DuocThanhToanTrucTuyen",
+    "HoSoCoThanhPhanSoHoa",
+    "CoKetQuaDienTu",
+    "TaiKhoanDuocXacThucVoiVNeID",
+    "NgayCapNhat",
 ]
 
 
-def _materialise(con: duckdb.DuckDBPyConnection, source_sql: str, header: list[str], period: date | None) -> None:
-    """One pass: source → temp table ``p`` (parsed columns, ``defect``, ``found``), in file order, so that
-    ``p.rowid + 1`` is the data-row number. Personal columns other than the ID are never selected."""
+def _select_sql(source_sql: str, header: list[str], period: date | None, nfc_text: bool) -> str:
+    """One SELECT over the source: parsed columns in schema order, then ``defect`` (the first defect's
+    column, NULL if the row is clean) and ``found`` (the offending raw value). Personal columns other than
+    the ID are never selected; the ID only enters the HMAC."""
     nn = _txt
+    name = (lambda c: f"nfc_normalize({_txt(c)})") if nfc_text else _txt
     raw = []
     for c in REQUIRED_COLUMNS + OPTIONAL_COLUMNS:
         raw.append(f"{_qi(c)} AS {_qi(c)}" if c in header else f"NULL::VARCHAR AS {_qi(c)}")
     key = _hmac_sql('"SoCCCD"') if "SoCCCD" in header else "NULL::VARCHAR"
     period_sql = f"DATE '{period.isoformat()}'" if period else "NULL::DATE"
     found_case = " ".join(f"WHEN {_sql_str(c)} THEN {_qi(c)}" for c in _RAW_FOR_ERRORS)
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE p AS
-        SELECT * EXCLUDE ({", ".join(_qi(c) for c in _RAW_FOR_ERRORS)}),
-          CASE WHEN defect = 'NgayHenTra#order' THEN NgayHenTra || ' < NgayTiepNhan ' || NgayTiepNhan
+    out_cols = ", ".join(
+        "unhex(applicant_key) AS applicant_key" if n == "applicant_key" else n
+        for n, _ in schemas.columns(DATASET)
+        if n != "period_month"
+    )
+    return f"""
+        SELECT {out_cols}, hash(dossier_code) AS code_hash, defect,
+          CASE WHEN defect IS NULL THEN NULL
+               WHEN defect = 'NgayHenTra#order' THEN NgayHenTra || ' < NgayTiepNhan ' || NgayTiepNhan
                ELSE CASE split_part(defect, '#', 1) {found_case} END END AS found
         FROM (
           SELECT *,
@@ -283,121 +336,195 @@ def _materialise(con: duckdb.DuckDBPyConnection, source_sql: str, header: list[s
               WHEN dossier_code IS NULL THEN 'MaHoSo'
               WHEN channel IS NULL OR channel NOT IN (1, 2, 3) THEN 'KenhThucHien'
               WHEN received_at IS NULL THEN 'NgayTiepNhan'
-              WHEN appointment_at IS NULL AND {nn('NgayHenTra')} IS NOT NULL THEN 'NgayHenTra'
+              WHEN appointment_at IS NULL AND {nn("NgayHenTra")} IS NOT NULL THEN 'NgayHenTra'
               WHEN appointment_at < received_at THEN 'NgayHenTra#order'
-              WHEN completed_at IS NULL AND {nn('NgayKetThucXuLy')} IS NOT NULL THEN 'NgayKetThucXuLy'
+              WHEN completed_at IS NULL AND {nn("NgayKetThucXuLy")} IS NOT NULL THEN 'NgayKetThucXuLy'
               WHEN status IS NULL THEN 'TrangThaiHoSo'
-              WHEN supplement_count IS NULL AND {nn('SoLanBoSung')} IS NOT NULL THEN 'SoLanBoSung'
-              WHEN supplement_wait_days IS NULL AND {nn('SoNgayChoBoSung')} IS NOT NULL THEN 'SoNgayChoBoSung'
-              WHEN (fee_amount IS NULL AND {nn('PhiLePhi')} IS NOT NULL) OR fee_amount < 0 THEN 'PhiLePhi'
-              WHEN (online_payment IS NULL AND {nn('DuocThanhToanTrucTuyen')} IS NOT NULL)
+              WHEN supplement_count IS NULL AND {nn("SoLanBoSung")} IS NOT NULL THEN 'SoLanBoSung'
+              WHEN supplement_wait_days IS NULL AND {nn("SoNgayChoBoSung")} IS NOT NULL THEN 'SoNgayChoBoSung'
+              WHEN (fee_amount IS NULL AND {nn("PhiLePhi")} IS NOT NULL) OR fee_amount < 0 THEN 'PhiLePhi'
+              WHEN (online_payment IS NULL AND {nn("DuocThanhToanTrucTuyen")} IS NOT NULL)
                    OR online_payment NOT IN (0, 1, 2) THEN 'DuocThanhToanTrucTuyen'
-              WHEN has_digitised_components IS NULL AND {nn('HoSoCoThanhPhanSoHoa')} IS NOT NULL THEN 'HoSoCoThanhPhanSoHoa'
-              WHEN has_electronic_result IS NULL AND {nn('CoKetQuaDienTu')} IS NOT NULL THEN 'CoKetQuaDienTu'
-              WHEN vneid_verified IS NULL AND {nn('TaiKhoanDuocXacThucVoiVNeID')} IS NOT NULL THEN 'TaiKhoanDuocXacThucVoiVNeID'
-              WHEN updated_at IS NULL AND {nn('NgayCapNhat')} IS NOT NULL THEN 'NgayCapNhat'
+              WHEN has_digitised_components IS NULL AND {nn("HoSoCoThanhPhanSoHoa")} IS NOT NULL THEN 'HoSoCoThanhPhanSoHoa'
+              WHEN has_electronic_result IS NULL AND {nn("CoKetQuaDienTu")} IS NOT NULL THEN 'CoKetQuaDienTu'
+              WHEN vneid_verified IS NULL AND {nn("TaiKhoanDuocXacThucVoiVNeID")} IS NOT NULL THEN 'TaiKhoanDuocXacThucVoiVNeID'
+              WHEN updated_at IS NULL AND {nn("NgayCapNhat")} IS NOT NULL THEN 'NgayCapNhat'
             END AS defect
           FROM (
             SELECT
               {period_sql} AS period_month,
-              {nn('MaHoSo')} AS dossier_code,
-              {nn('MaTTHC')} AS procedure_code,
-              {nn('TenTTHC')} AS procedure_name,
-              {nn('MaLinhVuc')} AS field_code,
-              {nn('TenLinhVuc')} AS field_name,
-              {nn('MaCoQuan')} AS agency_code,
-              {nn('TenCoQuan')} AS agency_name,
-              coalesce(TRY_CAST({nn('KenhThucHien')} AS SMALLINT),
-                       CASE WHEN {nn('KenhThucHien')} IS NULL THEN 1::SMALLINT END) AS channel,
-              {_ts('NgayTiepNhan')} AS received_at,
-              {_ts('NgayHenTra')} AS appointment_at,
-              {_ts('NgayKetThucXuLy')} AS completed_at,
-              {nn('TrangThaiHoSo')} AS status_raw,
-              {_status_case('TrangThaiHoSo')} AS status,
-              {_int('SoLanBoSung', 'SMALLINT')} AS supplement_count,
-              {_dec('SoNgayChoBoSung')} AS supplement_wait_days,
-              {_int('PhiLePhi', 'BIGINT')} AS fee_amount,
-              TRY_CAST({nn('DuocThanhToanTrucTuyen')} AS SMALLINT) AS online_payment,
-              {_flag('HoSoCoThanhPhanSoHoa')} AS has_digitised_components,
-              {_flag('CoKetQuaDienTu')} AS has_electronic_result,
-              {_flag('TaiKhoanDuocXacThucVoiVNeID')} AS vneid_verified,
+              {nn("MaHoSo")} AS dossier_code,
+              {nn("MaTTHC")} AS procedure_code,
+              {name("TenTTHC")} AS procedure_name,
+              {nn("MaLinhVuc")} AS field_code,
+              {name("TenLinhVuc")} AS field_name,
+              {nn("MaCoQuan")} AS agency_code,
+              {name("TenCoQuan")} AS agency_name,
+              coalesce(TRY_CAST({nn("KenhThucHien")} AS SMALLINT),
+                       CASE WHEN {nn("KenhThucHien")} IS NULL THEN 1::SMALLINT END) AS channel,
+              {_ts("NgayTiepNhan")} AS received_at,
+              {_ts("NgayHenTra")} AS appointment_at,
+              {_ts("NgayKetThucXuLy")} AS completed_at,
+              {name("TrangThaiHoSo")} AS status_raw,
+              {_status_case("TrangThaiHoSo")} AS status,
+              {_int("SoLanBoSung", "SMALLINT")} AS supplement_count,
+              {_dec("SoNgayChoBoSung")} AS supplement_wait_days,
+              {_int("PhiLePhi", "BIGINT")} AS fee_amount,
+              TRY_CAST({nn("DuocThanhToanTrucTuyen")} AS SMALLINT) AS online_payment,
+              {_flag("HoSoCoThanhPhanSoHoa")} AS has_digitised_components,
+              {_flag("CoKetQuaDienTu")} AS has_electronic_result,
+              {_flag("TaiKhoanDuocXacThucVoiVNeID")} AS vneid_verified,
               {key} AS applicant_key,
-              {_ts('NgayCapNhat')} AS updated_at,
+              {_ts("NgayCapNhat")} AS updated_at,
               {", ".join(raw)}
             FROM {source_sql}
           )
         )
         """
+
+
+_MESSAGES = {
+    "MaHoSo#dup": "duplicate dossier code in the file; the first occurrence is kept",
+    "NgayHenTra#order": "appointment before receipt",
+    "TrangThaiHoSo": "unknown status",
+    "KenhThucHien": "unknown channel",
+}
+
+
+_HEX_LUT = np.array([f"{i:02x}".encode() for i in range(256)], dtype="S2").view(np.uint16)
+
+
+def _hex_binary(arr: pa.Array) -> pa.Array:
+    """Hex-encode a binary Arrow array (vectorised through a lookup table; nulls stay null)."""
+    if arr.null_count == len(arr):
+        return pa.nulls(len(arr), pa.string())
+    arr = arr.cast(pa.binary())
+    validity, offs, data = arr.buffers()
+    offsets = np.frombuffer(offs, dtype=np.int32)[arr.offset : arr.offset + len(arr) + 1]
+    raw = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
+    hexed = _HEX_LUT[raw]
+    new_offsets = ((offsets - offsets[0]) * 2).astype(np.int32)
+    if validity is not None and arr.offset:
+        validity = pa.array(arr.is_valid()).buffers()[1]
+    return pa.StringArray.from_buffers(
+        len(arr), pa.py_buffer(new_offsets), pa.py_buffer(hexed.tobytes()), validity, arr.null_count
     )
 
 
-def _nfc_dictionary(table: pa.Table, columns: list[str]) -> pa.Table:
-    """NFC-normalise low-cardinality text columns through their dictionary (cheap for 2M rows)."""
+_MESSAGES = {
+    "MaHoSo#dup": "duplicate dossier code in the file; the first occurrence is kept",
+    "NgayHenTra#order": "appointment before receipt",
+    "TrangThaiHoSo": "unknown status",
+    "KenhThucHien": "unknown channel",
+}
+
+
+def _run(
+    path: Path,
+    con: duckdb.DuckDBPyConnection,
+    source_sql: str,
+    header: list[str],
+    fmt: str,
+    period: date | None,
+    meta: dict[str, Any],
+    nfc_text: bool = False,
+) -> ParsedBatch:
+    """Run the SELECT straight into Arrow. DuckDB keeps the source order (preserve_insertion_order), so
+    the i-th result row is the i-th data row of the file. The Arrow result is then post-processed batch
+    by batch (releasing each input batch) to keep the peak memory near one copy of the output."""
     import pyarrow.compute as pc
 
-    for name in columns:
-        i = table.schema.get_field_index(name)
-        col = table.column(i).combine_chunks()
-        enc = col.dictionary_encode()
-        norm = pc.utf8_normalize(enc.dictionary, form="NFC")
-        if pc.all(pc.equal(norm, enc.dictionary).fill_null(True)).as_py():
-            continue
-        table = table.set_column(i, name, pc.take(norm, enc.indices))
-    return table
-
-
-def _run(path: Path, con: duckdb.DuckDBPyConnection, source_sql: str, header: list[str], fmt: str,
-         period: date | None, meta: dict[str, Any]) -> ParsedBatch:
-    _materialise(con, source_sql, header, period)
-    rows_read = con.execute("SELECT count(*) FROM p").fetchone()[0]
+    con.execute("SET preserve_insertion_order = true")
+    tbl = con.sql(_select_sql(source_sql, header, period, nfc_text)).to_arrow_table(1 << 17)
+    rows_read = tbl.num_rows
     if rows_read == 0:
         raise ParseError(path, "at least one data row", "no data rows")
-    n_dup = con.execute(
-        "SELECT count(*) FROM (SELECT dossier_code FROM p WHERE dossier_code IS NOT NULL "
-        "GROUP BY 1 HAVING count(*) > 1)"
-    ).fetchone()[0]
-    if n_dup:
-        con.execute(
-            "UPDATE p SET defect = 'MaHoSo#dup', found = p.dossier_code FROM ("
-            " SELECT rid FROM (SELECT rowid AS rid, row_number() OVER (PARTITION BY dossier_code ORDER BY rowid) AS rn"
-            " FROM p WHERE dossier_code IN (SELECT dossier_code FROM p GROUP BY 1 HAVING count(*) > 1)) WHERE rn > 1"
-            ") d WHERE p.rowid = d.rid"
-        )
+    errors: dict[int, tuple[str, str | None]] = {}
+    defect = tbl.column("defect")
+    if defect.null_count < rows_read:
+        bad_idx = np.flatnonzero(pc.is_valid(defect).to_numpy(zero_copy_only=False))
+        sub = tbl.select(["defect", "found"]).take(pa.array(bad_idx)).to_pylist()
+        for i, r in zip(bad_idx.tolist(), sub):
+            errors[i] = (r["defect"], r["found"])
+    # duplicate dossier codes (first occurrence kept): find candidate rows by the 64-bit hash, confirm on text
+    h = tbl.column("code_hash").to_numpy()
+    hs = np.sort(h)
+    dup_h = np.unique(hs[1:][hs[1:] == hs[:-1]])
+    if len(dup_h):
+        idx = np.flatnonzero(np.isin(h, dup_h))
+        codes = tbl.column("dossier_code").take(pa.array(idx)).to_pylist()
+        seen: set[str] = set()
+        for i, c in zip(idx.tolist(), codes):
+            if c is None:
+                continue
+            if c in seen:
+                errors[i] = ("MaHoSo#dup", c)
+            else:
+                seen.add(c)
+    del h, hs
+    keep = None
+    if errors:
+        keep = np.ones(rows_read, dtype=bool)
+        keep[list(errors)] = False
+        if period is None:
+            pass
     if period is None:
-        period = con.execute(
-            "SELECT date_trunc('month', max(received_at))::DATE FROM p WHERE defect IS NULL"
-        ).fetchone()[0]
+        rec = tbl.column("received_at")
+        mx = pc.max(rec.filter(pa.array(keep)) if keep is not None else rec).as_py()
+        period = date(mx.year, mx.month, 1) if mx else None
         meta["period_source"] = "data (latest NgayTiepNhan)"
-        if period is not None:
-            con.execute(f"UPDATE p SET period_month = DATE '{period.isoformat()}'")
     schema = arrow_schema(DATASET)
-    cols = ", ".join(["(rowid + 1)::INTEGER AS source_row"] + schema.names[1:])
-    table = con.sql(f"SELECT {cols} FROM p WHERE defect IS NULL").to_arrow_table()
-    table = _nfc_dictionary(table, ["procedure_name", "field_name", "agency_name", "status_raw"]).cast(schema)
+    names = [n for n in schema.names if n not in ("source_row", "period_month")]
+    batches = tbl.select(names).to_batches()
+    del tbl, defect
+    out = []
+    start = 0
+    while batches:
+        b = batches.pop(0)
+        n = b.num_rows
+        cols = {
+            "source_row": pa.array(np.arange(start + 1, start + n + 1, dtype=np.int32)),
+            "period_month": pa.nulls(n, pa.date32())
+            if period is None
+            else pa.array(np.full(n, np.datetime64(period, "D"))).cast(pa.date32()),
+        }
+        for name in names:
+            c = b.column(name)
+            cols[name] = _hex_binary(c) if name == "applicant_key" else c
+        nb = pa.RecordBatch.from_arrays([cols[f] for f in schema.names], schema=schema)
+        if keep is not None:
+            nb = nb.filter(pa.array(keep[start : start + n]))
+        out.append(nb)
+        start += n
+        del b, c, cols
+    table = pa.Table.from_batches(out, schema=schema)
     rejects: list[RowError] = []
-    bad = con.execute(
-        "SELECT (rowid + 1)::INTEGER, defect, found FROM p WHERE defect IS NOT NULL ORDER BY 1"
-    ).fetchall()
-    for row, defect, found in bad:
-        column = defect.split("#")[0]
-        msg = ""
-        if defect == "MaHoSo#dup":
-            msg = "duplicate dossier code in the file; the first occurrence is kept"
-        elif defect == "NgayHenTra#order":
-            msg = "appointment before receipt"
-        elif column.startswith("Ngay") and found:
+    for i in sorted(errors):
+        d, found = errors[i]
+        column = d.split("#")[0]
+        msg = _MESSAGES.get(d) or _MESSAGES.get(column, "")
+        if not msg and column.startswith("Ngay") and found:
             msg = "impossible or malformed date"
-        elif column == "TrangThaiHoSo":
-            msg = "unknown status"
-        elif column == "KenhThucHien":
-            msg = "unknown channel"
-        rejects.append(RowError(row=row, column=column, expected=_EXPECTED[defect],
-                                found=short("" if found is None else found), message=msg))
-    con.execute("DROP TABLE p")
+        rejects.append(
+            RowError(
+                row=i + 1,
+                column=column,
+                expected=_EXPECTED[d],
+                found=short("" if found is None else found),
+                message=msg,
+            )
+        )
     return ParsedBatch(
-        path=path, source_system="motcua", format=fmt, main_dataset=DATASET,
-        period_start=period, period_end=month_end(period) if period else None,
-        tables={DATASET: table}, rows_read=rows_read, rejects=rejects, meta=meta,
+        path=path,
+        source_system="motcua",
+        format=fmt,
+        main_dataset=DATASET,
+        period_start=period,
+        period_end=month_end(period) if period else None,
+        tables={DATASET: table},
+        rows_read=rows_read,
+        rejects=rejects,
+        meta=meta,
     )
 
 
@@ -416,17 +543,25 @@ def _translate_duckdb_error(path: Path, e: Exception) -> ParseError:
         kind, exp = "invalid UTF-8 bytes", "UTF-8 text"
     else:
         kind, exp = "a malformed CSV line", "a well-formed CSV file"
-    return ParseError(path, exp, kind, row=(line - 1) if line and line > 1 else None,
-                      message="the file is damaged or truncated" + (f" near line {line}" if line else ""))
+    return ParseError(
+        path,
+        exp,
+        kind,
+        row=(line - 1) if line and line > 1 else None,
+        message="the file is damaged or truncated" + (f" near line {line}" if line else ""),
+    )
 
 
 def parse_dossier_csv(path: str | Path, *, threads: int | None = None) -> ParsedBatch:
     """Parse a ``hoso_<PP>_<YYYY-MM>.csv`` export (docs/FORMATS.md §1)."""
     path = Path(path)
-    header, _bom = _read_header(path)
+    header, needs_nfc = _read_header(path)
     m = _NAME_RE.search(path.name)
     period = date(int(m.group(2)), int(m.group(3)), 1) if m else None
-    meta: dict[str, Any] = {"province_code": m.group(1) if m else None, "period_source": "file name" if m else None}
+    meta: dict[str, Any] = {
+        "province_code": m.group(1) if m else None,
+        "period_source": "file name" if m else None,
+    }
     con = duckdb.connect()
     if threads:
         con.execute(f"SET threads = {int(threads)}")
@@ -436,7 +571,7 @@ def parse_dossier_csv(path: str | Path, *, threads: int | None = None) -> Parsed
         f"columns = {cols}, auto_detect = false, strict_mode = true, null_padding = false, encoding = 'utf-8')"
     )
     try:
-        return _run(path, con, source, header, FORMAT_CSV, period, meta)
+        return _run(path, con, source, header, FORMAT_CSV, period, meta, nfc_text=needs_nfc)
     except duckdb.Error as e:
         raise _translate_duckdb_error(path, e) from None
     finally:
@@ -453,7 +588,7 @@ def _iso_to_vn(value: Any) -> str | None:
     if value in (None, ""):
         return None
     if isinstance(value, (int, float)):  # epoch milliseconds
-        dt = datetime.fromtimestamp(value / 1000, tz=timezone.utc).astimezone(_VN_TZ)
+        dt = datetime.fromtimestamp(value / 1000, tz=UTC).astimezone(_VN_TZ)
         return dt.strftime("%d/%m/%Y %H:%M:%S")
     s = str(value).strip()
     if re.match(r"^\d{1,2}/\d{1,2}/\d{4}", s):
@@ -499,8 +634,12 @@ def _json_items(path: Path, obj: Any) -> list[dict]:
         pages = obj
     else:
         keys = list(obj)[:8] if isinstance(obj, dict) else type(obj).__name__
-        raise ParseError(path, "a dossier search page with content[]", f"keys {keys}",
-                         message="not a one-stop-shop dossier page")
+        raise ParseError(
+            path,
+            "a dossier search page with content[]",
+            f"keys {keys}",
+            message="not a one-stop-shop dossier page",
+        )
     items: list[dict] = []
     for p in pages:
         c = p.get("content") if isinstance(p, dict) else None
@@ -532,9 +671,12 @@ def _item_to_row(it: dict) -> dict[str, str | None]:
     ident = _get(it, "applicant", "identityNumber") or _get(it, "applicant", "identityNo")
     return {
         "MaHoSo": _s(it.get("code") or it.get("nationCode")),
-        "MaTTHC": _s(_get(proc, "code")), "TenTTHC": _s(_get(proc, "name")),
-        "MaLinhVuc": _s(_get(sector, "code")), "TenLinhVuc": _s(_get(sector, "name")),
-        "MaCoQuan": _s(_get(agency, "code")), "TenCoQuan": _s(_get(agency, "name")),
+        "MaTTHC": _s(_get(proc, "code")),
+        "TenTTHC": _s(_get(proc, "name")),
+        "MaLinhVuc": _s(_get(sector, "code")),
+        "TenLinhVuc": _s(_get(sector, "name")),
+        "MaCoQuan": _s(_get(agency, "code")),
+        "TenCoQuan": _s(_get(agency, "name")),
         "KenhThucHien": _s(ch),
         "NgayTiepNhan": _iso_to_vn(it.get("acceptedDate")),
         "NgayHenTra": _iso_to_vn(it.get("appointmentDate")),
@@ -563,8 +705,12 @@ def parse_dossier_json(path: str | Path) -> ParsedBatch:
     except UnicodeDecodeError as e:
         raise ParseError(path, "UTF-8 JSON", f"byte 0x{raw[e.start]:02X} at offset {e.start}") from None
     except json.JSONDecodeError as e:
-        raise ParseError(path, "well-formed JSON", f"{e.msg} at line {e.lineno} column {e.colno}",
-                         message="malformed or truncated JSON") from None
+        raise ParseError(
+            path,
+            "well-formed JSON",
+            f"{e.msg} at line {e.lineno} column {e.colno}",
+            message="malformed or truncated JSON",
+        ) from None
     items = _json_items(path, obj)
     if not items:
         raise ParseError(path, "at least one dossier in content[]", "no dossiers")
@@ -579,6 +725,6 @@ def parse_dossier_json(path: str | Path) -> ParsedBatch:
     con = duckdb.connect()
     try:
         con.register("json_src", arrow)
-        return _run(path, con, "json_src", header, FORMAT_JSON, period, meta)
+        return _run(path, con, "json_src", header, FORMAT_JSON, period, meta, nfc_text=True)
     finally:
         con.close()

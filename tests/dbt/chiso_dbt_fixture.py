@@ -1,0 +1,493 @@
+"""A small hand-made raw layer for the dbt tests, and a helper to run dbt in-process.
+
+The raw tables are created exactly as ``chiso.schemas`` declares them (batch columns first), plus
+``raw.landing_manifest``. The fixture rows cover the 1 July 2025 reorganisation: old Bắc Kạn (H05) and old
+Thái Nguyên (H53) in May/June 2025, new Thái Nguyên (H53) in August 2025, old Cần Thơ (H14) and Hậu Giang
+(H28) in 2023, new Cần Thơ (H14) in January 2026, Cao Bằng (H13) documents in March 2024.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+from chiso.schemas import DATASETS, table_columns
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+MANIFEST_COLUMNS: list[tuple[str, str]] = [
+    ("file_sha256", "VARCHAR"),
+    ("source_system", "VARCHAR"),
+    ("dataset", "VARCHAR"),
+    ("file_name", "VARCHAR"),
+    ("period_start", "DATE"),
+    ("period_end", "DATE"),
+    ("received_at", "TIMESTAMP"),
+    ("rows_read", "BIGINT"),
+    ("rows_loaded", "BIGINT"),
+    ("rows_rejected", "BIGINT"),
+    ("status", "VARCHAR"),
+    ("batch_id", "VARCHAR"),
+    ("error", "VARCHAR"),
+]
+
+
+def ts(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%d %H:%M")
+
+
+def d(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def dossier(
+    code,
+    period,
+    agency,
+    channel,
+    received,
+    appointment,
+    completed,
+    status,
+    *,
+    procedure="1.000001",
+    fee=None,
+    online_payment=None,
+    digitised=False,
+    wait_days=0.0,
+    supplements=0,
+):
+    return {
+        "period_month": d(period),
+        "dossier_code": code,
+        "procedure_code": procedure,
+        "procedure_name": "Thủ tục " + procedure,
+        "field_code": "F1",
+        "field_name": "Lĩnh vực 1",
+        "agency_code": agency,
+        "agency_name": "Cơ quan " + agency,
+        "channel": channel,
+        "received_at": ts(received),
+        "appointment_at": ts(appointment) if appointment else None,
+        "completed_at": ts(completed) if completed else None,
+        "status_raw": status,
+        "status": status,
+        "supplement_count": supplements,
+        "supplement_wait_days": wait_days,
+        "fee_amount": fee,
+        "online_payment": online_payment,
+        "has_digitised_components": digitised,
+        "has_electronic_result": False,
+        "vneid_verified": False,
+        "applicant_key": None,
+        "updated_at": ts(completed or received),
+    }
+
+
+DOSSIERS = [
+    # old Bắc Kạn (06, H05), May 2025: 3 received, 2 online; fee-bearing 2, 1 paid online; 2 digitised
+    dossier(
+        "H05.01-250505-0001",
+        "2025-05-01",
+        "H05.01",
+        2,
+        "2025-05-05 08:00",
+        "2025-05-10 17:00",
+        "2025-05-09 10:00",
+        "returned",
+        fee=50000,
+        online_payment=1,
+        digitised=True,
+    ),
+    dossier(
+        "H05.02-250506-0001",
+        "2025-05-01",
+        "H05.02",
+        1,
+        "2025-05-06 08:00",
+        "2025-05-12 17:00",
+        "2025-05-14 10:00",
+        "done",
+    ),  # late
+    dossier(
+        "H05.01-250520-0002",
+        "2025-05-01",
+        "H05.01",
+        2,
+        "2025-05-20 08:00",
+        "2025-06-10 17:00",
+        None,
+        "processing",
+        fee=20000,
+        online_payment=0,
+        digitised=True,
+    ),  # open at May's end, in time
+    # ... the same dossier in June's export: finished on time (latest state)
+    dossier(
+        "H05.01-250520-0002",
+        "2025-06-01",
+        "H05.01",
+        2,
+        "2025-05-20 08:00",
+        "2025-06-10 17:00",
+        "2025-06-09 10:00",
+        "returned",
+        fee=20000,
+        online_payment=0,
+        digitised=True,
+    ),
+    # old Thái Nguyên (19, H53), May 2025: 2 received, 1 online; one finished on time, one open and overdue
+    dossier(
+        "H53.01-250503-0001",
+        "2025-05-01",
+        "H53.01",
+        2,
+        "2025-05-03 08:00",
+        "2025-05-08 17:00",
+        "2025-05-07 10:00",
+        "returned",
+    ),
+    dossier(
+        "H53.02-250504-0001",
+        "2025-05-01",
+        "H53.02",
+        1,
+        "2025-05-04 08:00",
+        "2025-05-05 17:00",
+        None,
+        "processing",
+    ),  # never finished: overdue at every period end
+    # new Thái Nguyên (19 from 2025-07, H53), August 2025: 4 received, 2 online
+    dossier(
+        "H53.01-250804-0001",
+        "2025-08-01",
+        "H53.01",
+        2,
+        "2025-08-04 08:00",
+        "2025-08-10 17:00",
+        "2025-08-12 10:00",
+        "returned",
+        wait_days=2.5,
+        supplements=1,
+    ),  # on time thanks to 2.5 waiting days
+    dossier(
+        "H53.01-250805-0001",
+        "2025-08-01",
+        "H53.01",
+        2,
+        "2025-08-05 08:00",
+        "2025-08-15 17:00",
+        "2025-08-14 10:00",
+        "done",
+    ),
+    dossier(
+        "H53.03-250806-0001",
+        "2025-08-01",
+        "H53.03",
+        1,
+        "2025-08-06 08:00",
+        "2025-09-30 17:00",
+        None,
+        "processing",
+    ),  # open at August's end, within deadline
+    dossier(
+        "H53.03-250807-0001",
+        "2025-08-01",
+        "H53.03",
+        3,
+        "2025-08-07 08:00",
+        "2025-08-20 17:00",
+        "2025-08-25 10:00",
+        "returned",
+    ),  # late
+    # old Cần Thơ (92, H14), June 2023
+    dossier(
+        "H14.01-230605-0001",
+        "2023-06-01",
+        "H14.01",
+        2,
+        "2023-06-05 08:00",
+        "2023-06-10 17:00",
+        "2023-06-09 10:00",
+        "returned",
+        procedure="1.000001",
+        fee=10000,
+        online_payment=2,
+    ),
+    dossier(
+        "H14.01-230606-0001",
+        "2023-06-01",
+        "H14.01",
+        1,
+        "2023-06-06 08:00",
+        "2023-06-10 17:00",
+        "2023-06-09 10:00",
+        "returned",
+        procedure="1.000002",
+        fee=10000,
+        online_payment=0,
+    ),
+    dossier(
+        "H14.02-230607-0001",
+        "2023-06-01",
+        "H14.02",
+        2,
+        "2023-06-07 08:00",
+        "2023-06-10 17:00",
+        "2023-06-09 10:00",
+        "returned",
+        procedure="1.000003",
+        fee=0,
+    ),
+    # Hậu Giang (93, H28), June 2023
+    dossier(
+        "H28.01-230610-0001",
+        "2023-06-01",
+        "H28.01",
+        1,
+        "2023-06-10 08:00",
+        "2023-06-20 17:00",
+        "2023-06-19 10:00",
+        "returned",
+        fee=20000,
+        online_payment=0,
+    ),
+    # new Cần Thơ (92 from 2025-07, H14), January 2026
+    dossier(
+        "H14.01-260105-0001",
+        "2026-01-01",
+        "H14.01",
+        2,
+        "2026-01-05 08:00",
+        "2026-01-10 17:00",
+        "2026-01-09 10:00",
+        "returned",
+        fee=10000,
+        online_payment=1,
+    ),
+    dossier(
+        "H14.01-260106-0001",
+        "2026-01-01",
+        "H14.01",
+        1,
+        "2026-01-06 08:00",
+        "2026-01-10 17:00",
+        "2026-01-09 10:00",
+        "returned",
+        fee=0,
+    ),
+    dossier(
+        "H14.02-260107-0001",
+        "2026-01-01",
+        "H14.02",
+        1,
+        "2026-01-07 08:00",
+        "2026-01-10 17:00",
+        "2026-01-09 10:00",
+        "returned",
+    ),
+]
+
+
+def document(number, agency, direction, form, confidentiality, issued="2024-03-05"):
+    return {
+        "period_month": d("2024-03-01"),
+        "document_number": number,
+        "issued_on": d(issued),
+        "document_type": "Công văn",
+        "issuing_agency": "UBND tỉnh Cao Bằng",
+        "agency_code": agency,
+        "direction": direction,
+        "form": form,
+        "digitally_signed": form == "electronic",
+        "confidentiality": confidentiality,
+        "due_on": None,
+        "completed_on": None,
+    }
+
+
+DOCUMENTS = [
+    # Cao Bằng (04, H13), March 2024: 3 non-secret, 2 electronic; the secret one is excluded
+    document("01/UBND-VP", "H13.01", "outgoing", "electronic", "normal"),
+    document("15/STP", "H13.01", "incoming", "paper", "normal"),
+    document("02/UBND-VP", "H13.01", "outgoing", "electronic", "secret"),
+    document("33/SNV", "H13.05", "incoming", "electronic", "normal"),
+]
+
+
+def service(code, snapshot, procedure, state, agency="H14.01"):
+    return {
+        "snapshot_month": d(snapshot),
+        "service_code": code,
+        "procedure_code": procedure,
+        "service_name": "Dịch vụ " + code,
+        "online_level": "full",
+        "level_raw": "Toàn trình",
+        "state": state,
+        "agency_code": agency,
+        "agency_name": "Cơ quan " + agency,
+        "has_fee": True,
+    }
+
+
+SERVICES = [
+    # old Cần Thơ: May 2023 snapshot (1 published), June 2023 snapshot (2 published, 1 testing)
+    service("DV1", "2023-05-01", "1.000001", "published"),
+    service("DV1", "2023-06-01", "1.000001", "published"),  # procedure got an online dossier in June
+    service("DV2", "2023-06-01", "1.000002", "published"),  # counter dossier only
+    service("DV3", "2023-06-01", "1.000003", "testing"),  # not published: not counted
+]
+
+
+def unit766(group, month, dep_id, dep_code, name, dep_type, is_root, score, max_score):
+    start = d(month)
+    return {
+        "group_code": group,
+        "period_type": "month",
+        "period_start": start,
+        "period_end": d({"2025-05-01": "2025-05-31", "2025-06-01": "2025-06-30"}[month]),
+        "captured_at": datetime(2025, 7, 2, 3, 0),
+        "root_department_code": "H05",
+        "is_root": is_root,
+        "department_id": dep_id,
+        "department_code": dep_code,
+        "department_name": name,
+        "department_type": dep_type,
+        "level": "PROVINCE",
+        "total_score": score,
+        "total_max_score": max_score,
+        "ratio": round(100 * score / max_score, 2),
+        "score_delta": None,
+    }
+
+
+def measure766(group, month, dep_id, dep_code, code, *, value=None, score=None, max_score=None):
+    return {
+        "group_code": group,
+        "period_type": "month",
+        "period_start": d(month),
+        "period_end": None,
+        "department_id": dep_id,
+        "department_code": dep_code,
+        "measure_code": code,
+        "measure_name": code,
+        "numerator": None,
+        "denominator": None,
+        "value": value,
+        "ratio": None,
+        "score": score,
+        "max_score": max_score,
+        "data_quality_status": None,
+    }
+
+
+PROGRESS, PAYMENT, TRANSPARENCY = "dvc-progress-tree", "formality-online-payment-tree", "transparency"
+UNITS_766 = [
+    # old Bắc Kạn (H05), May and June 2025
+    unit766(PROGRESS, "2025-05-01", "bk-root", "H05", "UBND tỉnh Bắc Kạn", "PROVINCE", True, 14.0, 20),
+    unit766(
+        PROGRESS, "2025-05-01", "bk-01", "H05.01", "Sở Tư pháp", "PROVINCIAL_DEPARTMENT", False, 18.0, 20
+    ),
+    unit766(PROGRESS, "2025-05-01", "bk-02", "H05.02", "Sở Nội vụ", "PROVINCIAL_DEPARTMENT", False, 12.5, 20),
+    unit766(PROGRESS, "2025-06-01", "bk-root", "H05", "UBND tỉnh Bắc Kạn", "PROVINCE", True, 15.0, 20),
+    unit766(PAYMENT, "2025-05-01", "bk-root", "H05", "UBND tỉnh Bắc Kạn", "PROVINCE", True, 6.25, 10),
+    unit766(TRANSPARENCY, "2025-05-01", "bk-root", "H05", "UBND tỉnh Bắc Kạn", "PROVINCE", True, 7.96, 18),
+]
+MEASURES_766 = [
+    measure766(PROGRESS, "2025-05-01", "bk-root", "H05", "totalReceived", value=100),
+    measure766(PROGRESS, "2025-05-01", "bk-root", "H05", "totalOnTime", value=70),
+    measure766(PROGRESS, "2025-05-01", "bk-01", "H05.01", "totalReceived", value=10),
+    measure766(PROGRESS, "2025-05-01", "bk-01", "H05.01", "totalOnTime", value=9),
+    measure766(PROGRESS, "2025-05-01", "bk-02", "H05.02", "totalReceived", value=10),
+    measure766(PROGRESS, "2025-05-01", "bk-02", "H05.02", "totalOnTime", value=6),  # published 12.5, ours 12
+    measure766(PROGRESS, "2025-06-01", "bk-root", "H05", "totalReceived", value=100),
+    measure766(PROGRESS, "2025-06-01", "bk-root", "H05", "totalOnTime", value=75),
+    # the payment rule on Phú Thọ's August 2026 root counts: 6.25
+    measure766(PAYMENT, "2025-05-01", "bk-root", "H05", "totalDossierOnlinePaymentSuccess", value=82913),
+    measure766(PAYMENT, "2025-05-01", "bk-root", "H05", "totalDossierFinancialObligation", value=98459),
+    measure766(
+        PAYMENT, "2025-05-01", "bk-root", "H05", "totalDossierOnlineFormalityPaymentSuccess", value=93
+    ),
+    measure766(PAYMENT, "2025-05-01", "bk-root", "H05", "totalFeeDossierFormality", value=56),
+    measure766(PAYMENT, "2025-05-01", "bk-root", "H05", "totalFeeFormality", value=310),
+    measure766(TRANSPARENCY, "2025-05-01", "bk-root", "H05", "PUBLISH_ON_TIME", score=None, max_score=6),
+    measure766(TRANSPARENCY, "2025-05-01", "bk-root", "H05", "PUBLIC_CONTENT_FULL", score=1.96, max_score=2),
+    measure766(TRANSPARENCY, "2025-05-01", "bk-root", "H05", "DOSSIER_SYNC", score=6.0, max_score=6),
+]
+
+
+def _create_raw(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists raw")
+    for dataset in DATASETS:
+        cols = ", ".join(f'"{name}" {dtype}' for name, dtype in table_columns(dataset))
+        con.execute(f"create table raw.{dataset} ({cols})")
+    cols = ", ".join(f'"{name}" {dtype}' for name, dtype in MANIFEST_COLUMNS)
+    con.execute(f"create table raw.landing_manifest ({cols})")
+
+
+def _insert(con: duckdb.DuckDBPyConnection, dataset: str, rows: list[dict], file_prefix: str) -> None:
+    names = [name for name, _ in table_columns(dataset)]
+    placeholders = ", ".join("?" for _ in names)
+    by_file: dict[str, list[dict]] = {}
+    for row in rows:
+        month = (row.get("period_month") or row.get("snapshot_month") or row["period_start"]).strftime(
+            "%Y-%m"
+        )
+        by_file.setdefault(f"{file_prefix}_{month}", []).append(row)
+    for file_name, file_rows in by_file.items():
+        batch_id = f"sha-{file_name}"
+        values = []
+        for i, row in enumerate(file_rows, start=1):
+            full = {"batch_id": batch_id, "source_file": file_name, "source_row": i, **row}
+            values.append([full.get(name) for name in names])
+        con.executemany(f"insert into raw.{dataset} values ({placeholders})", values)
+        con.execute(
+            "insert into raw.landing_manifest values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                batch_id,
+                DATASETS[dataset]["source_system"],
+                dataset,
+                file_name,
+                None,
+                None,
+                datetime(2026, 11, 1),
+                len(file_rows),
+                len(file_rows),
+                0,
+                "loaded",
+                batch_id,
+                None,
+            ],
+        )
+
+
+def build_fixture_warehouse(path: Path) -> None:
+    con = duckdb.connect(str(path))
+    try:
+        _create_raw(con)
+        _insert(con, "motcua_dossier", DOSSIERS, "hoso")
+        _insert(con, "qlvb_document", DOCUMENTS, "sovanban")
+        _insert(con, "dvc_service", SERVICES, "dichvu")
+        _insert(con, "dvc_766_unit", UNITS_766, "766_unit")
+        _insert(con, "dvc_766_measure", MEASURES_766, "766_measure")
+    finally:
+        con.close()
+
+
+def run_dbt(args: list[str], work: Path):
+    from dbt.cli.main import dbtRunner
+
+    full = [
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(work / "target"),
+        "--log-path",
+        str(work / "logs"),
+    ]
+    return dbtRunner().invoke(full)

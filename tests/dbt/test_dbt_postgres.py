@@ -1,0 +1,163 @@
+"""The same project on PostgreSQL (`--target postgres`): same fixture, same numbers as on DuckDB.
+
+Needs the local server (127.0.0.1:5432, trust auth); skipped when it is not reachable. Creates and drops a
+throw-away database.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import date, datetime
+
+import pytest
+from chiso.schemas import DATASETS, table_columns
+from chiso_dbt_fixture import (
+    DOCUMENTS,
+    DOSSIERS,
+    MANIFEST_COLUMNS,
+    MEASURES_766,
+    SERVICES,
+    UNITS_766,
+    run_dbt,
+)
+
+pytestmark = pytest.mark.postgres
+
+PG_TYPES = {
+    "DATE": "date",
+    "TIMESTAMP": "timestamp",
+    "VARCHAR": "varchar",
+    "SMALLINT": "smallint",
+    "BIGINT": "bigint",
+    "INTEGER": "integer",
+    "DOUBLE": "double precision",
+    "BOOLEAN": "boolean",
+}
+HOST = os.environ.get("CHISO_PG_HOST", "127.0.0.1")
+USER = os.environ.get("CHISO_PG_USER", "postgres")
+
+MART_QUERY = (
+    "select unit_code, cast(unit_valid_from as varchar) as vf, kpi_code, period_type, "
+    "cast(period_start as varchar) as ps, numerator, denominator, actual, target_id, status, baseline_value, "
+    "expected_on_path, attainment_pct, gap_to_target, trend_slope_per_month, projected_at_horizon, "
+    "months_to_horizon, monthly_improvement_needed from {schema}mart_kpi_progress order by 1, 2, 3, 4, 5"
+)
+
+
+def _connect(dbname: str):
+    psycopg2 = pytest.importorskip("psycopg2")
+    try:
+        con = psycopg2.connect(host=HOST, user=USER, dbname=dbname, connect_timeout=3)
+    except psycopg2.OperationalError as exc:
+        pytest.skip(f"PostgreSQL not reachable: {exc}")
+    con.autocommit = True
+    return con
+
+
+@pytest.fixture(scope="module")
+def pg_database(tmp_path_factory):
+    name = f"chiso_test_{uuid.uuid4().hex[:8]}"
+    admin = _connect("postgres")
+    admin.cursor().execute(f'create database "{name}"')
+    con = _connect(name)
+    cur = con.cursor()
+    cur.execute("create schema raw")
+    for dataset in DATASETS:
+        cols = ", ".join(f'"{n}" {PG_TYPES[t]}' for n, t in table_columns(dataset))
+        cur.execute(f"create table raw.{dataset} ({cols})")
+    cols = ", ".join(f'"{n}" {PG_TYPES[t]}' for n, t in MANIFEST_COLUMNS)
+    cur.execute(f"create table raw.landing_manifest ({cols})")
+    for dataset, rows in [
+        ("motcua_dossier", DOSSIERS),
+        ("qlvb_document", DOCUMENTS),
+        ("dvc_service", SERVICES),
+        ("dvc_766_unit", UNITS_766),
+        ("dvc_766_measure", MEASURES_766),
+    ]:
+        names = [n for n, _ in table_columns(dataset)]
+        for i, row in enumerate(rows, start=1):
+            full = {"batch_id": f"b-{dataset}", "source_file": f"f-{dataset}", "source_row": i, **row}
+            cur.execute(
+                f"insert into raw.{dataset} values ({', '.join(['%s'] * len(names))})",
+                [full.get(n) for n in names],
+            )
+        cur.execute(
+            "insert into raw.landing_manifest values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            [
+                f"b-{dataset}",
+                DATASETS[dataset]["source_system"],
+                dataset,
+                f"f-{dataset}",
+                None,
+                None,
+                datetime(2026, 11, 1),
+                len(rows),
+                len(rows),
+                0,
+                "loaded",
+                f"b-{dataset}",
+                None,
+            ],
+        )
+    work = tmp_path_factory.mktemp("dbt_pg")
+    env = {"CHISO_DBT_TARGET": "postgres", "CHISO_PG_DATABASE": name, "CHISO_PG_SCHEMA": "chiso"}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        result = run_dbt(["build"], work)
+        assert result.success, f"dbt build on postgres failed: {result.exception}"
+        # a second run takes the incremental path of fct_dossier
+        again = run_dbt(["run", "--select", "fct_dossier"], work)
+        assert again.success, f"incremental run failed: {again.exception}"
+        yield con
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        con.close()
+        admin.cursor().execute(f'drop database if exists "{name}" with (force)')
+        admin.close()
+
+
+def _normalise(rows):
+    out = []
+    for row in rows:
+        out.append(
+            tuple(
+                float(v)
+                if isinstance(v, (int, float)) and not isinstance(v, bool)
+                else (v.isoformat() if isinstance(v, date) else v)
+                for v in row
+            )
+        )
+    return out
+
+
+def test_postgres_mart_equals_duckdb(pg_database, dbt_warehouse, mart):
+    cur = pg_database.cursor()
+    cur.execute(MART_QUERY.format(schema="chiso."))
+    pg_rows = _normalise(cur.fetchall())
+    duck = mart(MART_QUERY.format(schema=""))
+    duck_rows = _normalise([tuple(r.values()) for r in duck])
+    assert len(pg_rows) == len(duck_rows) > 50
+    assert pg_rows == duck_rows
+
+
+def test_postgres_key_numbers(pg_database):
+    cur = pg_database.cursor()
+    cur.execute(
+        "select numerator, denominator, actual from chiso.mart_kpi_progress where unit_code = '19' "
+        "and unit_valid_from = date '2025-07-01' and kpi_code = 'online_dossier_share' "
+        "and period_type = 'month' and period_start = date '2025-05-01'"
+    )
+    assert cur.fetchall() == [(3, 5, 60.0)]
+    cur.execute("select count(*), count(distinct dossier_code) from chiso.fct_dossier")
+    assert cur.fetchall() == [(16, 16)]
+    cur.execute(
+        "select published_score, recomputed_score, peer_rank from chiso.mart_766_scorecard "
+        "where department_id = 'bk-02' and group_code = 'dvc-progress-tree'"
+    )
+    assert cur.fetchall() == [(12.5, 12.0, 2)]

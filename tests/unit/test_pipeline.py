@@ -1,0 +1,114 @@
+"""land → parse → validate → load in-process (the steps the DAG tasks call), on generated exports:
+accounting, idempotence, supersession, quarantine, DQ history."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from chiso import paths, pipeline, sample
+
+
+def _run(source: str) -> list[dict]:
+    out = []
+    for chunk in pipeline.chunk(pipeline.land(source)):
+        out += pipeline.load(pipeline.validate(pipeline.parse(chunk)))
+    return out
+
+
+def _q(sql: str, params=()):
+    con = duckdb.connect(str(paths.warehouse_path()), read_only=True)
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def generated(chiso_data):
+    sample.generate(paths.incoming_dir(), seed=11, provinces=1, start="2025-06", end="2025-07",
+                    dossiers_per_month=80, documents_per_month=20)
+    return chiso_data
+
+
+def test_every_source_loads_and_accounts_for_every_row(generated):
+    for source in ("motcua", "qlvb", "dvc"):
+        results = _run(source)
+        assert results and all(r["status"] == "loaded" for r in results), [r.get("error") for r in results]
+    rows = _q("select source_system, rows_read, rows_loaded, rows_rejected, status from raw.landing_manifest")
+    assert {r[0] for r in rows} == {"motcua", "qlvb", "dvc"}
+    for _, read, loaded, rejected, status in rows:
+        assert read == loaded + rejected and status == "loaded"
+    # what the CSVs hold is what raw holds
+    n_csv = 0
+    for f in (paths.incoming_dir() / "motcua").rglob("hoso_*.csv"):
+        with open(f, encoding="utf-8-sig", newline="") as fh:
+            n_csv += sum(1 for _ in csv.DictReader(fh))
+    assert _q("select count(*) from raw.motcua_dossier")[0][0] == n_csv
+    # and every validation run is in the DQ history
+    runs = _q("select dataset, success, action from raw.dq_run")
+    assert runs and all(success for _, success, _ in runs)
+    assert _q("select count(*) from raw.dq_result")[0][0] >= len(runs) * 3
+
+
+def test_receiving_the_same_files_again_changes_nothing(generated):
+    _run("motcua")
+    before = _q("select count(*), sum(rows_loaded) from raw.landing_manifest")
+    assert _run("motcua") == []
+    assert _q("select count(*), sum(rows_loaded) from raw.landing_manifest") == before
+
+
+def test_corrected_export_supersedes_the_earlier_one(generated):
+    _run("motcua")
+    f = sorted((paths.incoming_dir() / "motcua").rglob("hoso_*_2025-07.csv"))[0]
+    old_rows = _q("select count(*) from raw.motcua_dossier where source_file like ?", (f"%{f.name}",))[0][0]
+    lines = f.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    f.write_text("\ufeff" + "".join(lines[:-3]), encoding="utf-8")  # the corrected export drops 3 dossiers
+    results = _run("motcua")
+    assert [r["status"] for r in results] == ["loaded"]
+    assert _q("select count(*) from raw.motcua_dossier where source_file like ?", (f"%{f.name}",))[0][0] == old_rows - 3
+    states = _q("select status, superseded_by is not null from raw.landing_manifest where file_name like ?",
+                (f"%{f.name}",))
+    assert sorted(states) == [("loaded", False), ("superseded", True)]
+    # both stay in landing
+    assert len(list(paths.landing_dir().rglob(f.name))) == 2
+
+
+def test_bad_file_is_quarantined_and_the_rest_loads(generated):
+    good = sorted((paths.incoming_dir() / "qlvb").rglob("*.xlsx"))
+    bad = paths.incoming_dir() / "qlvb" / "04" / "sovanban_04_2025-05.xlsx"
+    bad.write_bytes(b"PK\x03\x04 this is not a workbook")
+    results = _run("qlvb")
+    by_name = {Path(r["file_name"]).name: r for r in results}
+    assert by_name[bad.name]["status"] == "quarantined"
+    assert all(by_name[g.name]["status"] == "loaded" for g in good)
+    q = paths.quarantine_dir() / "qlvb" / by_name[bad.name]["sha256"]
+    report = json.loads((q / "error_report.json").read_text())
+    assert report["error"] and bad.name in report["error"]
+    assert (q / bad.name).read_bytes() == bad.read_bytes()
+    row = _q("select status, rows_loaded, error from raw.landing_manifest where file_name like ?", (f"%{bad.name}",))
+    assert row[0][0] == "quarantined" and row[0][1] == 0 and bad.name in row[0][2]
+    alerts = _q("select severity, channel, delivered, message from raw.dq_alert")
+    assert alerts and alerts[0][0] == "error" and bad.name in alerts[0][3]
+
+
+def test_failed_error_expectation_quarantines_the_batch(generated):
+    _run("dvc")
+    loaded_before = _q("select count(*) from raw.dvc_766_unit")[0][0]
+    src = sorted((paths.incoming_dir() / "dvc").rglob("dvc-progress-tree/month-2025-07.json"))[0]
+    doc = json.loads(src.read_text(encoding="utf-8"))
+    child = doc["data"]["children"][0]
+    child["score"] = child["maxScore"] + 5  # a score above its maximum
+    child["ratio"] = 180.0  # and a ratio over 100
+    src.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")  # a re-sent, damaged response
+    results = _run("dvc")
+    assert [r["status"] for r in results] == ["quarantined"]
+    failed = [c for s in results[0]["validation"]["suites"] for c in s["checks"] if not c["success"]]
+    assert {c["kwargs"].get("column") or c["kwargs"].get("column_A") for c in failed} >= {"ratio"}
+    assert _q("select count(*) from raw.dvc_766_unit")[0][0] == loaded_before, "the last good data stays"
+    runs = _q("select success, action, failed_errors from raw.dq_run where not success")
+    assert runs and runs[0][1] == "quarantined" and runs[0][2] >= 1
