@@ -34,7 +34,7 @@ def _cmd_sample(args: argparse.Namespace) -> int:
 
 
 def _cmd_inspect(args: argparse.Namespace) -> int:
-    from chiso import inspect as inspect_mod
+    from chiso import inspection as inspect_mod
 
     return inspect_mod.main(args.files, as_json=args.json)
 

@@ -39,6 +39,7 @@ def mart(dbt_warehouse):
     """A query helper on mart_kpi_progress: rows as dicts."""
     # dbt-duckdb keeps its own connection to the file open in this process: use the same (default) config
     con = duckdb.connect(str(dbt_warehouse))
+    con.execute("SET search_path = 'marts,intermediate,staging,reference,main'")
 
     def query(sql: str, params: list | None = None) -> list[dict]:
         cur = con.execute(sql, params or [])

@@ -75,10 +75,10 @@ def test_fct_dossier_incremental_run(tmp_path):
         con = duckdb.connect(str(warehouse))
         try:
             n, distinct = con.execute(
-                "select count(*), count(distinct dossier_code) from fct_dossier"
+                "select count(*), count(distinct dossier_code) from marts.fct_dossier"
             ).fetchone()
             status, timeliness = con.execute(
-                "select status, timeliness from fct_dossier where dossier_code = 'H53.03-250806-0001'"
+                "select status, timeliness from marts.fct_dossier where dossier_code = 'H53.03-250806-0001'"
             ).fetchone()
         finally:
             con.close()

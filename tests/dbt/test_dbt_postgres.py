@@ -138,7 +138,7 @@ def _normalise(rows):
 
 def test_postgres_mart_equals_duckdb(pg_database, dbt_warehouse, mart):
     cur = pg_database.cursor()
-    cur.execute(MART_QUERY.format(schema="chiso."))
+    cur.execute(MART_QUERY.format(schema="marts."))
     pg_rows = _normalise(cur.fetchall())
     duck = mart(MART_QUERY.format(schema=""))
     duck_rows = _normalise([tuple(r.values()) for r in duck])
@@ -149,15 +149,15 @@ def test_postgres_mart_equals_duckdb(pg_database, dbt_warehouse, mart):
 def test_postgres_key_numbers(pg_database):
     cur = pg_database.cursor()
     cur.execute(
-        "select numerator, denominator, actual from chiso.mart_kpi_progress where unit_code = '19' "
+        "select numerator, denominator, actual from marts.mart_kpi_progress where unit_code = '19' "
         "and unit_valid_from = date '2025-07-01' and kpi_code = 'online_dossier_share' "
         "and period_type = 'month' and period_start = date '2025-05-01'"
     )
     assert cur.fetchall() == [(3, 5, 60.0)]
-    cur.execute("select count(*), count(distinct dossier_code) from chiso.fct_dossier")
+    cur.execute("select count(*), count(distinct dossier_code) from marts.fct_dossier")
     assert cur.fetchall() == [(16, 16)]
     cur.execute(
-        "select published_score, recomputed_score, peer_rank from chiso.mart_766_scorecard "
+        "select published_score, recomputed_score, peer_rank from marts.mart_766_scorecard "
         "where department_id = 'bk-02' and group_code = 'dvc-progress-tree'"
     )
     assert cur.fetchall() == [(12.5, 12.0, 2)]

@@ -902,3 +902,36 @@ def test_detect_by_content_not_name(chiso_data, tmp_path):
     x = tmp_path / "report.xlsx"
     write_bieu06(x)
     assert detect(x) == "motcua-bieu06-xlsx"
+
+
+# --------------------------------------------------------------------------------------- PII key
+
+
+def test_pii_key_file_fallback(chiso_data, monkeypatch):
+    import stat
+
+    monkeypatch.delenv("CHISO_PII_KEY", raising=False)
+    k1 = pii.pii_key()
+    f = chiso_data / ".pii_key"
+    assert f.is_file() and stat.S_IMODE(f.stat().st_mode) == 0o600
+    assert len(k1) == 32 and pii.pii_key() == k1
+    monkeypatch.setenv("CHISO_PII_KEY", "another")
+    assert pii.pii_key() == b"another" != k1
+
+
+def test_sql_hmac_matches_python(chiso_data, tmp_path):
+    ids = ["001099000001", "  079188123456 ", "Ab\\x00ĐŨ"]
+    rows = [dossier(f"A-{i}", SoCCCD=v) for i, v in enumerate(ids)]
+    b = parse_dossier_csv(write_csv(tmp_path / "hoso_04_2023-01.csv", rows))
+    got = b.tables["motcua_dossier"].column("applicant_key").to_pylist()
+    assert got == [pii.hmac_hex(v) for v in ids]
+
+
+def test_short_row_mid_file_is_a_file_error(chiso_data, tmp_path):
+    good = write_csv(tmp_path / "full.csv", [dossier("A-1"), dossier("A-2"), dossier("A-3")])
+    lines = good.read_text(encoding="utf-8-sig").splitlines()
+    lines[2] = lines[2].rsplit(",", 5)[0]
+    bad = tmp_path / "hoso_04_2023-01.csv"
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    e = _raises(bad, "number of fields")
+    assert e.error.row == 2

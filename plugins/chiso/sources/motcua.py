@@ -435,6 +435,7 @@ def _run(
     import pyarrow.compute as pc
 
     con.execute("SET preserve_insertion_order = true")
+    con.execute("SET enable_progress_bar = false")
     tbl = con.sql(_select_sql(source_sql, header, period, nfc_text)).to_arrow_table(1 << 17)
     rows_read = tbl.num_rows
     if rows_read == 0:
@@ -492,9 +493,17 @@ def _run(
             c = b.column(name)
             cols[name] = _hex_binary(c) if name == "applicant_key" else c
         nb = pa.RecordBatch.from_arrays([cols[f] for f in schema.names], schema=schema)
-        if keep is not None:
-            nb = nb.filter(pa.array(keep[start : start + n]))
-        out.append(nb)
+        k = keep[start : start + n] if keep is not None else None
+        if k is None or k.all():
+            out.append(nb)
+        else:
+            # drop the few rejected rows by zero-copy slices (a filter would copy the whole batch)
+            edges = np.flatnonzero(np.diff(np.concatenate(([0], k.view(np.int8), [0]))))
+            runs = edges.reshape(-1, 2)
+            if len(runs) <= 256:
+                out.extend(nb.slice(a, z - a) for a, z in runs)
+            else:
+                out.append(nb.filter(pa.array(k)))
         start += n
         del b, c, cols
     table = pa.Table.from_batches(out, schema=schema)
