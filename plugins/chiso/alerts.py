@@ -118,11 +118,11 @@ def build_alert(batch: dict[str, Any], outcome: dict[str, Any]) -> dict[str, Any
     units = sorted({u for u in (batch.get("meta") or {}).get("units", [])})[:10]
     blocking = any(f["severity"] == "error" for f in failed)
     return {
-        "alert_id": f"{batch['sha256'][:16]}-{int(time.time())}",
+        "alert_id": f"{batch['batch_id'][:16]}-{int(time.time())}",
         "severity": "error" if blocking else "warning",
         "source_system": batch.get("source_system"),
         "file": batch.get("file_name"),
-        "batch_id": batch.get("sha256"),
+        "batch_id": batch.get("batch_id"),
         "dataset": batch.get("dataset"),
         "period": f"{batch.get('period_start')} → {batch.get('period_end')}",
         "units": units or (batch.get("meta") or {}).get("scope"),
@@ -143,11 +143,11 @@ def build_parse_alert(batch: dict[str, Any]) -> dict[str, Any]:
         "dataset": "?", "expectation": "file is readable", "column": None, "severity": "error",
         "expected": "a parseable export", "observed": batch.get("error"), "sample": [], "why": None}]
     return {
-        "alert_id": f"{batch['sha256'][:16]}-{int(time.time())}",
+        "alert_id": f"{batch['batch_id'][:16]}-{int(time.time())}",
         "severity": "error",
         "source_system": batch.get("source_system"),
         "file": batch.get("file_name"),
-        "batch_id": batch.get("sha256"),
+        "batch_id": batch.get("batch_id"),
         "dataset": batch.get("dataset"),
         "period": f"{batch.get('period_start')} → {batch.get('period_end')}",
         "units": None,

@@ -1,9 +1,13 @@
 """The immutable landing zone.
 
 Every received export is stored once, under its SHA-256, at
-``data/landing/<source>/<sha[:2]>/<sha>/<original name>`` (read-only), with a JSON record beside it.
-Receiving the same bytes again changes nothing. A corrected export (different bytes) lands as a new file;
-both stay in landing, and the warehouse keeps the newer one for its period (see ``chiso.loading``).
+``data/landing/<source>/<sha[:2]>/<sha>/<relative name>`` (read-only), with a receipt record beside it.
+A receipt is the content's SHA-256 together with the name it came under: its ``batch_id`` is
+``sha256(content sha + "|" + relative name)``. Receiving the same file again (same bytes, same name) changes
+nothing. The same bytes under another name (a monthly snapshot that did not change since last month) are a
+new receipt for another period: the content is hard-linked, not copied. A corrected export (different
+bytes) lands as a new file; both stay in landing, and the warehouse keeps the newer one for its period
+(see ``chiso.pipeline``).
 Landing files can hold personal data (the raw exports do): the zone is created with mode 0700.
 """
 
@@ -35,9 +39,14 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def batch_id_of(sha: str, relative_name: str) -> str:
+    return hashlib.sha256(f"{sha}|{relative_name}".encode("utf-8")).hexdigest()
+
+
 @dataclass(frozen=True)
 class LandedFile:
-    sha256: str
+    batch_id: str  # the receipt: content sha + relative name
+    sha256: str  # the content
     source_system: str
     original_path: str  # where it was found
     relative_name: str  # path under the source's incoming folder, e.g. 04/hoso_04_2023-01.csv
@@ -53,12 +62,12 @@ class LandedFile:
         return LandedFile(**d)
 
 
-def _record_path(source_system: str, sha: str) -> Path:
-    return paths.landing_dir() / source_system / sha[:2] / sha / "landing.json"
+def _content_dir(source_system: str, sha: str) -> Path:
+    return paths.landing_dir() / source_system / sha[:2] / sha
 
 
-def is_landed(source_system: str, sha: str) -> bool:
-    return _record_path(source_system, sha).exists()
+def _record_path(source_system: str, sha: str, batch_id: str) -> Path:
+    return _content_dir(source_system, sha) / "receipts" / f"{batch_id}.json"
 
 
 def discover(source_system: str, incoming: Path | None = None) -> list[Path]:
@@ -84,28 +93,37 @@ def land(path: Path, source_system: str, incoming: Path | None = None) -> tuple[
         raise ValueError(f"unknown source system {source_system!r}; expected one of {SOURCE_SYSTEMS}")
     path = Path(path)
     sha = sha256_file(path)
-    record_path = _record_path(source_system, sha)
-    if record_path.exists():
-        return LandedFile.from_dict(json.loads(record_path.read_text(encoding="utf-8"))), False
     root = (incoming or paths.incoming_dir()) / source_system
     try:
         relative = path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         relative = path.name
+    batch_id = batch_id_of(sha, relative)
+    record_path = _record_path(source_system, sha, batch_id)
+    if record_path.exists():
+        return LandedFile.from_dict(json.loads(record_path.read_text(encoding="utf-8"))), False
     # keep the relative folders (e.g. 04/766/transparency/month-2023-01.json): parsers read meaning from them
-    target = record_path.parent / relative
+    content_dir = _content_dir(source_system, sha)
+    target = content_dir / relative
     target.parent.mkdir(parents=True, exist_ok=True)
+    record_path.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(paths.landing_dir(), 0o700)
-    tmp = target.with_name(target.name + ".part")
-    shutil.copyfile(path, tmp)
-    if sha256_file(tmp) != sha:  # the source changed while we copied: do not land a torn file
-        tmp.unlink()
-        raise RuntimeError(f"{path}: file changed while being landed; it will be picked up next run")
-    os.replace(tmp, target)
-    os.chmod(target, 0o444)
+    if not target.exists():
+        existing = next((p for p in content_dir.rglob("*") if p.is_file() and p.parent.name != "receipts"
+                         and not p.name.startswith("manifest") and sha256_file(p) == sha), None)
+        if existing is not None:  # same bytes already stored under another name: link, do not copy
+            os.link(existing, target)
+        else:
+            tmp = target.with_name(target.name + ".part")
+            shutil.copyfile(path, tmp)
+            if sha256_file(tmp) != sha:  # the source changed while we copied: do not land a torn file
+                tmp.unlink()
+                raise RuntimeError(f"{path}: file changed while being landed; it will be picked up next run")
+            os.replace(tmp, target)
+            os.chmod(target, 0o444)
     # side files the parser needs (capture manifests of 766 responses) travel with the export
     for src_dir, dest_dir in ((path.parent, target.parent), (path.parent.parent, target.parent.parent)):
-        if not dest_dir.is_relative_to(record_path.parent):
+        if not dest_dir.is_relative_to(content_dir):
             continue
         for side in sorted(src_dir.glob("manifest*.json")):
             dest = dest_dir / side.name
@@ -113,6 +131,7 @@ def land(path: Path, source_system: str, incoming: Path | None = None) -> tuple[
                 shutil.copyfile(side, dest)
                 os.chmod(dest, 0o444)
     record = LandedFile(
+        batch_id=batch_id,
         sha256=sha,
         source_system=source_system,
         original_path=str(path),
@@ -125,7 +144,7 @@ def land(path: Path, source_system: str, incoming: Path | None = None) -> tuple[
     tmp_rec.write_text(json.dumps(record.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
     os.replace(tmp_rec, record_path)
     os.chmod(record_path, 0o444)
-    log.info("landed %s as %s", path, sha[:12])
+    log.info("landed %s as %s (content %s)", path, batch_id[:12], sha[:12])
     return record, True
 
 

@@ -1,8 +1,8 @@
 """The steps every ingestion DAG runs, as plain functions over small JSON-able descriptors.
 
 ``land`` → ``parse`` → ``validate`` → ``load``. Tasks pass batch descriptors (paths, ids, counts), never
-data: parsed tables go to Parquet under ``data/work/<sha>/``. A batch is keyed by its file's SHA-256, never
-by the run's date (asset-triggered runs have none).
+data: parsed tables go to Parquet under ``data/work/<sha>/``. A batch is keyed by its receipt (the file's SHA-256
+and the name it came under, see ``chiso.landing``), never by the run's date (asset-triggered runs have none).
 
 Accounting: for every file, ``rows_read == rows_loaded + rows_rejected``. Rows a parser rejects are kept
 in ``raw.rejected_row`` with their reason. A file that cannot be parsed, whose rejected share exceeds
@@ -37,7 +37,7 @@ def max_reject_share() -> float:
 def land(source_system: str) -> list[Batch]:
     """Land new export files of one source; one descriptor per new file."""
     return [
-        {"sha256": rec.sha256, "source_system": source_system, "landed": rec.to_dict()}
+        {"batch_id": rec.batch_id, "sha256": rec.sha256, "source_system": source_system, "landed": rec.to_dict()}
         for rec in landing.land_new(source_system)
     ]
 
@@ -78,7 +78,7 @@ def parse_one(batch: Batch) -> Batch:
 
     rec = batch["landed"]
     path = Path(rec["landed_path"])
-    out_dir = paths.work_dir() / batch["sha256"]
+    out_dir = paths.work_dir() / batch["batch_id"]
     out_dir.mkdir(parents=True, exist_ok=True)
     result = dict(batch, file_name=rec["relative_name"], work_dir=str(out_dir))
     try:
@@ -163,13 +163,13 @@ def validate(batches: list[Batch]) -> list[Batch]:
 
 # ---------------------------------------------------------------- load
 def _quarantine(con, b: Batch, now: datetime) -> None:
-    qdir = paths.quarantine_dir() / b["source_system"] / b["sha256"]
+    qdir = paths.quarantine_dir() / b["source_system"] / b["batch_id"]
     qdir.mkdir(parents=True, exist_ok=True)
     src = Path(b["landed"]["landed_path"])
     dest = qdir / src.name
     if not dest.exists():
         shutil.copyfile(src, dest)
-    report = {k: b.get(k) for k in ("sha256", "file_name", "format", "dataset", "period_start", "period_end",
+    report = {k: b.get(k) for k in ("batch_id", "sha256", "file_name", "format", "dataset", "period_start", "period_end",
                                      "status", "error", "errors", "rows_read", "validation")}
     (qdir / "error_report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str),
                                             encoding="utf-8")
@@ -179,11 +179,11 @@ def _quarantine(con, b: Batch, now: datetime) -> None:
 
 def _manifest_row(con, b: Batch, now: datetime, *, status: str, rows_loaded: int, rows_rejected: int) -> None:
     rec = b["landed"]
-    con.execute("DELETE FROM raw.landing_manifest WHERE batch_id = ?", [b["sha256"]])
+    con.execute("DELETE FROM raw.landing_manifest WHERE batch_id = ?", [b["batch_id"]])
     con.execute(
         "INSERT INTO raw.landing_manifest VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [
-            b["sha256"], b["sha256"], b["source_system"], b.get("format"), b.get("dataset"), b["file_name"],
+            b["batch_id"], b["sha256"], b["source_system"], b.get("format"), b.get("dataset"), b["file_name"],
             rec["landed_path"], rec["size_bytes"], b.get("slot"), b.get("period_start"), b.get("period_end"),
             datetime.fromisoformat(rec["received_at"]).replace(tzinfo=None), now,
             b.get("rows_read") or 0, rows_loaded, rows_rejected, status, None, b.get("error"),
@@ -223,7 +223,7 @@ def _record_dq(con, b: Batch, now: datetime, action: str) -> None:
     """Validation runs, results and alerts into the warehouse: a history analysts can query."""
     from chiso import alerts
 
-    sha = b["sha256"]
+    sha = b["batch_id"]
     for suite in (b.get("validation") or {}).get("suites", []):
         run_id = f"{sha[:16]}:{suite['dataset']}:{suite.get('validated_at', now.isoformat())}"
         con.execute("DELETE FROM raw.dq_result WHERE run_id = ?", [run_id])
@@ -259,7 +259,7 @@ def _record_dq(con, b: Batch, now: datetime, action: str) -> None:
 def _load_one(con, b: Batch, now: datetime) -> Batch:
     from chiso import schemas
 
-    sha = b["sha256"]
+    sha = b["batch_id"]
     # a re-run of the same batch replaces its own rows (idempotent)
     for dataset in schemas.DATASETS:
         con.execute(f"DELETE FROM raw.{dataset} WHERE batch_id = ?", [sha])

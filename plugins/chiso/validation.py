@@ -420,7 +420,7 @@ def validate_batch(batch: dict[str, Any]) -> dict[str, Any]:
     pages = []
     for dataset, parquet in batch["tables"].items():
         outcome, suite_result = validate_parquet(dataset, parquet)
-        page = render_data_docs(suite_result, dataset, batch["sha256"])
+        page = render_data_docs(suite_result, dataset, batch["batch_id"])
         outcome["data_docs_url"] = data_docs_url(page)
         pages.append(outcome["data_docs_url"])
         outcomes.append(outcome)

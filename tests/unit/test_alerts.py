@@ -15,6 +15,7 @@ import pytest
 from chiso import alerts
 
 BATCH = {
+    "batch_id": "e" * 64,
     "sha256": "f" * 64,
     "source_system": "motcua",
     "file_name": "04/hoso_04_2025-08.csv",

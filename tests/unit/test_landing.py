@@ -21,6 +21,7 @@ def test_land_stores_once_by_checksum(chiso_data):
     rec, new = landing.land(src, "motcua")
     assert new
     assert rec.sha256 == hashlib.sha256(src.read_bytes()).hexdigest()
+    assert rec.batch_id == landing.batch_id_of(rec.sha256, "04/hoso_04_2023-01.csv")
     landed = paths.landing_dir() / "motcua" / rec.sha256[:2] / rec.sha256 / "04" / "hoso_04_2023-01.csv"
     assert landed.read_bytes() == src.read_bytes()
     assert not os.stat(landed).st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH), "landed files are read-only"
@@ -41,6 +42,15 @@ def test_corrected_export_lands_beside_the_original(chiso_data):
     second, new = landing.land(src, "qlvb")
     assert new and second.sha256 != first.sha256
     assert os.path.exists(first.landed_path) and os.path.exists(second.landed_path)
+
+
+def test_same_bytes_under_another_name_is_a_new_receipt_stored_once(chiso_data):
+    a = _write(paths.incoming_dir() / "dvc" / "04" / "dichvu_04_2025-05.csv", "MaDichVu\nX\n")
+    b = _write(paths.incoming_dir() / "dvc" / "04" / "dichvu_04_2025-06.csv", "MaDichVu\nX\n")
+    ra, _ = landing.land(a, "dvc")
+    rb, new = landing.land(b, "dvc")
+    assert new and ra.sha256 == rb.sha256 and ra.batch_id != rb.batch_id
+    assert os.stat(ra.landed_path).st_ino == os.stat(rb.landed_path).st_ino, "content stored once (hard link)"
 
 
 def test_land_new_skips_landed_and_manifests(chiso_data):

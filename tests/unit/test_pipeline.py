@@ -86,7 +86,7 @@ def test_bad_file_is_quarantined_and_the_rest_loads(generated):
     by_name = {Path(r["file_name"]).name: r for r in results}
     assert by_name[bad.name]["status"] == "quarantined"
     assert all(by_name[g.name]["status"] == "loaded" for g in good)
-    q = paths.quarantine_dir() / "qlvb" / by_name[bad.name]["sha256"]
+    q = paths.quarantine_dir() / "qlvb" / by_name[bad.name]["batch_id"]
     report = json.loads((q / "error_report.json").read_text())
     assert report["error"] and bad.name in report["error"]
     assert (q / bad.name).read_bytes() == bad.read_bytes()

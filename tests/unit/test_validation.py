@@ -100,7 +100,7 @@ def test_data_docs_page_is_rendered(chiso_data, suite_dir):
     work = chiso_data / "work" / "abc"
     work.mkdir(parents=True)
     pq.write_table(pa.Table.from_pandas(FRAME), work / "probe.parquet")
-    out = validation.validate_batch({"sha256": "abc" * 10, "tables": {"probe": str(work / "probe.parquet")},
+    out = validation.validate_batch({"batch_id": "abc" * 10, "tables": {"probe": str(work / "probe.parquet")},
                                      "work_dir": str(work), "file_name": "x.csv"})
     page = validation.data_docs_dir() / "validations" / "probe" / ("abc" * 10 + ".html")
     assert page.exists() and "expect_column_values_to_be_in_set" in page.read_text() or "channel" in page.read_text()
