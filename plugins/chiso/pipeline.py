@@ -59,7 +59,9 @@ def _scope(dataset: str, table) -> str:
         col = table.column("reporting_unit")
         return "|".join(sorted({v for v in col.to_pylist() if v}))
     if dataset == "dvc_766_unit":
-        roots = {v for v in table.column("root_department_code").to_pylist() if v}
+        # the root unit's departmentId: the code is missing from some endpoints' responses
+        is_root = table.column("is_root").to_pylist()
+        roots = {d for d, r in zip(table.column("department_id").to_pylist(), is_root) if r and d}
         groups = {v for v in table.column("group_code").to_pylist() if v}
         types = {v for v in table.column("period_type").to_pylist() if v}
         return "|".join(sorted(groups) + sorted(roots) + sorted(types))

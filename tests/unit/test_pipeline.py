@@ -30,7 +30,7 @@ def _q(sql: str, params=()):
 
 @pytest.fixture
 def generated(chiso_data):
-    sample.generate(paths.incoming_dir(), seed=11, provinces=1, start="2025-06", end="2025-07",
+    sample.generate(paths.incoming_dir(), seed=11, provinces=2, start="2025-06", end="2025-07",
                     dossiers_per_month=80, documents_per_month=20)
     return chiso_data
 
