@@ -59,6 +59,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_data_docs(args: argparse.Namespace) -> int:
+    from chiso import validation
+
+    index = validation.build_data_docs(render_all=args.all)
+    print(f"Data Docs: {index}")
+    return 0
+
+
 def _cmd_airflow_init(args: argparse.Namespace) -> int:
     from chiso import orchestrate
 
@@ -103,6 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("report", help="print the progress-versus-target table from the warehouse")
     rp.add_argument("--period", default="year", choices=["year", "quarter", "month"])
     rp.set_defaults(func=_cmd_report)
+
+    dd = sub.add_parser("data-docs", help="build the Great Expectations Data Docs (data/dq/data_docs)")
+    dd.add_argument("--all", action="store_true", help="render a page for every validation, not only failures")
+    dd.set_defaults(func=_cmd_data_docs)
 
     sub.add_parser("airflow-init", help="create Airflow's metadata and pools").set_defaults(func=_cmd_airflow_init)
     sub.add_parser("airflow-env", help="print the environment for running airflow by hand").set_defaults(

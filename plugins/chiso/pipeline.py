@@ -160,6 +160,8 @@ def validate(batches: list[Batch]) -> list[Batch]:
         if any(not c["success"] for s in outcome["suites"] for c in s["checks"]):
             b["alert_id"] = alerts.dispatch(alerts.build_alert(b, outcome))["alert_id"]
         out.append(b)
+    if batches:
+        validation.build_data_docs()
     return out
 
 

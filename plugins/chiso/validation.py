@@ -375,16 +375,32 @@ def validate_parquet(dataset: str, parquet: str | Path, engine: str | None = Non
 
 
 def data_docs_dir() -> Path:
-    """Where the Data Docs pages are built: ``data/dq/data_docs/`` (index.html lists every validation)."""
+    """Data Docs: ``data/dq/data_docs/index.html`` lists every validation; pages under ``validations/``."""
     return paths.data_dir() / "dq" / "data_docs"
 
 
+def results_dir() -> Path:
+    """Every validation's GX result as JSON (``<dataset>/<batch_id>.json``): the source of the Data Docs."""
+    return paths.data_dir() / "dq" / "results"
+
+
+def store_result(suite_result, dataset: str, batch_id: str) -> Path:
+    out = results_dir() / dataset / f"{batch_id}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(suite_result.to_json_dict(), default=str), encoding="utf-8")
+    return out
+
+
+def page_path(dataset: str, batch_id: str) -> Path:
+    return data_docs_dir() / "validations" / dataset / f"{batch_id}.html"
+
+
 def render_data_docs(suite_result, dataset: str, batch_id: str) -> Path:
-    """Render one validation result as a GX Data Docs page and refresh the index."""
+    """Render one validation result as a GX Data Docs page (GX's own renderer and page view)."""
     from great_expectations.render.renderer import ValidationResultsPageRenderer
     from great_expectations.render.view import DefaultJinjaPageView
 
-    out = data_docs_dir() / "validations" / dataset / f"{batch_id}.html"
+    out = page_path(dataset, batch_id)
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
         document = ValidationResultsPageRenderer().render(suite_result)
@@ -393,18 +409,52 @@ def render_data_docs(suite_result, dataset: str, batch_id: str) -> Path:
         log.warning("Data Docs rendering failed for %s: %s", out, exc)
         out.write_text(f"<html><body><pre>{json.dumps(suite_result.to_json_dict(), indent=1, default=str)}"
                        f"</pre></body></html>", encoding="utf-8")
-    _refresh_index()
     return out
 
 
-def _refresh_index() -> None:
+def build_data_docs(render_all: bool = False) -> Path:
+    """Rebuild the Data Docs index (and, with ``render_all``, a page for every stored result).
+
+    Pages of failed validations are rendered at once by the gate (alerts link to them); a passing
+    validation's page is rendered on demand (``chiso data-docs --all``) — GX's renderer costs ~0.1 s a page.
+    """
+    from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult
+
     root = data_docs_dir()
-    pages = sorted(root.glob("validations/*/*.html"), key=lambda p: p.stat().st_mtime, reverse=True)
-    items = "\n".join(f'<li><a href="{p.relative_to(root).as_posix()}">{p.parent.name} / {p.stem[:16]}</a></li>'
-                      for p in pages[:2000])
+    root.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for result in sorted(results_dir().glob("*/*.json")):
+        dataset, batch_id = result.parent.name, result.stem
+        page = page_path(dataset, batch_id)
+        if render_all and not page.exists():
+            doc = json.loads(result.read_text(encoding="utf-8"))
+            render_data_docs(ExpectationSuiteValidationResult(**_result_kwargs(doc)), dataset, batch_id)
+        summary = json.loads(result.read_text(encoding="utf-8"))
+        ok = summary.get("success")
+        link = f'<a href="{page.relative_to(root).as_posix()}">{batch_id[:16]}</a>' if page.exists() else batch_id[:16]
+        rows.append(f"<tr><td>{dataset}</td><td>{link}</td><td>{'✔' if ok else '✘'}</td>"
+                    f"<td>{summary.get('meta', {}).get('validation_time', '')}</td></tr>")
     (root / "index.html").write_text(
-        f"<html><head><meta charset='utf-8'><title>chiso Data Docs</title></head><body>"
-        f"<h1>chiso — validation results</h1><ul>{items}</ul></body></html>", encoding="utf-8")
+        "<html><head><meta charset='utf-8'><title>chiso Data Docs</title></head><body>"
+        "<h1>chiso — validation results</h1><table><tr><th>dataset</th><th>batch</th><th>success</th>"
+        f"<th>validated at</th></tr>{''.join(rows)}</table></body></html>", encoding="utf-8")
+    return root / "index.html"
+
+
+def _result_kwargs(doc: dict) -> dict:
+    from great_expectations.core.expectation_validation_result import ExpectationValidationResult
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    results = []
+    for r in doc.get("results", []):
+        cfg = r.get("expectation_config") or {}
+        results.append(ExpectationValidationResult(
+            success=r.get("success"),
+            expectation_config=ExpectationConfiguration(type=cfg.get("type"), kwargs=cfg.get("kwargs", {}),
+                                                        meta=cfg.get("meta", {})),
+            result=r.get("result"), exception_info=r.get("exception_info")))
+    return {"success": doc.get("success"), "results": results, "suite_name": doc.get("suite_name"),
+            "statistics": doc.get("statistics"), "meta": doc.get("meta")}
 
 
 def data_docs_url(page: Path) -> str:
@@ -420,9 +470,11 @@ def validate_batch(batch: dict[str, Any]) -> dict[str, Any]:
     pages = []
     for dataset, parquet in batch["tables"].items():
         outcome, suite_result = validate_parquet(dataset, parquet)
-        page = render_data_docs(suite_result, dataset, batch["batch_id"])
-        outcome["data_docs_url"] = data_docs_url(page)
-        pages.append(outcome["data_docs_url"])
+        store_result(suite_result, dataset, batch["batch_id"])
+        if not all(c["success"] for c in outcome["checks"]):  # alerts link to this page
+            page = render_data_docs(suite_result, dataset, batch["batch_id"])
+            outcome["data_docs_url"] = data_docs_url(page)
+            pages.append(outcome["data_docs_url"])
         outcomes.append(outcome)
     success = all(o["success"] for o in outcomes)
     failed = []
