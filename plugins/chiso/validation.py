@@ -199,7 +199,102 @@ def _nonnull_denominator(etype: str, kw: dict[str, Any]) -> str:
     return f"count({_q(kw['column'])})"
 
 
-def _duckdb_results(con, relation: str, columns: list[str], configs: list) -> dict[int, dict[str, Any]]:
+_PLACEHOLDER = re.compile(r"\{(table|ref|history):([a-z0-9_]+)\}")
+
+
+def resolve_query(query: str, relation: str, context: dict[str, Any] | None = None) -> str:
+    """Placeholders of chiso's ``unexpected_rows_query``:
+
+    ``{batch}`` the table under validation; ``{table:<dataset>}`` another table of the same batch (a 766
+    response yields units and their metrics); ``{ref:<seed>}`` a reference table kept as a dbt seed
+    (``dbt_project/seeds/<seed>.csv``: provinces, agencies, admin units); ``{history:<dataset>}`` the
+    volume profiles of earlier batches of the dataset (``data/dq/profiles/``), empty at first.
+    """
+    context = context or {}
+
+    def sub(m: re.Match) -> str:
+        kind, name = m.group(1), m.group(2)
+        if kind == "table":
+            path = (context.get("tables") or {}).get(name)
+            if not path:
+                raise ValueError(f"{{table:{name}}}: the batch has no table {name!r}")
+            return f"read_parquet({_lit(str(path))})"
+        if kind == "ref":
+            path = paths.reference_csv(f"{name}.csv")
+            if not path.exists():
+                raise ValueError(f"{{ref:{name}}}: no reference table {path}")
+            return f"read_csv({_lit(str(path))}, header=true, all_varchar=true)"
+        files = sorted((profiles_dir() / name).glob("*.parquet"))
+        exclude = context.get("slot_key")
+        files = [f for f in files if f.stem != exclude]
+        if not files:
+            return ("(SELECT NULL::VARCHAR AS unit, NULL::DATE AS period_start, NULL::BIGINT AS n, "
+                    "NULL::VARCHAR AS slot_key WHERE FALSE)")
+        return "read_parquet([" + ", ".join(_lit(str(f)) for f in files) + "])"
+
+    return _PLACEHOLDER.sub(sub, query.replace("{batch}", relation))
+
+
+def profiles_dir() -> Path:
+    return paths.data_dir() / "dq" / "profiles"
+
+
+def write_profile(dataset: str, parquet: str | Path, slot: str) -> Path | None:
+    """Per-unit, per-period row counts of a batch, for the volume checks of later batches.
+
+    One file per slot: a corrected export replaces the profile of the one it supersedes.
+    """
+    import duckdb
+
+    spec = VOLUME_PROFILES.get(dataset)
+    if not spec:
+        return None
+    unit_expr, period_col = spec
+    slot_key = _slot_key(slot)
+    out = profiles_dir() / dataset / f"{slot_key}.parquet"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    try:
+        con.execute(
+            f"COPY (SELECT {unit_expr} AS unit, CAST(date_trunc('month', {period_col}) AS DATE) AS period_start, "
+            f"count(*) AS n, {_lit(slot_key)} AS slot_key FROM read_parquet({_lit(str(parquet))}) "
+            f"GROUP BY ALL) TO {_lit(str(out))} (FORMAT parquet)"
+        )
+    finally:
+        con.close()
+    return out
+
+
+def _slot_key(slot: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(slot.encode("utf-8")).hexdigest()[:24]
+
+
+# dataset -> (unit expression, period column) of its volume profile
+VOLUME_PROFILES = {
+    "motcua_dossier": ("agency_code", "period_month"),
+    "qlvb_document": ("agency_code", "period_month"),
+}
+
+
+def _active(cfg) -> bool:
+    """Expectations that hold only under a vendor convention run when that convention is configured.
+
+    ``meta.convention`` = ``"<setting>=<value>"``: runs when env ``CHISO_<SETTING>`` (default in
+    ``meta.convention_default``) equals value. Example: Biểu 06's received = resolved + pending holds only
+    when the vendor counts paused/returned dossiers inside the pending columns.
+    """
+    conv = (cfg.meta or {}).get("convention")
+    if not conv:
+        return True
+    setting, _, value = conv.partition("=")
+    current = os.environ.get(f"CHISO_{setting.upper()}", (cfg.meta or {}).get("convention_default", ""))
+    return current == value
+
+
+def _duckdb_results(con, relation: str, columns: list[str], configs: list,
+                    context: dict[str, Any] | None = None) -> dict[int, dict[str, Any]]:
     """Evaluate compiled expectations; returns {index: {success, result}}."""
     out: dict[int, dict[str, Any]] = {}
     aggregates: list[str] = ["count(*) AS n"]
@@ -256,7 +351,7 @@ def _duckdb_results(con, relation: str, columns: list[str], configs: list) -> di
         elif cfg.type == "expect_column_to_exist":
             out[i] = {"success": kw["column"] in columns, "result": {}}
         elif cfg.type == "unexpected_rows_expectation":
-            query = kw["unexpected_rows_query"].replace("{batch}", relation)
+            query = resolve_query(kw["unexpected_rows_query"], relation, context)
             cnt = con.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]
             rows = con.execute(f"SELECT * FROM ({query}) LIMIT {SAMPLE_SIZE}").fetchall() if cnt else []
             out[i] = {"success": cnt == 0, "result": {"observed_value": cnt,
@@ -290,7 +385,8 @@ def _row_result(unexpected: int, nonnull: int, n: int, sample: list[Any]) -> dic
 
 
 # ---------------------------------------------------------------- the gate
-def validate_parquet(dataset: str, parquet: str | Path, engine: str | None = None) -> tuple[dict[str, Any], Any]:
+def validate_parquet(dataset: str, parquet: str | Path, engine: str | None = None,
+                     context: dict[str, Any] | None = None) -> tuple[dict[str, Any], Any]:
     """Validate one Parquet table with the dataset's suite. Returns (JSON outcome, GX suite result)."""
     import duckdb
     from great_expectations.core.expectation_validation_result import (
@@ -300,16 +396,21 @@ def validate_parquet(dataset: str, parquet: str | Path, engine: str | None = Non
 
     engine = engine or os.environ.get("CHISO_GX_ENGINE", "duckdb")
     spec = load_suite_json(dataset)
+    spec = dict(spec, expectations=[e for e, c in zip(spec["expectations"], _configs(spec)) if _active(c)])
     configs = _configs(spec)
     relation = f"read_parquet({_lit(str(parquet))})"
     results: list = [None] * len(configs)
-    if engine == "duckdb":
+    # GX's pandas engine cannot run SQL (unexpected_rows_expectation needs a SQL data source): those always
+    # run in DuckDB; with engine=gx everything else goes to GX
+    selected = [i for i, c in enumerate(configs) if engine == "duckdb" or c.type == "unexpected_rows_expectation"]
+    if selected:
         con = duckdb.connect()
         try:
             columns = [d[0] for d in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
-            compiled = _duckdb_results(con, relation, columns, [c for c in configs])
+            compiled_sel = _duckdb_results(con, relation, columns, [configs[i] for i in selected], context)
         finally:
             con.close()
+        compiled = {selected[j]: r for j, r in compiled_sel.items()}
         for i, r in compiled.items():
             results[i] = ExpectationValidationResult(
                 success=r["success"], expectation_config=configs[i], result=r["result"],
@@ -356,7 +457,8 @@ def validate_parquet(dataset: str, parquet: str | Path, engine: str | None = Non
             "observed": res.get("observed_value"),
             "unexpected_count": res.get("unexpected_count"),
             "unexpected_percent": res.get("unexpected_percent"),
-            "sample": [str(v)[:60] for v in (res.get("partial_unexpected_list") or [])[:SAMPLE_SIZE]],
+            "sample": [str(v)[:120] for v in (res.get("partial_unexpected_list")
+                                               or (res.get("details") or {}).get("unexpected_rows") or [])[:SAMPLE_SIZE]],
             "exception": exc.get("exception_message") if exc.get("raised_exception") else None,
         })
     blocking = [c for c in checks if not c["success"] and c["severity"] == "error"]
@@ -469,8 +571,11 @@ def validate_batch(batch: dict[str, Any]) -> dict[str, Any]:
     outcomes = []
     pages = []
     for dataset, parquet in batch["tables"].items():
-        outcome, suite_result = validate_parquet(dataset, parquet)
+        context = {"tables": batch["tables"], "slot_key": _slot_key(batch.get("slot") or batch["batch_id"])}
+        outcome, suite_result = validate_parquet(dataset, parquet, context=context)
         store_result(suite_result, dataset, batch["batch_id"])
+        if outcome["success"]:
+            write_profile(dataset, parquet, batch.get("slot") or batch["batch_id"])
         if not all(c["success"] for c in outcome["checks"]):  # alerts link to this page
             page = render_data_docs(suite_result, dataset, batch["batch_id"])
             outcome["data_docs_url"] = data_docs_url(page)

@@ -1,11 +1,26 @@
 -- Numerators and denominators of the dossier KPIs per unit series x period (month, quarter, year).
 -- A successor's series adds its predecessors' dossiers (sums of counts, never averages of ratios).
+-- Below the province: a dossier also counts for the unit its handling agency maps to in the agency crosswalk
+-- on the receipt date (department, old district or new commune; int_agency_units). An agency code without a
+-- valid crosswalk row counts for no unit below the province (see mart_unknown_agency_codes).
 with
+
+all_dossiers as (
+
+    select * from {{ ref('int_dossier_current') }}
+
+),
 
 dossiers as (
 
-    select * from {{ ref('int_dossier_current') }}
+    select * from all_dossiers
     where unit_code is not null
+
+),
+
+agency_units as (
+
+    select * from {{ ref('int_agency_units') }}
 
 ),
 
@@ -31,6 +46,19 @@ series_dossiers as (
     inner join members
         on dossiers.unit_code = members.member_unit_code
         and dossiers.unit_valid_from = members.member_unit_valid_from
+
+    union all
+
+    select
+        agency_units.unit_code as series_unit_code,
+        agency_units.unit_valid_from as series_unit_valid_from,
+        all_dossiers.*
+    from all_dossiers
+    inner join agency_units
+        on all_dossiers.agency_code = agency_units.agency_code
+        and cast(coalesce(all_dossiers.received_at, all_dossiers.period_month) as date) >= agency_units.agency_valid_from
+        and cast(coalesce(all_dossiers.received_at, all_dossiers.period_month) as date)
+            <= coalesce(agency_units.agency_valid_to, cast('9999-12-31' as date))
 
 ),
 

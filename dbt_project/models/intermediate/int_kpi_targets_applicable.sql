@@ -2,6 +2,12 @@
 -- year is >= the period's year (a 2025 target is not binding in 2026), the most specific scope first
 -- (unit > province > national), then the nearest horizon, then verified before unverified, then the latest
 -- legal basis, then target_id. Province/unit targets match unit_code and, when given, unit_valid_from.
+-- Scope semantics (units below the province included):
+--   national, unit_level empty      -> every unit at every level; with a level -> the units of that level
+--   province, unit_level province   -> the province only (empty level: the same)
+--   province, unit_level commune/district/department -> handed down: the units of that level whose parent
+--                                      province is unit_code (and unit_valid_from when given)
+--   unit                            -> that unit (unit_code, and unit_valid_from when given)
 with
 
 measures as (
@@ -44,12 +50,35 @@ candidates as (
     inner join targets
         on measures.kpi_code = targets.kpi_code
         and cast(extract(year from targets.horizon_date) as integer) >= measures.period_year
-        and (targets.unit_level is null or targets.unit_level = series.unit_level)
         and (
-            targets.scope = 'national'
+            -- national: every unit of the target's level; no level = every unit at every level (provinces,
+            -- departments, districts, communes are all scored against the national figures, as in 766)
+            (
+                targets.scope = 'national'
+                and (targets.unit_level is null or targets.unit_level = series.unit_level)
+            )
+            -- province, level province (or none): the province itself only
             or (
-                targets.scope in ('province', 'unit')
+                targets.scope = 'province'
+                and coalesce(targets.unit_level, 'province') = 'province'
+                and series.unit_level = 'province'
                 and targets.unit_code = measures.unit_code
+                and (targets.unit_valid_from is null or targets.unit_valid_from = measures.unit_valid_from)
+            )
+            -- province, another level: handed down to the units of that level within the province
+            -- (unit_valid_from, when given, is the province's)
+            or (
+                targets.scope = 'province'
+                and targets.unit_level <> 'province'
+                and targets.unit_level = series.unit_level
+                and targets.unit_code = series.parent_unit_code
+                and (targets.unit_valid_from is null or targets.unit_valid_from = series.parent_unit_valid_from)
+            )
+            -- unit: exactly that unit (admin unit code, or agency code for a department)
+            or (
+                targets.scope = 'unit'
+                and targets.unit_code = measures.unit_code
+                and (targets.unit_level is null or targets.unit_level = series.unit_level)
                 and (targets.unit_valid_from is null or targets.unit_valid_from = measures.unit_valid_from)
             )
         )

@@ -1,5 +1,8 @@
--- Progress versus target: one row per administrative unit (series) x KPI x period (month, quarter, year).
+-- Progress versus target: one row per unit (series) x KPI x period (month, quarter, year).
 -- actual is a percentage on the 0-100 scale rounded to 2 decimals (100 * numerator / denominator).
+-- Units: provinces (with their whole predecessors' history) and, below them, the units agencies map to in the
+-- agency crosswalk: communes (from July 2025), old districts (before July 2025, their own historical units)
+-- and provincial departments (unit_level 'department', unit_kind 'agency', keyed by agency code).
 with
 
 measures as (
@@ -40,6 +43,9 @@ base as (
         series.unit_valid_to,
         series.unit_name,
         series.unit_level,
+        series.unit_kind,
+        series.parent_unit_code,
+        series.parent_unit_valid_from,
         series.is_successor_series,
         series.member_unit_count,
         measures.kpi_code,
@@ -111,23 +117,28 @@ first_observed as (
 
 with_baseline as (
 
-    -- baseline: the target's own baseline when it was set for this unit; otherwise (national targets, or
-    -- none given) the unit's first observed monthly value of the KPI
+    -- baseline: the target's own baseline when it was set for this unit (a unit target, or a province target
+    -- on the province itself); otherwise (national targets, targets handed down to the units of a province,
+    -- or none given) the unit's first observed monthly value of the KPI
     select
         base.*,
         case
-            when base.target_scope <> 'national' and base.target_baseline_value is not null
+            when base.target_baseline_value is not null
+                and (base.target_scope = 'unit' or (base.target_scope = 'province' and base.unit_level = 'province'))
                 then base.target_baseline_value
             when base.target_id is not null then first_observed.first_actual
         end as baseline_value,
         case
-            when base.target_scope <> 'national' and base.target_baseline_value is not null
+            when base.target_baseline_value is not null
+                and (base.target_scope = 'unit' or (base.target_scope = 'province' and base.unit_level = 'province'))
                 then base.target_baseline_date
             when base.target_id is not null then first_observed.first_period_end
         end as baseline_date,
         case
             when base.target_id is null then null
-            when base.target_scope <> 'national' and base.target_baseline_value is not null then 'target_seed'
+            when base.target_baseline_value is not null
+                and (base.target_scope = 'unit' or (base.target_scope = 'province' and base.unit_level = 'province'))
+                then 'target_seed'
             when first_observed.first_actual is not null then 'first_observed'
         end as baseline_source,
         {{ chiso_month_index('base.period_end') }} as period_month_index,
@@ -195,6 +206,9 @@ final as (
         unit_valid_to,
         unit_name,
         unit_level,
+        unit_kind,
+        parent_unit_code,
+        parent_unit_valid_from,
         is_successor_series,
         cast(member_unit_count as integer) as member_unit_count,
         kpi_code,

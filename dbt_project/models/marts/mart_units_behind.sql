@@ -1,4 +1,5 @@
--- Units and KPIs behind their target, worst first: for every current unit (not ended) × KPI × period type,
+-- Units and KPIs behind their target, worst first: for every current unit (not ended) × KPI × period type
+-- (provinces, and the communes and departments below them when a target applies to them),
 -- its latest period with a value and a target, kept when off_track or at_risk. Worst = off_track before
 -- at_risk, then the largest shortfall from the straight path to the target.
 with
@@ -50,6 +51,8 @@ select
     unit_valid_from,
     unit_name,
     unit_level,
+    unit_kind,
+    parent_unit_code,
     is_successor_series,
     kpi_code,
     kpi_name_vi,

@@ -940,14 +940,20 @@ MINISTRIES = [
 # --------------------------------------------------------------------------------------------------------
 # administrative units
 @lru_cache(maxsize=1)
-def old_districts() -> dict[str, list[str]]:
-    """Old province code → district names ("Huyện Ba Bể"), in district-code order."""
+def old_district_units() -> dict[str, list[tuple[str, str]]]:
+    """Old province code → (3-digit district code, district name), in district-code order."""
     path = paths.shared_reference_dir() / "admin-units" / "units_before_2025-07-01.csv"
     seen: dict[str, dict[str, str]] = {}
     with open(path, encoding="utf-8-sig", newline="") as fh:
         for row in csv.DictReader(fh):
             seen.setdefault(row["Mã TP"], {})[row["Mã QH"]] = row["Quận Huyện"]
-    return {p: [d[k] for k in sorted(d)] for p, d in seen.items()}
+    return {p: [(k, d[k]) for k in sorted(d)] for p, d in seen.items()}
+
+
+@cache
+def old_districts() -> dict[str, list[str]]:
+    """Old province code → district names ("Huyện Ba Bể"), in district-code order."""
+    return {p: [name for _code, name in ds] for p, ds in old_district_units().items()}
 
 
 @cache

@@ -26,6 +26,10 @@ class Agency:
     abbr: str
     weight: float
     uuid: str
+    # statistics-office code of the administrative unit the agency belongs to: the province code for
+    # departments, the old 3-digit district code for district committees (before 2025-07-01), the 5-digit
+    # ward code for commune committees (from 2025-07-01); read by dbt_project/scripts/make_agency_crosswalk.py
+    admin_unit_code: str = ""
 
 
 @dataclass(eq=False)
@@ -120,16 +124,24 @@ def _add_agencies(u: Unit) -> None:
         n766 = f"{dname} - {u.name}" if suffix != "01" else f"Văn phòng UBND Tỉnh - {u.name}"
         ags.append(
             Agency(
-                len(ags), code, name, n766, "dept", abbr, 1.0, str(uuid.uuid5(_NS, f"agency/{u.key}/{code}"))
+                len(ags),
+                code,
+                name,
+                n766,
+                "dept",
+                abbr,
+                1.0,
+                str(uuid.uuid5(_NS, f"agency/{u.key}/{code}")),
+                u.code,
             )
         )
     if u.is_new:
-        locs = [name for _code, name in cat.new_wards(int(u.code))]
+        locs = cat.new_wards(int(u.code))
         kind, start = "commune", 100
     else:
-        locs = cat.old_districts()[u.code]
+        locs = cat.old_district_units()[u.code]
         kind, start = "district", 30
-    for i, lname in enumerate(locs):
+    for i, (lcode, lname) in enumerate(locs):
         code = f"{u.prefix}.{start + i}"
         big = lname.startswith(("Thành phố", "Thành Phố", "Quận", "Thị xã", "Phường"))
         h = cat.stable_hash("agency-weight", u.key, code)
@@ -144,6 +156,7 @@ def _add_agencies(u: Unit) -> None:
                 "UBND",
                 w,
                 str(uuid.uuid5(_NS, f"agency/{u.key}/{code}")),
+                lcode,
             )
         )
     u.agencies = ags

@@ -1,0 +1,257 @@
+"""Build the agency crosswalk seed: agency identifier (mã định danh) → administrative unit (DOMAIN §6).
+
+Agency identifiers are not unit codes. This script writes ``dbt_project/seeds/agency_crosswalk.csv``, one
+row per agency × validity interval, from two sources:
+
+1. **The sample generator** (``chiso.sample.units``): every agency it can emit for every unit of
+   ``ref_provinces`` — the province root (``H13``), the 16 departments (``H13.01``–``.16``, admin unit = the
+   province), the district People's Committees before 2025-07-01 (``H13.30+``, admin unit = the old
+   3-digit district code) and the commune/ward People's Committees from 2025-07-01 (``H13.100+``, admin
+   unit = the 5-digit ward code). The unit codes are read from the generator's own tables
+   (``Agency.admin_unit_code``), not re-derived. ``match_method = sample_generator``.
+2. **The real Phú Thọ 766 captures** (``$CHISO_SHARED_REFERENCE/dvcqg-766``, default
+   ``../shared/reference/dvcqg-766``): the root ``H44`` → province 25 (Phú Thọ from 2025-07-01, checked
+   against ``vietnam_provinces``; ``manual``); ``PROVINCIAL_DEPARTMENT`` units → the province (``manual``:
+   a department is not an administrative unit, it belongs to the province); ``COMMUNE_PEOPLE_COMMITTEE``
+   units → the ward of Phú Thọ whose ``chiso.normalize.match_key`` equals the unit's (``name_match``).
+   A unit with no match, or more than one, is **not guessed**: it is written with an empty admin unit and
+   ``match_method = unmatched``, and printed.
+
+    .venv/bin/python dbt_project/scripts/make_agency_crosswalk.py [--check]
+
+``--check`` compares the freshly built rows with the committed seed and exits 1 when they differ.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+SEED = PROJECT_DIR / "seeds" / "agency_crosswalk.csv"
+DEFAULT_REFERENCE = PROJECT_DIR.parents[1] / "shared" / "reference"
+
+COLUMNS = [
+    "agency_code",
+    "dvcqg_department_id",
+    "agency_name",
+    "agency_kind",
+    "admin_unit_code",
+    "admin_unit_valid_from",
+    "valid_from",
+    "valid_to",
+    "match_method",
+    "name_key",
+    "source",
+]
+
+# Phú Thọ: root department code of the captures, and its province after 2025-07-01
+PHU_THO_ROOT_CODE = "H44"
+PHU_THO_PROVINCE_CODE = "25"
+PHU_THO_PROVINCE_NAME = "Phú Thọ"
+REORG = "2025-07-01"
+KIND_BY_SAMPLE = {"dept": "provincial_department", "district": "district_committee", "commune": "commune_committee"}
+
+
+def reference_dir() -> Path:
+    env = os.environ.get("CHISO_SHARED_REFERENCE")
+    return Path(env) if env else DEFAULT_REFERENCE
+
+
+def sample_rows() -> list[dict[str, str]]:
+    from chiso.normalize import match_key
+    from chiso.sample import units
+
+    rows: list[dict[str, str]] = []
+    for u in units.units_for(len(units.SEED_ORDER)):
+        valid_from = u.valid_from.isoformat()
+        valid_to = u.valid_to.isoformat() if u.valid_to else ""
+        source = f"chiso.sample.units (ref_provinces {u.code}@{valid_from})"
+        rows.append(
+            {
+                "agency_code": u.prefix,
+                "dvcqg_department_id": u.root_uuid,
+                "agency_name": u.root_name,
+                "agency_kind": "province",
+                "admin_unit_code": u.code,
+                "admin_unit_valid_from": valid_from,
+                "valid_from": valid_from,
+                "valid_to": valid_to,
+                "match_method": "sample_generator",
+                "name_key": match_key(u.root_name),
+                "source": source,
+            }
+        )
+        for a in u.agencies:
+            kind = KIND_BY_SAMPLE[a.kind]
+            if not a.admin_unit_code:
+                raise SystemExit(f"generator agency {a.code} of {u.key} has no admin_unit_code")
+            # departments belong to the province (valid as the province is); a district existed since records
+            # begin until 2025-06-30 (1900-01-01 as in dim_admin_unit); a ward from 2025-07-01
+            rows.append(
+                {
+                    "agency_code": a.code,
+                    "dvcqg_department_id": a.uuid,
+                    "agency_name": a.name,
+                    "agency_kind": kind,
+                    "admin_unit_code": a.admin_unit_code,
+                    "admin_unit_valid_from": valid_from,
+                    "valid_from": valid_from,
+                    "valid_to": valid_to,
+                    "match_method": "sample_generator",
+                    "name_key": match_key(a.name),
+                    "source": source,
+                }
+            )
+    return rows
+
+
+def _walk_766(obj, out: dict[str, dict[str, set]]) -> None:
+    if isinstance(obj, dict):
+        if "departmentId" in obj and obj.get("departmentType"):
+            unit = out.setdefault(obj["departmentId"], defaultdict(set))
+            for key in ("departmentCode", "departmentName", "departmentType"):
+                if obj.get(key) is not None:
+                    unit[key].add(obj[key])
+        for value in obj.values():
+            _walk_766(value, out)
+    elif isinstance(obj, list):
+        for value in obj:
+            _walk_766(value, out)
+
+
+def phu_tho_units(folder: Path) -> dict[str, dict[str, set]]:
+    """departmentId → {departmentCode, departmentName, departmentType} over every evaluation capture."""
+    units: dict[str, dict[str, set]] = {}
+    for path in sorted(folder.glob("*/*.json")):
+        if path.parent.name == "formalities":
+            continue  # the procedure catalogue: not the evaluation tree
+        with open(path, encoding="utf-8") as fh:
+            _walk_766(json.load(fh), units)
+    return units
+
+
+def phu_tho_rows(folder: Path) -> tuple[list[dict[str, str]], list[str]]:
+    from vietnam_provinces import Province, Ward
+
+    from chiso.normalize import match_key
+
+    province = next(p for p in Province.iter_all() if int(p.code) == int(PHU_THO_PROVINCE_CODE))
+    if match_key(province.name) != match_key(PHU_THO_PROVINCE_NAME):
+        raise SystemExit(f"vietnam_provinces province {PHU_THO_PROVINCE_CODE} is {province.name}, not Phú Thọ")
+    wards_by_key: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for w in Ward.iter_all():
+        if int(w.province_code) == int(PHU_THO_PROVINCE_CODE):
+            wards_by_key[match_key(w.name)].append((f"{int(w.code):05d}", w.name))
+
+    rows: list[dict[str, str]] = []
+    unmatched: list[str] = []
+    source = "dvcqg-766 captures (Phú Thọ, 2026)"
+    for dep_id, unit in sorted(phu_tho_units(folder).items(), key=lambda kv: sorted(kv[1]["departmentCode"])):
+        codes, names, types = unit["departmentCode"], unit["departmentName"], unit["departmentType"]
+        if len(codes) != 1 or len(types) != 1:
+            raise SystemExit(f"766 unit {dep_id}: ambiguous code/type {codes} {types}")
+        code, dtype = next(iter(codes)), next(iter(types))
+        name = sorted(names)[0]
+        row = {
+            "agency_code": code,
+            "dvcqg_department_id": dep_id,
+            "agency_name": name,
+            "admin_unit_valid_from": REORG,
+            "valid_from": REORG,
+            "valid_to": "",
+            "name_key": match_key(name),
+            "source": source,
+        }
+        if dtype == "PROVINCE":
+            if code != PHU_THO_ROOT_CODE:
+                raise SystemExit(f"unexpected root {code}")
+            row |= {"agency_kind": "province", "admin_unit_code": PHU_THO_PROVINCE_CODE, "match_method": "manual"}
+        elif dtype == "PROVINCIAL_DEPARTMENT":
+            row |= {
+                "agency_kind": "provincial_department",
+                "admin_unit_code": PHU_THO_PROVINCE_CODE,
+                "match_method": "manual",
+            }
+        elif dtype == "COMMUNE_PEOPLE_COMMITTEE":
+            candidates = wards_by_key.get(match_key(name), [])
+            if len(candidates) == 1:
+                row |= {
+                    "agency_kind": "commune_committee",
+                    "admin_unit_code": candidates[0][0],
+                    "match_method": "name_match",
+                }
+            else:
+                why = "no ward" if not candidates else f"{len(candidates)} wards"
+                unmatched.append(f"{code}  {name!r}  (key {match_key(name)!r}: {why})")
+                row |= {
+                    "agency_kind": "commune_committee",
+                    "admin_unit_code": "",
+                    "admin_unit_valid_from": "",
+                    "match_method": "unmatched",
+                }
+        else:
+            unmatched.append(f"{code}  {name!r}  (departmentType {dtype})")
+            row |= {"agency_kind": "other", "admin_unit_code": "", "admin_unit_valid_from": "", "match_method": "unmatched"}
+        rows.append(row)
+    return rows, unmatched
+
+
+def build() -> tuple[list[dict[str, str]], list[str]]:
+    rows = sample_rows()
+    real, unmatched = phu_tho_rows(reference_dir() / "dvcqg-766")
+    rows += real
+    keys = [(r["agency_code"], r["valid_from"]) for r in rows]
+    dup = {k for k in keys if keys.count(k) > 1}
+    if dup:
+        raise SystemExit(f"duplicate agency_code x valid_from: {sorted(dup)[:5]}")
+    rows.sort(key=lambda r: (r["agency_code"].split(".")[0], r["valid_from"], _sort_code(r["agency_code"])))
+    return rows, unmatched
+
+
+def _sort_code(code: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else -1 for p in code.split(".")[1:])
+
+
+def render(rows: list[dict[str, str]]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="compare with the committed seed, write nothing")
+    args = parser.parse_args(argv)
+    rows, unmatched = build()
+    text = render(rows)
+    by_method: dict[str, int] = defaultdict(int)
+    for r in rows:
+        by_method[r["match_method"]] += 1
+    print(f"{len(rows)} agencies: " + ", ".join(f"{k} {v}" for k, v in sorted(by_method.items())))
+    if unmatched:
+        print(f"{len(unmatched)} Phú Thọ units NOT matched to a ward (left without admin unit, not guessed):")
+        for line in unmatched:
+            print("  " + line)
+    if args.check:
+        current = SEED.read_text(encoding="utf-8") if SEED.exists() else ""
+        if current != text:
+            print(f"{SEED} is out of date: run {Path(__file__).name}", file=sys.stderr)
+            return 1
+        print(f"{SEED.name} is up to date")
+        return 0
+    SEED.write_text(text, encoding="utf-8")
+    print(f"wrote {SEED}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
