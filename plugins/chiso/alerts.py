@@ -186,7 +186,7 @@ def _observed(c: dict) -> str:
 
 def render_text(alert: dict[str, Any]) -> str:
     lines = [
-        f"[chiso] Data-quality {alert['severity'].upper()}: {alert['source_system']} / {alert['file']}",
+        f"[chiso] Data-quality {alert['severity'].upper()}: {alert['source_system']} / {alert['file'] or alert['dataset']}",
         f"Period: {alert['period']}   Units: {alert['units']}",
         f"Action: {alert['action']}",
         "",
@@ -239,7 +239,8 @@ def _retry(fn, what: str, attempts: int, backoff: float) -> tuple[bool, str]:
 
 def send_email(chan: Channel, alert: dict[str, Any], timeout: float = 10.0) -> None:
     msg = EmailMessage()
-    msg["Subject"] = f"[chiso] DQ {alert['severity']}: {alert['source_system']} {alert['file']} ({alert['period']})"
+    msg["Subject"] = (f"[chiso] DQ {alert['severity']}: {alert['source_system']} "
+                      f"{alert['file'] or alert['dataset']} ({alert['period']})")
     msg["From"] = chan.sender or "chiso@localhost"
     msg["To"] = ", ".join(chan.recipients) or "root@localhost"
     msg.set_content(render_text(alert))

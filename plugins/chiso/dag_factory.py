@@ -100,6 +100,13 @@ def make_build_dag():
     )
     def build():
         @task(pool=WAREHOUSE_POOL)
+        def check_freshness() -> list[dict]:
+            """Each source's newest period against its allowed age; stale sources are alerted."""
+            from chiso import freshness
+
+            return freshness.check()
+
+        @task(pool=WAREHOUSE_POOL)
         def dbt_seed_and_build() -> dict:
             from chiso import dbt_runner
 
@@ -113,6 +120,8 @@ def make_build_dag():
             print(text)
             return build_result.get("summary", "")
 
-        chain(progress_report(dbt_seed_and_build()))
+        built = dbt_seed_and_build()
+        chain(check_freshness(), built)
+        progress_report(built)
 
     return build()

@@ -68,6 +68,8 @@ def test_build_dag_is_scheduled_on_the_three_source_assets(dagbag):
     uris = sorted(a.uri for a in dag.timetable.asset_condition.objects)
     assert uris == [f"chiso://warehouse/raw/{s}" for s in ("dvc", "motcua", "qlvb")]
     assert dag.get_task("dbt_seed_and_build").pool == "warehouse_writer"
+    assert dag.get_task("check_freshness").pool == "warehouse_writer"
+    assert "dbt_seed_and_build" in dag.get_task("check_freshness").downstream_task_ids
 
 
 def test_dag_files_have_no_heavy_top_level_imports():

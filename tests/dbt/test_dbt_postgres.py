@@ -13,6 +13,7 @@ from datetime import date, datetime
 import pytest
 from chiso.schemas import DATASETS, table_columns
 from chiso_dbt_fixture import (
+    BIEU06,
     DOCUMENTS,
     DOSSIERS,
     MANIFEST_COLUMNS,
@@ -70,6 +71,7 @@ def pg_database(tmp_path_factory):
     cur.execute(f"create table raw.landing_manifest ({cols})")
     for dataset, rows in [
         ("motcua_dossier", DOSSIERS),
+        ("motcua_bieu06", BIEU06),
         ("qlvb_document", DOCUMENTS),
         ("dvc_service", SERVICES),
         ("dvc_766_unit", UNITS_766),
@@ -155,7 +157,7 @@ def test_postgres_key_numbers(pg_database):
     )
     assert cur.fetchall() == [(3, 5, 60.0)]
     cur.execute("select count(*), count(distinct dossier_code) from marts.fct_dossier")
-    assert cur.fetchall() == [(16, 16)]
+    assert cur.fetchall() == [(18, 18)]
     cur.execute(
         "select published_score, recomputed_score, peer_rank from marts.mart_766_scorecard "
         "where department_id = 'bk-02' and group_code = 'dvc-progress-tree'"

@@ -128,3 +128,28 @@ def test_channel_down_is_retried_and_recorded(chiso_data, http_receiver, monkeyp
     assert sum("attempt" in r.message and "failed" in r.message for r in caplog.records) == 3
     saved = json.loads((alerts.outbox_dir() / f"{record['alert_id']}.json").read_text())
     assert saved["deliveries"] == record["deliveries"], "the alert record survives the failed channel"
+
+
+def test_stale_source_is_recorded_and_alerted(chiso_data, http_receiver, monkeypatch):
+    from datetime import date
+
+    from chiso import freshness, warehouse
+
+    http_port, posts = http_receiver
+    monkeypatch.setenv("AIRFLOW_CONN_CHISO_WEBHOOK", f"http://127.0.0.1:{http_port}/hook")
+    monkeypatch.delenv("AIRFLOW_CONN_CHISO_SMTP", raising=False)
+    monkeypatch.setenv("CHISO_FRESHNESS_MAX_DAYS_QLVB", "10")
+    con = warehouse.connect()
+    warehouse.ensure_raw_schema(con)
+    for source, end in (("motcua", "2026-10-31"), ("qlvb", "2026-09-30"), ("dvc", "2026-10-31")):
+        con.execute("insert into raw.landing_manifest (batch_id, source_system, period_end, status) "
+                    "values (?, ?, ?, 'loaded')", [source, source, end])
+    results = {r["source_system"]: r for r in freshness.check(today=date(2026, 11, 21), con=con)}
+    assert results["motcua"]["ok"] and results["motcua"]["age_days"] == 21
+    assert not results["qlvb"]["ok"] and results["qlvb"]["age_days"] == 52
+    runs = con.execute("select source_system, success from raw.dq_run where dataset = 'freshness' "
+                       "order by 1").fetchall()
+    assert runs == [("dvc", True), ("motcua", True), ("qlvb", False)]
+    assert con.execute("select count(*) from raw.dq_alert where source_system = 'qlvb' and delivered").fetchone()[0] == 1
+    con.close()
+    assert len(posts) == 1 and "qlvb" in posts[0][2]["text"] and "52 days" in posts[0][2]["text"]
