@@ -246,11 +246,14 @@ def ours_summary(state: Path, stage: str, group: str) -> dict:
     return {k: s[k] for k in ("files", "loaded", "quarantined", "rows_read", "rows_loaded", "rows_rejected")}
 
 
-def ours_kpis(warehouse: Path) -> list[tuple]:
+def ours_kpis(warehouse: Path) -> list[tuple] | None:
     import duckdb
 
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
+        if not con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'intermediate' "
+                           "AND table_name = 'int_kpi_dossier_measures'").fetchone()[0]:
+            return None  # dbt build failed before the KPI model
         return [tuple(r) for r in con.execute(
             "SELECT unit_code, CAST(unit_valid_from AS VARCHAR), kpi_code, CAST(period_start AS VARCHAR), "
             "numerator, denominator FROM intermediate.int_kpi_dossier_measures WHERE period_type = 'month' "
@@ -311,6 +314,12 @@ def _limit_checks(rel: str) -> str:
     FROM {rel} GROUP BY source_file"""
 
 
+def _provinces_csv() -> Path:
+    from chiso import paths
+
+    return paths.dbt_project_dir() / "seeds" / "ref_provinces.csv"
+
+
 def limit_child(stage: str, state: Path, files_json: str) -> None:
     import duckdb
 
@@ -318,7 +327,7 @@ def limit_child(stage: str, state: Path, files_json: str) -> None:
     work = state / "limit_work"
     work.mkdir(exist_ok=True)
     db = state / "limit.duckdb"
-    provinces = (f"(SELECT * FROM read_csv('{REPO / 'dbt_project/seeds/ref_provinces.csv'}', header = true, "
+    provinces = (f"(SELECT * FROM read_csv('{_provinces_csv()}', header = true, "
                  f"types = {{'province_code': 'VARCHAR', 'successor_code': 'VARCHAR', 'valid_from': 'DATE', "
                  f"'valid_to': 'DATE'}}))")
     from kpi_sql import kpi_sql
@@ -471,7 +480,7 @@ def alt_child(stage: str, state: Path, files_json: str) -> None:
         from kpi_sql import kpi_sql
 
         con = sqlite3.connect(db)
-        prov = pd.read_csv(REPO / "dbt_project/seeds/ref_provinces.csv", dtype=str)
+        prov = pd.read_csv(_provinces_csv(), dtype=str)
         prov.to_sql("ref_provinces", con, if_exists="replace", index=False)
         con.executescript(
             "DROP VIEW IF EXISTS kpi_input; CREATE VIEW kpi_input AS SELECT dossier_code, agency_code, channel, "
@@ -497,7 +506,10 @@ def alt_kpis(state: Path) -> list[tuple]:
 
 
 # =========================================================================================== comparison
-def compare(a: list[tuple], b: list[tuple]) -> dict:
+def compare(a: list[tuple] | None, b: list[tuple] | None) -> dict:
+    if a is None or b is None:
+        return {"rows_a": None, "rows_b": None, "only_in_a": None, "only_in_b": None, "different": None,
+                "equal": False, "examples": [], "error": "a KPI table is missing (a build failed)"}
     ka = {r[:4]: (int(r[4]), int(r[5])) for r in a}
     kb = {r[:4]: (int(r[4]), int(r[5])) for r in b}
     only_a = sorted(set(ka) - set(kb))
@@ -517,7 +529,7 @@ def write_kpis(path: Path, rows: list[tuple]) -> None:
 
 # =========================================================================================== run a scale
 def run_scale(scale: str, out: Path, *, repeat: int, alt_timeout: float, alt_mem: int, skip_alt: bool,
-              keep: bool, cache: Path, workdir: Path | None) -> dict:
+              keep: bool, cache: Path, workdir: Path | None, dbt_project: Path | None = None) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     log = out / f"{scale}.log"
     log.write_text("")
@@ -539,6 +551,8 @@ def run_scale(scale: str, out: Path, *, repeat: int, alt_timeout: float, alt_mem
         env = M.child_env(CHISO_DATA_DIR=str(data), CHISO_PII_KEY=PII_KEY,
                           DBT_TARGET_PATH=str(root / "dbt" / "target"), DBT_LOG_PATH=str(root / "dbt" / "logs"))
         env.pop("CHISO_WAREHOUSE", None)
+        if dbt_project:
+            env["CHISO_DBT_PROJECT_DIR"] = str(dbt_project)
         res: dict = {c: {} for c in CONTESTANTS}
         res["ours_other"] = {}
         res["notes"] = {}
@@ -551,7 +565,7 @@ def run_scale(scale: str, out: Path, *, repeat: int, alt_timeout: float, alt_mem
             return r
 
         def ours(stage, group):
-            return measure("ours" if group == "dossier" else "ours_other", stage,
+            return measure("ours_other" if group == "other" else "ours", stage,
                            [M.python(), __file__, "_ours", stage, group, str(state)])
 
         # ---- chiso
@@ -615,10 +629,10 @@ def run_scale(scale: str, out: Path, *, repeat: int, alt_timeout: float, alt_mem
                                                                  kpi["limit_incremental"])
         res["kpi_check"] = checks
         if rep == repeat - 1:
-            write_kpis(out / f"kpi_{scale}_ours.csv", kpi["ours_incremental"])
-            write_kpis(out / f"kpi_{scale}_limit.csv", kpi["limit_incremental"])
-            write_kpis(out / f"kpi_{scale}_ours_build.csv", kpi["ours_build"])
-            write_kpis(out / f"kpi_{scale}_limit_build.csv", kpi["limit_build"])
+            for name, rows in (("ours", kpi["ours_incremental"]), ("limit", kpi["limit_incremental"]),
+                               ("ours_build", kpi["ours_build"]), ("limit_build", kpi["limit_build"])):
+                if rows is not None:
+                    write_kpis(out / f"kpi_{scale}_{name}.csv", rows)
         res["data"] = {
             "dossier_files": len(dossier_files),
             "dossier_csv_bytes": sum(os.path.getsize(f) for f in dossier_files),
@@ -791,7 +805,24 @@ def main(argv=None) -> int:
     ap.add_argument("--skip-alternative", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep each run's data folder")
     ap.add_argument("--no-chart", action="store_true")
+    ap.add_argument("--dbt-project", default=None, help="dbt project folder (default: dbt_project/, as checked out)")
+    ap.add_argument("--dbt-from-git", default=None, metavar="REV",
+                    help="build with dbt_project/ as committed at REV (git archive into the cache), e.g. HEAD, "
+                         "to measure a consistent project while dbt_project/ is being edited")
     a = ap.parse_args(argv)
+    dbt_project = Path(a.dbt_project).resolve() if a.dbt_project else None
+    if a.dbt_from_git:
+        import subprocess
+
+        rev = subprocess.run(["git", "-C", str(REPO), "rev-parse", a.dbt_from_git], capture_output=True, text=True,
+                             check=True).stdout.strip()
+        dest = Path(a.cache) / f"dbt_project-{rev[:12]}"
+        if not (dest / "dbt_project" / "dbt_project.yml").exists():
+            dest.mkdir(parents=True, exist_ok=True)
+            tar = subprocess.run(["git", "-C", str(REPO), "archive", rev, "dbt_project"], capture_output=True,
+                                 check=True).stdout
+            subprocess.run(["tar", "-x", "-C", str(dest)], input=tar, check=True)
+        dbt_project = dest / "dbt_project"
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     machine = M.machine()
@@ -801,7 +832,8 @@ def main(argv=None) -> int:
         timeout = a.alt_timeout or {"tiny": 120, "province": 1800, "national": 3600}[scale]
         r = run_scale(scale, out, repeat=a.repeat, alt_timeout=timeout, alt_mem=int(a.alt_mem_gib * M.GiB),
                       skip_alt=a.skip_alternative, keep=a.keep, cache=Path(a.cache),
-                      workdir=Path(a.workdir) if a.workdir else None)
+                      workdir=Path(a.workdir) if a.workdir else None, dbt_project=dbt_project)
+        r["dbt_project"] = str(dbt_project or REPO / "dbt_project") + (f" (git {a.dbt_from_git})" if a.dbt_from_git else "")
         r["machine"] = machine
         M.dump(out / f"{scale}.json", r)
         latest["scales"][scale] = r

@@ -8,12 +8,16 @@ row per agency × validity interval, from two sources:
    province), the district People's Committees before 2025-07-01 (``H13.30+``, admin unit = the old
    3-digit district code) and the commune/ward People's Committees from 2025-07-01 (``H13.100+``, admin
    unit = the 5-digit ward code). The unit codes are read from the generator's own tables
-   (``Agency.admin_unit_code``), not re-derived. ``match_method = sample_generator``.
+   (``Agency.admin_unit_code``), not re-derived. ``match_method = sample_generator``. The generator takes
+   ward codes from ``vietnam_provinces``; where the statistics office's list (dim_admin_unit) has another
+   code for the ward, the office's code is used when exactly one ward of the province has the same name
+   key (``name_match``, noted in ``source``), else the agency is left ``unmatched``.
 2. **The real Phú Thọ 766 captures** (``$CHISO_SHARED_REFERENCE/dvcqg-766``, default
    ``../shared/reference/dvcqg-766``): the root ``H44`` → province 25 (Phú Thọ from 2025-07-01, checked
    against ``vietnam_provinces``; ``manual``); ``PROVINCIAL_DEPARTMENT`` units → the province (``manual``:
    a department is not an administrative unit, it belongs to the province); ``COMMUNE_PEOPLE_COMMITTEE``
-   units → the ward of Phú Thọ whose ``chiso.normalize.match_key`` equals the unit's (``name_match``).
+   units → the ward of Phú Thọ (statistics office list, as in dim_admin_unit) whose
+   ``chiso.normalize.match_key`` equals the unit's (``name_match``).
    A unit with no match, or more than one, is **not guessed**: it is written with an empty admin unit and
    ``match_method = unmatched``, and printed.
 
@@ -59,16 +63,50 @@ REORG = "2025-07-01"
 KIND_BY_SAMPLE = {"dept": "provincial_department", "district": "district_committee", "commune": "commune_committee"}
 
 
+class WardResolver:
+    """Ward codes of the statistics office's list (seed admin_crosswalk_2025_07 = dim_admin_unit's communes).
+
+    ``vietnam_provinces`` (the generator's source) and the statistics office disagree on a few ward codes
+    (e.g. Xã Phú Lạc, Thái Nguyên: 05794 vs 05788). The crosswalk points at dim_admin_unit, so a code the
+    office's list lacks is resolved by name (match_key) within the province; no unique match = unmatched.
+    """
+
+    def __init__(self) -> None:
+        from chiso.normalize import match_key
+
+        self.codes: dict[str, str] = {}  # ward code -> province code
+        self.by_key: dict[tuple[str, str], set[str]] = defaultdict(set)
+        with open(PROJECT_DIR / "seeds" / "admin_crosswalk_2025_07.csv", encoding="utf-8-sig", newline="") as fh:
+            for row in csv.DictReader(fh):
+                self.codes[row["new_commune_code"]] = row["new_province_code"]
+                self.by_key[(row["new_province_code"], match_key(row["new_commune_name"]))].add(row["new_commune_code"])
+
+    def by_name(self, province_code: str, name: str) -> list[str]:
+        from chiso.normalize import match_key
+
+        return sorted(self.by_key.get((province_code, match_key(name)), set()))
+
+    def resolve(self, province_code: str, code: str, name: str) -> tuple[str | None, str]:
+        """(office code or None, note)."""
+        if self.codes.get(code) == province_code:
+            return code, ""
+        found = self.by_name(province_code, name)
+        if len(found) == 1:
+            return found[0], f"vietnam_provinces code {code} is {found[0]} in the statistics office list (name match)"
+        return None, f"vietnam_provinces code {code} not in the statistics office list; {len(found)} name matches"
+
+
 def reference_dir() -> Path:
     env = os.environ.get("CHISO_SHARED_REFERENCE")
     return Path(env) if env else DEFAULT_REFERENCE
 
 
-def sample_rows() -> list[dict[str, str]]:
+def sample_rows(wards: WardResolver) -> tuple[list[dict[str, str]], list[str]]:
     from chiso.normalize import match_key
     from chiso.sample import units
 
     rows: list[dict[str, str]] = []
+    notes: list[str] = []
     for u in units.units_for(len(units.SEED_ORDER)):
         valid_from = u.valid_from.isoformat()
         valid_to = u.valid_to.isoformat() if u.valid_to else ""
@@ -94,22 +132,31 @@ def sample_rows() -> list[dict[str, str]]:
                 raise SystemExit(f"generator agency {a.code} of {u.key} has no admin_unit_code")
             # departments belong to the province (valid as the province is); a district existed since records
             # begin until 2025-06-30 (1900-01-01 as in dim_admin_unit); a ward from 2025-07-01
+            admin_code, method, note = a.admin_unit_code, "sample_generator", ""
+            if kind == "commune_committee":
+                resolved, note = wards.resolve(u.code, a.admin_unit_code, a.name)
+                if resolved is None:
+                    admin_code, method = "", "unmatched"
+                    notes.append(f"{a.code}  {a.name!r}  ({note})")
+                elif resolved != a.admin_unit_code:
+                    admin_code, method = resolved, "name_match"
+                    notes.append(f"{a.code}  {a.name!r}  ({note})")
             rows.append(
                 {
                     "agency_code": a.code,
                     "dvcqg_department_id": a.uuid,
                     "agency_name": a.name,
                     "agency_kind": kind,
-                    "admin_unit_code": a.admin_unit_code,
-                    "admin_unit_valid_from": valid_from,
+                    "admin_unit_code": admin_code,
+                    "admin_unit_valid_from": valid_from if admin_code else "",
                     "valid_from": valid_from,
                     "valid_to": valid_to,
-                    "match_method": "sample_generator",
+                    "match_method": method,
                     "name_key": match_key(a.name),
-                    "source": source,
+                    "source": source + (f"; {note}" if note else ""),
                 }
             )
-    return rows
+    return rows, notes
 
 
 def _walk_766(obj, out: dict[str, dict[str, set]]) -> None:
@@ -137,18 +184,14 @@ def phu_tho_units(folder: Path) -> dict[str, dict[str, set]]:
     return units
 
 
-def phu_tho_rows(folder: Path) -> tuple[list[dict[str, str]], list[str]]:
-    from vietnam_provinces import Province, Ward
+def phu_tho_rows(folder: Path, wards: WardResolver) -> tuple[list[dict[str, str]], list[str]]:
+    from vietnam_provinces import Province
 
     from chiso.normalize import match_key
 
     province = next(p for p in Province.iter_all() if int(p.code) == int(PHU_THO_PROVINCE_CODE))
     if match_key(province.name) != match_key(PHU_THO_PROVINCE_NAME):
         raise SystemExit(f"vietnam_provinces province {PHU_THO_PROVINCE_CODE} is {province.name}, not Phú Thọ")
-    wards_by_key: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for w in Ward.iter_all():
-        if int(w.province_code) == int(PHU_THO_PROVINCE_CODE):
-            wards_by_key[match_key(w.name)].append((f"{int(w.code):05d}", w.name))
 
     rows: list[dict[str, str]] = []
     unmatched: list[str] = []
@@ -180,11 +223,12 @@ def phu_tho_rows(folder: Path) -> tuple[list[dict[str, str]], list[str]]:
                 "match_method": "manual",
             }
         elif dtype == "COMMUNE_PEOPLE_COMMITTEE":
-            candidates = wards_by_key.get(match_key(name), [])
+            # the wards of Phú Thọ in the statistics office's list (= dim_admin_unit), by match_key
+            candidates = wards.by_name(PHU_THO_PROVINCE_CODE, name)
             if len(candidates) == 1:
                 row |= {
                     "agency_kind": "commune_committee",
-                    "admin_unit_code": candidates[0][0],
+                    "admin_unit_code": candidates[0],
                     "match_method": "name_match",
                 }
             else:
@@ -203,16 +247,17 @@ def phu_tho_rows(folder: Path) -> tuple[list[dict[str, str]], list[str]]:
     return rows, unmatched
 
 
-def build() -> tuple[list[dict[str, str]], list[str]]:
-    rows = sample_rows()
-    real, unmatched = phu_tho_rows(reference_dir() / "dvcqg-766")
+def build() -> tuple[list[dict[str, str]], list[str], list[str]]:
+    wards = WardResolver()
+    rows, notes = sample_rows(wards)
+    real, unmatched = phu_tho_rows(reference_dir() / "dvcqg-766", wards)
     rows += real
     keys = [(r["agency_code"], r["valid_from"]) for r in rows]
     dup = {k for k in keys if keys.count(k) > 1}
     if dup:
         raise SystemExit(f"duplicate agency_code x valid_from: {sorted(dup)[:5]}")
     rows.sort(key=lambda r: (r["agency_code"].split(".")[0], r["valid_from"], _sort_code(r["agency_code"])))
-    return rows, unmatched
+    return rows, unmatched, notes
 
 
 def _sort_code(code: str) -> tuple:
@@ -231,12 +276,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare with the committed seed, write nothing")
     args = parser.parse_args(argv)
-    rows, unmatched = build()
+    rows, unmatched, notes = build()
     text = render(rows)
     by_method: dict[str, int] = defaultdict(int)
     for r in rows:
         by_method[r["match_method"]] += 1
     print(f"{len(rows)} agencies: " + ", ".join(f"{k} {v}" for k, v in sorted(by_method.items())))
+    if notes:
+        print(f"{len(notes)} sample ward codes differ from the statistics office list (vietnam_provinces):")
+        for line in notes:
+            print("  " + line)
     if unmatched:
         print(f"{len(unmatched)} Phú Thọ units NOT matched to a ward (left without admin unit, not guessed):")
         for line in unmatched:

@@ -16,7 +16,7 @@ STATUS_VI = {
 
 
 def latest_rows(period_type: str = "year", limit_periods: int = 1) -> list[dict]:
-    """Current units × KPIs for the latest ``period_type`` periods in the mart."""
+    """Current provinces × KPIs for the latest ``period_type`` periods in the mart."""
     con = warehouse.connect(read_only=True)
     try:
         cols = [r[0] for r in con.execute("DESCRIBE marts.mart_kpi_progress").fetchall()]
@@ -27,6 +27,8 @@ def latest_rows(period_type: str = "year", limit_periods: int = 1) -> list[dict]
             )
             select m.* from marts.mart_kpi_progress m join latest using (period_start)
             where m.period_type = ? and m.unit_valid_to is null
+                -- provinces only: the units below them (communes, departments) are in the same mart
+                and coalesce(m.unit_level, 'province') = 'province'
             order by m.unit_name, m.kpi_code, m.period_start
         """
         rows = con.execute(sql, [period_type, period_type]).fetchall()

@@ -305,6 +305,10 @@ def _duckdb_results(con, relation: str, columns: list[str], configs: list,
         if missing:
             out[i] = {"success": False, "result": {}, "exception": f"column(s) {missing} not in the batch"}
             continue
+        if cfg.type == "expect_column_values_to_be_unique":  # folded into the pass; grouped only on failure
+            aggregates.append(f"count({_q(kw['column'])}) - count(DISTINCT {_q(kw['column'])}) AS x{i}")
+            aggregates.append(f"count({_q(kw['column'])}) AS c{i}")
+            continue
         pred = _unexpected_predicate(cfg.type, kw)
         if pred is not None:
             rowwise[i] = pred
@@ -328,6 +332,9 @@ def _duckdb_results(con, relation: str, columns: list[str], configs: list,
         kw = cfg.kwargs
         if cfg.type == "expect_column_values_to_be_unique":
             col = _q(kw["column"])
+            if agg[f"x{i}"] == 0:
+                out[i] = _row_result(0, agg[f"c{i}"], n, [])
+                continue
             dup, nonnull = con.execute(
                 f"SELECT coalesce(sum(c) FILTER (WHERE c > 1), 0), coalesce(sum(c), 0) FROM "
                 f"(SELECT count(*) AS c FROM {relation} WHERE {col} IS NOT NULL GROUP BY {col})"
@@ -352,8 +359,9 @@ def _duckdb_results(con, relation: str, columns: list[str], configs: list,
             out[i] = {"success": kw["column"] in columns, "result": {}}
         elif cfg.type == "unexpected_rows_expectation":
             query = resolve_query(kw["unexpected_rows_query"], relation, context)
-            cnt = con.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]
-            rows = con.execute(f"SELECT * FROM ({query}) LIMIT {SAMPLE_SIZE}").fetchall() if cnt else []
+            con.execute(f"CREATE OR REPLACE TEMP TABLE _unexpected AS {query}")  # run the query once
+            cnt = con.execute("SELECT count(*) FROM _unexpected").fetchone()[0]
+            rows = con.execute(f"SELECT * FROM _unexpected LIMIT {SAMPLE_SIZE}").fetchall() if cnt else []
             out[i] = {"success": cnt == 0, "result": {"observed_value": cnt,
                                                      "details": {"unexpected_rows": [list(map(str, r)) for r in rows]}}}
     return out

@@ -317,6 +317,45 @@ UNKNOWN_AGENCY_DOSSIERS = [
 ]
 DOSSIERS += UNKNOWN_AGENCY_DOSSIERS
 
+# units below the province (test_dbt_agency.py): Cao Bằng's district committee H13.30 (district 040, before
+# July 2025) and commune committee H13.100 (ward 01273 Phường Thục Phán, from July 2025)
+SUB_UNIT_DOSSIERS = [
+    dossier(
+        "H13.30-240311-0001",
+        "2024-03-01",
+        "H13.30",
+        2,
+        "2024-03-11 08:00",
+        "2024-03-20 17:00",
+        "2024-03-15 10:00",
+        "returned",
+    ),
+    dossier(
+        "H13.30-240312-0001",
+        "2024-03-01",
+        "H13.30",
+        1,
+        "2024-03-12 08:00",
+        "2024-03-14 17:00",
+        "2024-03-18 10:00",
+        "returned",
+    ),  # late
+    dossier(
+        "H13.100-250805-0001",
+        "2025-08-01",
+        "H13.100",
+        2,
+        "2025-08-05 08:00",
+        "2025-08-10 17:00",
+        "2025-08-08 10:00",
+        "returned",
+        fee=30000,
+        online_payment=1,
+        digitised=True,
+    ),
+]
+DOSSIERS += SUB_UNIT_DOSSIERS
+
 
 def bieu06(month, last_day, reporting_unit, row_kind, stt, unit_name, counts):
     received_new_online, received_new_other, carried, resolved, pending = counts

@@ -280,7 +280,7 @@ def test_fct_dossier_has_no_personal_data_and_one_row_per_dossier(mart):
     }
     assert not cols & {"applicant_key", "HoTenNguoiNop", "SoCCCD", "SoDienThoai", "DiaChi"}
     n = mart("select count(*) as n, count(distinct dossier_code) as d from fct_dossier")[0]
-    assert n["n"] == n["d"] == 18  # 19 export rows, one dossier in two exports
+    assert n["n"] == n["d"] == 21  # 22 export rows, one dossier in two exports
     bk = mart(
         "select current_unit_code, cast(current_unit_valid_from as varchar) as vf, timeliness "
         "from fct_dossier where dossier_code = 'H05.01-250520-0002'"

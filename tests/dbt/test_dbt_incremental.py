@@ -82,7 +82,7 @@ def test_fct_dossier_incremental_run(tmp_path):
             ).fetchone()
         finally:
             con.close()
-        assert (n, distinct) == (19, 19)
+        assert (n, distinct) == (22, 22)
         assert (status, timeliness) == ("returned", "finished_on_time")
     finally:
         if old is None:

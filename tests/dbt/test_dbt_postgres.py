@@ -157,7 +157,7 @@ def test_postgres_key_numbers(pg_database):
     )
     assert cur.fetchall() == [(3, 5, 60.0)]
     cur.execute("select count(*), count(distinct dossier_code) from marts.fct_dossier")
-    assert cur.fetchall() == [(18, 18)]
+    assert cur.fetchall() == [(21, 21)]
     cur.execute(
         "select published_score, recomputed_score, peer_rank from marts.mart_766_scorecard "
         "where department_id = 'bk-02' and group_code = 'dvc-progress-tree'"
