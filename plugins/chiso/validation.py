@@ -224,9 +224,10 @@ def resolve_query(query: str, relation: str, context: dict[str, Any] | None = No
             if not path.exists():
                 raise ValueError(f"{{ref:{name}}}: no reference table {path}")
             return f"read_csv({_lit(str(path))}, header=true, all_varchar=true)"
-        files = sorted((profiles_dir() / name).glob("*.parquet"))
+        # only the same scope's profiles (e.g. the same province): bounded, whatever the history's length
+        files = sorted((profiles_dir() / name).glob(f"{_scope_key(context.get('slot', ''))}__*.parquet"))
         exclude = context.get("slot_key")
-        files = [f for f in files if f.stem != exclude]
+        files = [f for f in files if not f.stem.endswith(f"__{exclude}")]
         if not files:
             return ("(SELECT NULL::VARCHAR AS unit, NULL::DATE AS period_start, NULL::BIGINT AS n, "
                     "NULL::VARCHAR AS slot_key WHERE FALSE)")
@@ -251,7 +252,7 @@ def write_profile(dataset: str, parquet: str | Path, slot: str) -> Path | None:
         return None
     unit_expr, period_col = spec
     slot_key = _slot_key(slot)
-    out = profiles_dir() / dataset / f"{slot_key}.parquet"
+    out = profiles_dir() / dataset / f"{_scope_key(slot)}__{slot_key}.parquet"
     out.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     try:
@@ -263,6 +264,13 @@ def write_profile(dataset: str, parquet: str | Path, slot: str) -> Path | None:
     finally:
         con.close()
     return out
+
+
+def _scope_key(slot: str) -> str:
+    """The scope part of a slot (``format|scope|start|end``), safe as a file-name prefix."""
+    parts = slot.split("|")
+    scope = parts[1] if len(parts) > 1 else ""
+    return re.sub(r"[^A-Za-z0-9]+", "-", scope)[:60] or "all"
 
 
 def _slot_key(slot: str) -> str:
@@ -579,7 +587,8 @@ def validate_batch(batch: dict[str, Any]) -> dict[str, Any]:
     outcomes = []
     pages = []
     for dataset, parquet in batch["tables"].items():
-        context = {"tables": batch["tables"], "slot_key": _slot_key(batch.get("slot") or batch["batch_id"])}
+        slot = batch.get("slot") or batch["batch_id"]
+        context = {"tables": batch["tables"], "slot": slot, "slot_key": _slot_key(slot)}
         outcome, suite_result = validate_parquet(dataset, parquet, context=context)
         store_result(suite_result, dataset, batch["batch_id"])
         if outcome["success"]:

@@ -159,9 +159,10 @@ def test_volume_far_outside_history_is_flagged(chiso_data, exports, tmp_path):
     for k in range(1, 7):
         con.execute(
             f"COPY (SELECT '{unit}' AS unit, (DATE '2025-08-01' - INTERVAL {k} MONTH)::DATE AS period_start, "
-            f"{n_now * 10}::BIGINT AS n, 'h{k}' AS slot_key) TO '{hist}/h{k}.parquet' (FORMAT parquet)")
+            f"{n_now * 10}::BIGINT AS n, 'h{k}' AS slot_key) TO '{hist}/H13__h{k}.parquet' (FORMAT parquet)")
     tables = _write({"motcua_dossier": t}, tmp_path)
-    outcome, _ = validation.validate_parquet("motcua_dossier", tables["motcua_dossier"], context={"tables": tables})
+    context = {"tables": tables, "slot": "motcua-dossier-csv|H13|2025-08-01|2025-08-31", "slot_key": "now"}
+    outcome, _ = validation.validate_parquet("motcua_dossier", tables["motcua_dossier"], context=context)
     vol = [c for c in outcome["checks"] if not c["success"] and "Volume" in c["why"]]
     assert outcome["success"] and len(vol) == 1 and vol[0]["severity"] == "warning"
     assert unit in vol[0]["sample"][0]
