@@ -60,7 +60,11 @@ PHU_THO_ROOT_CODE = "H44"
 PHU_THO_PROVINCE_CODE = "25"
 PHU_THO_PROVINCE_NAME = "Phú Thọ"
 REORG = "2025-07-01"
-KIND_BY_SAMPLE = {"dept": "provincial_department", "district": "district_committee", "commune": "commune_committee"}
+KIND_BY_SAMPLE = {
+    "dept": "provincial_department",
+    "district": "district_committee",
+    "commune": "commune_committee",
+}
 
 
 class WardResolver:
@@ -76,10 +80,14 @@ class WardResolver:
 
         self.codes: dict[str, str] = {}  # ward code -> province code
         self.by_key: dict[tuple[str, str], set[str]] = defaultdict(set)
-        with open(PROJECT_DIR / "seeds" / "admin_crosswalk_2025_07.csv", encoding="utf-8-sig", newline="") as fh:
+        with open(
+            PROJECT_DIR / "seeds" / "admin_crosswalk_2025_07.csv", encoding="utf-8-sig", newline=""
+        ) as fh:
             for row in csv.DictReader(fh):
                 self.codes[row["new_commune_code"]] = row["new_province_code"]
-                self.by_key[(row["new_province_code"], match_key(row["new_commune_name"]))].add(row["new_commune_code"])
+                self.by_key[(row["new_province_code"], match_key(row["new_commune_name"]))].add(
+                    row["new_commune_code"]
+                )
 
     def by_name(self, province_code: str, name: str) -> list[str]:
         from chiso.normalize import match_key
@@ -92,8 +100,13 @@ class WardResolver:
             return code, ""
         found = self.by_name(province_code, name)
         if len(found) == 1:
-            return found[0], f"vietnam_provinces code {code} is {found[0]} in the statistics office list (name match)"
-        return None, f"vietnam_provinces code {code} not in the statistics office list; {len(found)} name matches"
+            return found[
+                0
+            ], f"vietnam_provinces code {code} is {found[0]} in the statistics office list (name match)"
+        return (
+            None,
+            f"vietnam_provinces code {code} not in the statistics office list; {len(found)} name matches",
+        )
 
 
 def reference_dir() -> Path:
@@ -185,13 +198,14 @@ def phu_tho_units(folder: Path) -> dict[str, dict[str, set]]:
 
 
 def phu_tho_rows(folder: Path, wards: WardResolver) -> tuple[list[dict[str, str]], list[str]]:
-    from vietnam_provinces import Province
-
     from chiso.normalize import match_key
+    from vietnam_provinces import Province
 
     province = next(p for p in Province.iter_all() if int(p.code) == int(PHU_THO_PROVINCE_CODE))
     if match_key(province.name) != match_key(PHU_THO_PROVINCE_NAME):
-        raise SystemExit(f"vietnam_provinces province {PHU_THO_PROVINCE_CODE} is {province.name}, not Phú Thọ")
+        raise SystemExit(
+            f"vietnam_provinces province {PHU_THO_PROVINCE_CODE} is {province.name}, not Phú Thọ"
+        )
 
     rows: list[dict[str, str]] = []
     unmatched: list[str] = []
@@ -201,7 +215,7 @@ def phu_tho_rows(folder: Path, wards: WardResolver) -> tuple[list[dict[str, str]
         if len(codes) != 1 or len(types) != 1:
             raise SystemExit(f"766 unit {dep_id}: ambiguous code/type {codes} {types}")
         code, dtype = next(iter(codes)), next(iter(types))
-        name = sorted(names)[0]
+        name = min(names)
         row = {
             "agency_code": code,
             "dvcqg_department_id": dep_id,
@@ -215,7 +229,11 @@ def phu_tho_rows(folder: Path, wards: WardResolver) -> tuple[list[dict[str, str]
         if dtype == "PROVINCE":
             if code != PHU_THO_ROOT_CODE:
                 raise SystemExit(f"unexpected root {code}")
-            row |= {"agency_kind": "province", "admin_unit_code": PHU_THO_PROVINCE_CODE, "match_method": "manual"}
+            row |= {
+                "agency_kind": "province",
+                "admin_unit_code": PHU_THO_PROVINCE_CODE,
+                "match_method": "manual",
+            }
         elif dtype == "PROVINCIAL_DEPARTMENT":
             row |= {
                 "agency_kind": "provincial_department",
@@ -242,7 +260,12 @@ def phu_tho_rows(folder: Path, wards: WardResolver) -> tuple[list[dict[str, str]
                 }
         else:
             unmatched.append(f"{code}  {name!r}  (departmentType {dtype})")
-            row |= {"agency_kind": "other", "admin_unit_code": "", "admin_unit_valid_from": "", "match_method": "unmatched"}
+            row |= {
+                "agency_kind": "other",
+                "admin_unit_code": "",
+                "admin_unit_valid_from": "",
+                "match_method": "unmatched",
+            }
         rows.append(row)
     return rows, unmatched
 

@@ -119,6 +119,14 @@ def _gx_pandas_results(dataset: str, frame, spec: dict[str, Any], only: list[int
 
 
 # ---------------------------------------------------------------- compiled DuckDB engine
+@lru_cache(maxsize=1)
+def _engine_connection():
+    """The gate's own in-memory DuckDB (it reads the batch's Parquet; it never opens the warehouse)."""
+    import duckdb
+
+    return duckdb.connect()
+
+
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -420,7 +428,7 @@ def validate_parquet(dataset: str, parquet: str | Path, engine: str | None = Non
     # run in DuckDB; with engine=gx everything else goes to GX
     selected = [i for i, c in enumerate(configs) if engine == "duckdb" or c.type == "unexpected_rows_expectation"]
     if selected:
-        con = duckdb.connect()
+        con = _engine_connection().cursor()  # a cursor of one in-memory database per process
         try:
             columns = [d[0] for d in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
             compiled_sel = _duckdb_results(con, relation, columns, [configs[i] for i in selected], context)

@@ -96,8 +96,13 @@ def test_unknown_agency_codes_are_listed(mart):
 
 def test_unknown_agency_codes_are_not_attributed_to_a_unit(mart):
     # no unit row carries an unknown code, and the dossier of an unknown prefix belongs to no province
-    assert mart("select count(*) as n from mart_kpi_progress where unit_code in ('H99.01', 'H13.77')")[0]["n"] == 0
-    h99 = mart("select reported_unit_code, current_unit_code from fct_dossier where agency_code = 'H99.01'")[0]
+    assert (
+        mart("select count(*) as n from mart_kpi_progress where unit_code in ('H99.01', 'H13.77')")[0]["n"]
+        == 0
+    )
+    h99 = mart("select reported_unit_code, current_unit_code from fct_dossier where agency_code = 'H99.01'")[
+        0
+    ]
     assert (h99["reported_unit_code"], h99["current_unit_code"]) == (None, None)
     # H13.77 has Cao Bằng's prefix: it counts for the province (2 of 3 online: H13.77 and one of H13.30's) ...
     cb = one(mart, "04", OLD, "online_dossier_share", "month", "2024-03-01")
@@ -207,15 +212,27 @@ def test_bieu06_reconciliation(mart):
     may = by[("2025-05-01", "UBND tỉnh Bắc Kạn")]
     # ours: 2 online + 1 counter received in May, 2 resolved, 1 pending; printed one carried-over more
     assert (may["unit_code"], may["printed_received_total"], may["computed_received_total"]) == ("06", 4, 3)
-    assert (may["diff_received_total"], may["diff_received_carried_over"], may["diff_pending_total"]) == (1, 1, 1)
-    assert (may["computed_resolved_total"], may["diff_resolved_total"], may["computed_received_new_online"]) == (
+    assert (may["diff_received_total"], may["diff_received_carried_over"], may["diff_pending_total"]) == (
+        1,
+        1,
+        1,
+    )
+    assert (
+        may["computed_resolved_total"],
+        may["diff_resolved_total"],
+        may["computed_received_new_online"],
+    ) == (
         2,
         0,
         2,
     )
     assert may["reconciliation_status"] == "differs"
     june = by[("2025-06-01", "UBND tỉnh Bắc Kạn")]
-    assert (june["computed_received_total"], june["computed_resolved_total"], june["computed_pending_total"]) == (
+    assert (
+        june["computed_received_total"],
+        june["computed_resolved_total"],
+        june["computed_pending_total"],
+    ) == (
         1,
         1,
         0,

@@ -235,9 +235,26 @@ def _read_header(path: Path) -> tuple[list[str], bool]:
                 f"{len(fields)} fields",
                 message="the file is truncated (last line incomplete)",
             )
+    return header, _needs_nfc(header, rest)
+
+
+def _needs_nfc(header: list[str], rest: str) -> bool:
+    """Whether the loaded text columns of the sampled lines need NFC normalising. The personal columns are
+    left out: they are never loaded, and a decomposed applicant name (some vendors' exports have a few)
+    must not send every loaded text column of the file through ``nfc_normalize``."""
     import unicodedata
 
-    return header, not unicodedata.is_normalized("NFC", text)
+    if unicodedata.is_normalized("NFC", rest):
+        return False
+    keep = [i for i, h in enumerate(header) if h not in PERSONAL_COLUMNS]
+    lines = rest.split("\n")
+    if len(lines) > 1:
+        lines = lines[:-1]  # the sample's last line may be cut
+    try:
+        rows = csv.reader(lines)
+        return any(not unicodedata.is_normalized("NFC", row[i]) for row in rows for i in keep if i < len(row))
+    except csv.Error:
+        return True
 
 
 # ------------------------------------------------------------------------------------------- SQL
