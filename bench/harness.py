@@ -247,7 +247,11 @@ def ours_summary(state: Path, stage: str, group: str) -> dict:
 
 
 def ours_kpis(warehouse: Path) -> list[tuple] | None:
+    """Our KPI rows for province-level unit series (the dbt project may also compute lower levels)."""
     import duckdb
+
+    with open(_provinces_csv(), encoding="utf-8") as fh:
+        provinces = {(r["province_code"], r["valid_from"]) for r in csv.DictReader(fh)}
 
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
@@ -257,7 +261,7 @@ def ours_kpis(warehouse: Path) -> list[tuple] | None:
         return [tuple(r) for r in con.execute(
             "SELECT unit_code, CAST(unit_valid_from AS VARCHAR), kpi_code, CAST(period_start AS VARCHAR), "
             "numerator, denominator FROM intermediate.int_kpi_dossier_measures WHERE period_type = 'month' "
-            "ORDER BY 1, 2, 3, 4").fetchall()]
+            "ORDER BY 1, 2, 3, 4").fetchall() if (r[0], r[1]) in provinces]
     finally:
         con.close()
 

@@ -134,7 +134,7 @@ def test_unknown_agency_prefix_is_reported_not_blocking(chiso_data, exports, tmp
     f = sorted(exports.rglob("hoso_*.csv"))[0]
     t = sources.parse(f).tables["motcua_dossier"]
     codes = t.column("agency_code").to_pylist()
-    codes[0] = "Z99.01"
+    codes[0] = "Z99.01"  # an identifier nobody issued
     t = t.set_column(t.column_names.index("agency_code"), "agency_code", pa.array(codes))
     tables = _write({"motcua_dossier": t}, tmp_path)
     outcome, _ = validation.validate_parquet("motcua_dossier", tables["motcua_dossier"])
