@@ -8,6 +8,7 @@ resident memory of its whole process tree is sampled (every 0.2 s) to enforce th
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -84,7 +85,7 @@ def run(cmd: list[str], *, env: dict | None = None, timeout: float | None = None
     """Run ``cmd``; return {status, seconds, peak_rss_bytes, returncode, stdout_tail}.
 
     status: ok | failed | timeout (time cap) | memory_cap. On a cap the child's process group is killed."""
-    out = open(log_path, "ab") if log_path else subprocess.DEVNULL
+    out = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 (closed below)
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     status = None
@@ -106,10 +107,8 @@ def run(cmd: list[str], *, env: dict | None = None, timeout: float | None = None
             elif timeout and elapsed > timeout:
                 status = "timeout"
             if status:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
                 _, st, ru = os.wait4(proc.pid, 0)
                 rusage, code = ru, os.waitstatus_to_exitcode(st)
                 proc.returncode = code

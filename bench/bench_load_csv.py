@@ -40,7 +40,6 @@ RESULTS = HERE / "results"
 def write_dossier_csv(path: Path, rows: int, seed: int = 20230101) -> dict:
     """Stream ``rows`` dossiers of one province into one export CSV (the generator's simulation + writer)."""
     import numpy as np
-
     from chiso.sample import dossiers as dz
     from chiso.sample import writers
     from chiso.sample.generate import _rng

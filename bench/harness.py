@@ -426,9 +426,8 @@ def _alt_gx_validate(frame) -> dict:
     """GX 1.x on pandas, set up once per process as a team would: context, suite, a whole-dataframe batch."""
     if not _GX:
         import great_expectations as gx
-        from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
-
         from chiso import paths
+        from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
         spec = json.loads((paths.expectations_dir() / "motcua_dossier.json").read_text(encoding="utf-8"))
         ctx = gx.get_context(mode="ephemeral")
@@ -574,13 +573,13 @@ def run_scale(scale: str, out: Path, *, repeat: int, alt_timeout: float, alt_mem
         res["notes"] = {}
         kpi = {}
 
-        def measure(contestant, stage, cmd, **caps):
+        def measure(contestant, stage, cmd, env=env, **caps):
             r = M.run(cmd, env=env, log_path=log, **caps)
             print(f"[{scale}] {contestant:12s} {stage:18s} {r['status']:10s} {r['seconds']:9.2f} s  "
                   f"peak {M.gib(r['peak_rss_bytes'])}", flush=True)
             return r
 
-        def ours(stage, group):
+        def ours(stage, group, state=state):
             return measure("ours_other" if group == "other" else "ours", stage,
                            [M.python(), __file__, "_ours", stage, group, str(state)])
 
@@ -657,7 +656,7 @@ def run_scale(scale: str, out: Path, *, repeat: int, alt_timeout: float, alt_mem
             "documents": gen_info["rows"].get("qlvb_register_xlsx"),
             "files_total": sum(1 for f in incoming.rglob("*") if f.is_file()),
             "day_files": len(day_files),
-            "day_rows": sum(max(0, sum(1 for _ in open(f, encoding="utf-8-sig")) - 1) for f in day_files),
+            "day_rows": sum(max(0, len(f.read_bytes().splitlines()) - 1) for f in day_files),
         }
         runs.append(res)
         if not keep:

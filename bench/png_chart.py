@@ -64,10 +64,11 @@ class Canvas:
 def grouped_bars(path, groups, series, colors, log=True, title=""):
     """groups: [(label, [value or None per series])]."""
     bar, gap = 10, 16
-    left, bottom, top = 70, 170, 40
-    w = left + len(groups) * (len(series) * bar + gap) + 40
-    h = 520
-    cv = Canvas(max(w, 500), h)
+    left, top = 70, 40
+    bottom = 20 + 8 * max((len(g[0]) for g in groups), default=10)
+    w = max(left + len(groups) * (len(series) * bar + gap) + 40, left + 8 * len(title) + 20)
+    h = 350 + bottom
+    cv = Canvas(w, h)
     vals = [v for _, vs in groups for v in vs if v]
     lo = min(vals) if vals else 0.01
     hi = max(vals) if vals else 1
@@ -96,7 +97,7 @@ def grouped_bars(path, groups, series, colors, log=True, title=""):
             else:  # not measured / stopped: a grey stub
                 cv.rect(x, h - bottom - 4, x + bar - 1, h - bottom, (160, 160, 160))
             x += bar
-        cv.text(x - len(series) * bar // 2 - 4, h - bottom + 6 + len(label) * 8, label, scale=2, vertical=True)
+        cv.text(x - len(series) * bar // 2 - 4, h - bottom + 10 + len(label) * 8, label, scale=2, vertical=True)
         x += gap
     cv.text(left, 8, title, scale=2)
     lx = left + 10

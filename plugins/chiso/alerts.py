@@ -278,7 +278,7 @@ def dispatch(alert: dict[str, Any], channels: list[Channel] | None = None, attem
     for chan in channels:
         target = chan.url if chan.kind == "webhook" else f"smtp://{chan.host}:{chan.port}"
         sender = send_webhook if chan.kind == "webhook" else send_email
-        ok, detail = _retry(lambda: sender(chan, alert), f"alert {chan.kind} {target}", attempts, backoff)
+        ok, detail = _retry(lambda s=sender, c=chan: s(c, alert), f"alert {chan.kind} {target}", attempts, backoff)
         record["deliveries"].append({"channel": chan.kind, "target": target, "ok": ok, "detail": detail,
                                      "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
         path.write_text(json.dumps(record, ensure_ascii=False, indent=1, default=str), encoding="utf-8")

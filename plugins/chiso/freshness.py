@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from chiso import alerts, warehouse
@@ -23,7 +23,7 @@ def max_age_days(source_system: str) -> int:
 
 
 def check(today: date | None = None, con=None, notify: bool = True) -> list[dict[str, Any]]:
-    today = today or datetime.now(timezone.utc).date()
+    today = today or datetime.now(UTC).date()
     own = con is None
     con = con or warehouse.connect()
     try:
@@ -33,7 +33,7 @@ def check(today: date | None = None, con=None, notify: bool = True) -> list[dict
                where status = 'loaded' and period_end is not null group by 1"""
         ).fetchall()
         newest = dict(rows)
-        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        now = datetime.now(UTC).replace(tzinfo=None)
         results = []
         for source in ("motcua", "qlvb", "dvc"):
             last = newest.get(source)

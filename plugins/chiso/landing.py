@@ -19,7 +19,7 @@ import logging
 import os
 import shutil
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from chiso import paths
@@ -40,7 +40,7 @@ def sha256_file(path: Path) -> str:
 
 
 def batch_id_of(sha: str, relative_name: str) -> str:
-    return hashlib.sha256(f"{sha}|{relative_name}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{sha}|{relative_name}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class LandedFile:
         return asdict(self)
 
     @staticmethod
-    def from_dict(d: dict) -> "LandedFile":
+    def from_dict(d: dict) -> LandedFile:
         return LandedFile(**d)
 
 
@@ -138,7 +138,7 @@ def land(path: Path, source_system: str, incoming: Path | None = None) -> tuple[
         relative_name=relative,
         landed_path=str(target),
         size_bytes=target.stat().st_size,
-        received_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        received_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     tmp_rec = record_path.with_suffix(".part")
     tmp_rec.write_text(json.dumps(record.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")

@@ -58,7 +58,7 @@ def init(echo=print) -> None:
 
 
 _TASK_END = re.compile(r"\[DAG TEST\] end task task_id=(\S+) map_index=(-?\d+)")
-_TASK_FAIL = re.compile(r"Task failed|Marking task as FAILED|task_id=(\S+).*state[=:] ?failed", re.I)
+_TASK_FAIL = re.compile(r"Task failed|Marking task as FAILED|task_id=(\S+).*state[=:] ?failed", re.IGNORECASE)
 _RUN_DONE = re.compile(r"DagRun Finished: dag_id=(\S+),.*state=(\w+)")
 
 

@@ -18,7 +18,7 @@ import logging
 import os
 import shutil
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -199,7 +199,7 @@ def load(batches: list[Batch]) -> list[Batch]:
     """Load validated batches into the raw layer; quarantine the rest. Run in the warehouse_writer pool."""
     from chiso import warehouse
 
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     results = []
     con = warehouse.connect()
     try:

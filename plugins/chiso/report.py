@@ -15,7 +15,25 @@ STATUS_VI = {
 }
 
 
-def latest_rows(period_type: str = "year", limit_periods: int = 1) -> list[dict]:
+UNIT_LABEL = {"percent": "%", "count": "số", "score": "điểm"}
+
+
+def period_label(row: dict) -> str:
+    start, kind = row.get("period_start"), row.get("period_type")
+    if start is None:
+        return ""
+    if kind == "year":
+        label = f"Năm {start.year}"
+    elif kind == "quarter":
+        label = f"Quý {(start.month - 1) // 3 + 1}/{start.year}"
+    else:
+        label = f"Tháng {start.month:02d}/{start.year}"
+    if row.get("is_period_complete") is False and row.get("period_end"):
+        label += " (đến nay)"
+    return label
+
+
+def latest_rows(period_type: str = "year", limit_periods: int = 2) -> list[dict]:
     """Current provinces × KPIs for the latest ``period_type`` periods in the mart."""
     con = warehouse.connect(read_only=True)
     try:
@@ -29,7 +47,7 @@ def latest_rows(period_type: str = "year", limit_periods: int = 1) -> list[dict]
             where m.period_type = ? and m.unit_valid_to is null
                 -- provinces only: the units below them (communes, departments) are in the same mart
                 and coalesce(m.unit_level, 'province') = 'province'
-            order by m.unit_name, m.kpi_code, m.period_start
+            order by m.unit_name, m.kpi_code, m.period_start desc
         """
         rows = con.execute(sql, [period_type, period_type]).fetchall()
         return [dict(zip(cols, r)) for r in rows]
@@ -40,7 +58,7 @@ def latest_rows(period_type: str = "year", limit_periods: int = 1) -> list[dict]
 def _fmt(value, unit: str | None) -> str:
     if value is None:
         return "—"
-    if unit == "%":
+    if unit == "percent":
         return f"{value:,.1f}%"
     return f"{value:,.1f}"
 
@@ -57,8 +75,8 @@ def _table(rows: list[dict]):
         table.add_row(
             r.get("unit_name") or "",
             r.get("kpi_name_vi") or r.get("kpi_code") or "",
-            r.get("kpi_unit") or "",
-            str(r.get("period_label") or r.get("period_start")),
+            UNIT_LABEL.get(r.get("kpi_unit"), r.get("kpi_unit") or ""),
+            period_label(r),
             _fmt(r.get("actual"), r.get("kpi_unit")),
             _fmt(r.get("target_value"), r.get("kpi_unit")),
             str(r.get("target_year") or "—"),
@@ -68,9 +86,11 @@ def _table(rows: list[dict]):
 
 
 def render_text(period_type: str = "year", width: int = 150) -> str:
+    import io
+
     from rich.console import Console
 
-    console = Console(width=width, record=True, file=open("/dev/null", "w"))
+    console = Console(width=width, record=True, file=io.StringIO())
     console.print(_table(latest_rows(period_type)))
     return console.export_text()
 

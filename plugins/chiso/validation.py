@@ -22,7 +22,7 @@ import json
 import logging
 import os
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -412,7 +412,6 @@ def _row_result(unexpected: int, nonnull: int, n: int, sample: list[Any]) -> dic
 def validate_parquet(dataset: str, parquet: str | Path, engine: str | None = None,
                      context: dict[str, Any] | None = None) -> tuple[dict[str, Any], Any]:
     """Validate one Parquet table with the dataset's suite. Returns (JSON outcome, GX suite result)."""
-    import duckdb
     from great_expectations.core.expectation_validation_result import (
         ExpectationSuiteValidationResult,
         ExpectationValidationResult,
@@ -460,7 +459,7 @@ def validate_parquet(dataset: str, parquet: str | Path, engine: str | None = Non
     stats = {"evaluated_expectations": len(results), "successful_expectations": sum(r.success for r in results),
              "unsuccessful_expectations": sum(not r.success for r in results),
              "success_percent": 100.0 * sum(r.success for r in results) / len(results) if results else 100.0}
-    validated_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    validated_at = datetime.now(UTC).replace(tzinfo=None)
     suite_result = ExpectationSuiteValidationResult(
         success=success_all, results=results, suite_name=spec.get("name", dataset), statistics=stats,
         meta={"active_batch_definition": {"datasource_name": "chiso", "data_asset_name": dataset,

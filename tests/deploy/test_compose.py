@@ -35,7 +35,7 @@ def test_depends_on_targets_exist_and_use_healthchecks():
 
 def test_no_secret_in_the_file():
     text = (REPO / "docker-compose.yaml").read_text()
-    for match in re.finditer(r"^\s*[A-Z_]*(PASSWORD|SECRET|FERNET_KEY|PII_KEY)[A-Z_]*:\s*(\S+)", text, re.M):
+    for match in re.finditer(r"^\s*[A-Z_]*(PASSWORD|SECRET|FERNET_KEY|PII_KEY)[A-Z_]*:\s*(\S+)", text, re.MULTILINE):
         value = match.group(2)
         assert value.startswith("${"), f"{match.group(0)} is not taken from the environment"
     assert not (REPO / ".env").exists() or ".env" in (REPO / ".gitignore").read_text()

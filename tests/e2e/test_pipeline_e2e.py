@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import glob
 import os
-from collections import defaultdict
 from pathlib import Path
 
 import duckdb
@@ -47,9 +46,8 @@ def pipeline(tmp_path_factory):
 
 
 def _prefixes():
-    rows = list(csv.DictReader(open(Path(__file__).resolve().parents[2] / "dbt_project/seeds/ref_provinces.csv",
-                                    encoding="utf-8")))
-    return rows
+    with open(Path(__file__).resolve().parents[2] / "dbt_project/seeds/ref_provinces.csv", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
 
 
 def _successor_members(code: str) -> set[str]:

@@ -11,7 +11,6 @@ from email.policy import default as default_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
 from chiso import alerts
 
 BATCH = {

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from chiso import cli, sample
 
 CAPTURES = Path(__file__).resolve().parents[3] / "shared" / "reference" / "dvcqg-766"
@@ -36,7 +35,8 @@ def test_inspect_json_reports_each_file(exports, capsys, tmp_path):
     assert [d["format"] for d in docs] == ["motcua-dossier-csv", "motcua-bieu06-xlsx", "qlvb-register-xlsx",
                                            "dvc-766-json"]
     d, b, r, c = docs
-    n_rows = sum(1 for _ in open(csv_file, encoding="utf-8-sig")) - 1
+    with open(csv_file, encoding="utf-8-sig") as fh:
+        n_rows = sum(1 for _ in fh) - 1
     assert d["rows_read"] == n_rows == d["rows_accepted"] + d["rows_rejected"]
     assert d["period_start"] == "2025-08-01" and d["totals"]["dossiers"] == d["rows_accepted"]
     assert d["units"]["count"] >= 1 and all(u.startswith("H13.") for u in d["units"]["first"])

@@ -283,7 +283,9 @@ def test_766_shapes_match_captures(sample, endpoint):
 def test_agencies_switch_from_districts_to_communes(sample):
     june = {r["MaCoQuan"] for r in _read_csv(sample / "motcua" / "04" / "hoso_04_2025-06.csv")}
     july = {r["MaCoQuan"] for r in _read_csv(sample / "motcua" / "04" / "hoso_04_2025-07.csv")}
-    sfx = lambda codes: {int(c.split(".")[1]) for c in codes}
+    def sfx(codes):
+        return {int(c.split(".")[1]) for c in codes}
+
     assert any(30 <= s < 100 for s in sfx(june)) and not any(s >= 100 for s in sfx(june))
     assert any(s >= 100 for s in sfx(july)) and not any(30 <= s < 100 for s in sfx(july))
     names_july = {r["TenCoQuan"].strip() for r in _read_csv(sample / "motcua" / "04" / "hoso_04_2025-07.csv")}

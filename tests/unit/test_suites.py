@@ -9,7 +9,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-
 from chiso import paths, sample, sources, validation
 
 REPO = Path(__file__).resolve().parents[2]

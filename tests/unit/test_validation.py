@@ -7,7 +7,6 @@ from datetime import datetime
 
 import pandas as pd
 import pytest
-
 from chiso import validation
 
 

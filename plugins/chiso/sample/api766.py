@@ -141,7 +141,7 @@ def build(
                 "scoreDelta": None,
             }
         )
-    R, O, C = int(received.sum()), int(on_time.sum()), int(completed.sum())
+    R, O, C = int(received.sum()), int(on_time.sum()), int(completed.sum())  # noqa: E741
     parent = {
         "departmentId": u.root_uuid,
         "departmentName": u.root_name,
@@ -390,10 +390,10 @@ def build(
     # ---- dossier-digitized
     def digit_metrics(i):
         if i is None:
-            g = lambda arr: int(arr.sum())
+            g = lambda arr: int(arr.sum())  # noqa: E731
             fn, fd = int(formal_conn.sum()), int(proc_n.sum())
         else:
-            g = lambda arr: int(arr[i])
+            g = lambda arr: int(arr[i])  # noqa: E731
             fn, fd = int(formal_conn[i]), int(proc_n[i])
         den = g(received)
         return [
