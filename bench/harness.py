@@ -9,7 +9,7 @@ Data: the sample generator at the chosen scale (cached under ``bench/.cache/<sca
 tiny       2 seed provinces (Cao Bằng, Bắc Kạn → 5 units across the 1 July 2025 reorganisation),
            2025-05..2025-07, 1 500 dossiers/month/unit weight, 60 documents/month: CI, < 2 minutes
 province   1 province (Cao Bằng), 2024-01..2024-12, ~2 million dossiers received, ~1 million documents
-           (83 000/month), the portal's monthly 766 responses and catalogue
+           (140 000/month × the unit weight), the portal's monthly 766 responses and catalogue
 national   4 seed provinces (11 units across the reorganisation), 2025-01..2025-12, per-month volume set
            so that >= 30 million dossiers are received. The generator only knows 4 seed provinces, so
            the national *volume* is reached with bigger provinces, not with 34 of them. Run by hand.
@@ -74,7 +74,7 @@ import _measure as M  # noqa: E402
 SCALES = {
     "tiny": dict(provinces=2, start="2025-05", end="2025-07", dossiers_per_month=1500, documents_per_month=60),
     "province": dict(provinces=1, start="2024-01", end="2024-12", dossiers_per_month=300_000,
-                     documents_per_month=83_000),
+                     documents_per_month=140_000),
     "national": dict(provinces=4, start="2025-01", end="2025-12", dossiers_per_month=None,
                      documents_per_month=40_000, target_dossiers=31_000_000),
 }

@@ -188,3 +188,75 @@ def test_rerun_changes_nothing(pipeline):
     orchestrate.run_dag("ingest_motcua", echo=lambda s: None)
     after = _mart(pipeline, "select count(*), sum(rows_loaded) from raw.landing_manifest")
     assert before == after
+
+
+@pytest.fixture
+def webhook(monkeypatch):
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # the DAG runs in an `airflow dags test` child process: the connection travels in its environment
+    monkeypatch.setenv("AIRFLOW_CONN_CHISO_WEBHOOK", f"http://127.0.0.1:{server.server_address[1]}/dq")
+    monkeypatch.setenv("CHISO_ALERT_BACKOFF", "0")
+    yield received
+    server.shutdown()
+
+
+def test_failed_expectation_is_quarantined_through_airflow(pipeline, webhook):
+    """The other path of the gate: a re-sent 766 response with a score above its maximum and a ratio over
+    100 fails `error` expectations inside the Airflow run; it is quarantined, the alert reaches a real HTTP
+    receiver, and the marts keep the last good data."""
+    import json
+
+    from chiso import orchestrate
+
+    src = sorted((pipeline / "incoming" / "dvc").rglob("dvc-progress-tree/month-2025-08.json"))[0]
+    doc = json.loads(src.read_text(encoding="utf-8"))
+    child = doc["data"]["children"][0]
+    good = _mart(pipeline, """select published_score from marts.mart_766_scorecard
+                              where department_id = ? and group_code = 'dvc-progress-tree'
+                                and period_type = 'month' and period_start = date '2025-08-01'""",
+                 (child["departmentId"],))
+    assert len(good) == 1
+    child["score"], child["ratio"] = child["maxScore"] + 5, 180.0
+    src.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+
+    orchestrate.run_dag("ingest_dvc", echo=lambda s: None)
+    orchestrate.run_dag("build_warehouse", echo=lambda s: None)
+
+    status = _mart(pipeline, "select status, rows_loaded, error from raw.landing_manifest where file_name = ?",
+                   (src.relative_to(pipeline / "incoming" / "dvc").as_posix(),))
+    assert sorted(s for s, _, _ in status) == ["loaded", "quarantined"]
+    quarantined = next(r for r in status if r[0] == "quarantined")
+    assert quarantined[1] == 0 and "ratio" in quarantined[2]
+    runs = _mart(pipeline, "select dataset, success, action from raw.dq_run where action = 'quarantined'")
+    assert ("dvc_766_unit", False, "quarantined") in runs
+    # the build DAG's freshness check also alerts (this sample ends in 2025-08): pick the gate's alert
+    gate_alerts = [p for p in webhook if "month-2025-08.json" in p["text"]]
+    assert len(gate_alerts) == 1
+    assert any("freshness" in p["text"] for p in webhook)
+    text = gate_alerts[0]["text"]
+    assert "month-2025-08.json" in text and "2025-08-01" in text and "ratio" in text and "Data Docs" in text
+    delivered = _mart(pipeline, "select count(*) from raw.dq_alert where channel = 'webhook' and delivered "
+                                "and file_name is not null")
+    assert delivered[0][0] == 1
+    after = _mart(pipeline, """select published_score from marts.mart_766_scorecard
+                               where department_id = ? and group_code = 'dvc-progress-tree'
+                                 and period_type = 'month' and period_start = date '2025-08-01'""",
+                  (child["departmentId"],))
+    assert after == good, "the marts keep the last good data"
+    assert list((pipeline / "quarantine" / "dvc").rglob("error_report.json"))
