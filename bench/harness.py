@@ -727,10 +727,12 @@ def markdown(results: dict, machine: dict) -> str:
              f"Python {machine['python']}, DuckDB {machine['duckdb']} (shared machine: timings are noisy).", ""]
     for scale, r in results.items():
         d = r["data"]
+        rows = (r.get("notes", {}).get("ours_load") or {}).get("rows_read") or d["dossier_rows"]
         lines += [f"## {scale}", "",
-                  f"{d['dossier_files']} dossier CSVs, {d['dossier_rows']:,} export rows "
-                  f"({d['dossier_csv_bytes'] / 2**20:.0f} MiB), {d['dossiers_received']:,} dossiers received, "
-                  f"{d['documents']:,} documents, {d['files_total']} files; one more day = {d['day_files']} "
+                  f"{d['dossier_files']} dossier CSVs, {rows:,} export rows "
+                  f"({d['dossier_csv_bytes'] / 2**20:.0f} MiB); generated through the extra month: "
+                  f"{d['dossiers_received']:,} dossiers received, {d['documents']:,} documents; "
+                  f"{d['files_total']} files loaded; one more day = {d['day_files']} "
                   f"file(s), {d['day_rows']:,} rows. Medians of {r['repeat']} run(s). Peak = max RSS of the "
                   f"stage's process tree.", "",
                   "| stage | ours s | ours peak | limit s | limit peak | alternative s | alternative peak "
@@ -827,7 +829,14 @@ def main(argv=None) -> int:
     ap.add_argument("--dbt-from-git", default=None, metavar="REV",
                     help="build with dbt_project/ as committed at REV (git archive into the cache), e.g. HEAD, "
                          "to measure a consistent project while dbt_project/ is being edited")
+    ap.add_argument("--report-only", action="store_true", help="rewrite latest.md and the chart from latest.json")
     a = ap.parse_args(argv)
+    if a.report_only:
+        latest = json.loads((Path(a.out) / "latest.json").read_text())
+        (Path(a.out) / "latest.md").write_text(markdown(latest["scales"], latest["machine"]), encoding="utf-8")
+        if not a.no_chart:
+            chart(latest["scales"], Path(a.out) / "bench.png")
+        return 0
     dbt_project = Path(a.dbt_project).resolve() if a.dbt_project else None
     if a.dbt_from_git:
         import subprocess

@@ -30,7 +30,7 @@ def test_harness_tiny(tmp_path):
         env.pop(name, None)
     dbt = os.environ.get("CHISO_BENCH_DBT_FROM_GIT")  # e.g. HEAD while dbt_project/ is mid-edit
     cmd = [sys.executable, str(REPO / "bench" / "harness.py"), "--scale", "tiny", "--out", str(out),
-           "--workdir", str(tmp_path / "runs"), "--no-chart"] + (["--dbt-from-git", dbt] if dbt else [])
+           "--workdir", str(tmp_path / "runs"), "--cache", str(tmp_path / "cache"), "--no-chart"] + (["--dbt-from-git", dbt] if dbt else [])
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=290)
     assert (out / "latest.json").exists(), proc.stdout[-3000:] + proc.stderr[-3000:]
     tiny = json.loads((out / "latest.json").read_text())["scales"]["tiny"]
