@@ -78,7 +78,7 @@ def _cmd_airflow_env(args: argparse.Namespace) -> int:
     from chiso import orchestrate
 
     env = orchestrate.airflow_env()
-    for key in sorted(k for k in env if k.startswith(("AIRFLOW", "CHISO", "PYTHONPATH", "GX_"))):
+    for key in sorted(k for k in env if k.startswith(("AIRFLOW", "CHISO", "PYTHONPATH", "GX_")) or k == "PATH"):
         print(f"export {key}={json.dumps(env[key])}")
     return 0
 

@@ -33,6 +33,8 @@ def airflow_env() -> dict[str, str]:
     env.setdefault("GX_ANALYTICS_ENABLED", "false")
     env.setdefault("CHISO_DATA_DIR", str(paths.data_dir()))
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root / "plugins"), env.get("PYTHONPATH")]))
+    # `airflow standalone` starts its components as `airflow …` subprocesses: the environment's bin first
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     return env
 
 
