@@ -10,7 +10,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export GX_ANALYTICS_ENABLED := false
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: env run test test-fast airflow sample report docs lint bench clean
+.PHONY: env run test test-fast airflow sample report docs lint bench bench-load-csv bench-gate clean
 
 $(UV):
 	@echo "[setup] bootstrapping uv $(UV_VERSION) in $(TOOLS)/"
@@ -52,6 +52,17 @@ report: env
 docs: env
 	@cd dbt_project && CHISO_WAREHOUSE=$(CURDIR)/data/warehouse.duckdb ../$(BIN)/dbt docs generate --profiles-dir . && \
 	  CHISO_WAREHOUSE=$(CURDIR)/data/warehouse.duckdb ../$(BIN)/dbt docs serve --profiles-dir . --port 8081
+
+## make bench: stage-by-stage benchmark against the limit and the usual alternative (SCALE=tiny|province|national)
+SCALE ?= province
+bench: env
+	@$(BIN)/python bench/harness.py --scale $(SCALE)
+
+bench-load-csv: env
+	@$(BIN)/python bench/bench_load_csv.py
+
+bench-gate: env
+	@$(BIN)/python bench/bench_gate.py
 
 lint: env
 	@$(BIN)/ruff check plugins dags tests
