@@ -293,3 +293,34 @@ def test_dim_date_makeup_saturday(mart):
         "select is_working_day, is_makeup_working_day from dim_date where date_day = cast('2025-04-26' as date)"
     )[0]
     assert (row["is_working_day"], row["is_makeup_working_day"]) == (True, True)
+
+
+def test_dim_procedure(mart):
+    cols = (
+        "procedure_name, field_code, field_name, online_level, cast(online_level_snapshot_month as varchar) as lvl, "
+        "is_fee_bearing, cast(first_period_month as varchar) as first_m, cast(last_period_month as varchar) as last_m, "
+        "dossier_count"
+    )
+    # 1.000001: the default procedure of the fixture dossiers: 21 dossiers less H14.01-230606 (1.000002) and
+    # H14.02-230607 (1.000003) = 19, exports 2023-06 (old Cần Thơ, Hậu Giang) to 2026-01 (new Cần Thơ); catalogue
+    # DV1 published "full" in May and June 2023 -> the June snapshot; has_fee true
+    row = mart(f"select {cols} from dim_procedure where procedure_code = '1.000001'")
+    assert row == [
+        {
+            "procedure_name": "Thủ tục 1.000001",
+            "field_code": "F1",
+            "field_name": "Lĩnh vực 1",
+            "online_level": "full",
+            "lvl": "2023-06-01",
+            "is_fee_bearing": True,
+            "first_m": "2023-06-01",
+            "last_m": "2026-01-01",
+            "dossier_count": 19,
+        }
+    ]
+    # 1.000003: its only service DV3 is "testing", never published -> not offered online (null level), but the
+    # catalogue's has_fee still says fee-bearing; one dossier, June 2023
+    row = mart(f"select {cols} from dim_procedure where procedure_code = '1.000003'")[0]
+    assert (row["online_level"], row["lvl"], row["is_fee_bearing"]) == (None, None, True)
+    assert (row["first_m"], row["last_m"], row["dossier_count"]) == ("2023-06-01", "2023-06-01", 1)
+    assert mart("select count(*) as n from dim_procedure")[0]["n"] == 3

@@ -109,8 +109,8 @@ def pg_database(tmp_path_factory):
     try:
         result = run_dbt(["build"], work)
         assert result.success, f"dbt build on postgres failed: {result.exception}"
-        # a second run takes the incremental path of fct_dossier
-        again = run_dbt(["run", "--select", "fct_dossier"], work)
+        # a second run takes the incremental path of fct_dossier and fct_document
+        again = run_dbt(["run", "--select", "fct_dossier", "fct_document"], work)
         assert again.success, f"incremental run failed: {again.exception}"
         yield con
     finally:
@@ -158,6 +158,15 @@ def test_postgres_key_numbers(pg_database):
     assert cur.fetchall() == [(3, 5, 60.0)]
     cur.execute("select count(*), count(distinct dossier_code) from marts.fct_dossier")
     assert cur.fetchall() == [(21, 21)]
+    cur.execute("select count(*), count(distinct document_key) from marts.fct_document")
+    assert cur.fetchall() == [(4, 4)]
+    # the same key as on DuckDB: md5('H13.01|outgoing|01/UBND-VP|2024-03-05')
+    cur.execute("select document_key from marts.fct_document where document_number = '01/UBND-VP'")
+    assert cur.fetchall() == [("5775d5dba758b8fcbf7fc471ac1954b1",)]
+    cur.execute(
+        "select online_level, is_fee_bearing, dossier_count from marts.dim_procedure order by procedure_code"
+    )
+    assert cur.fetchall() == [("full", True, 19), ("full", True, 1), (None, True, 1)]
     cur.execute(
         "select published_score, recomputed_score, peer_rank from marts.mart_766_scorecard "
         "where department_id = 'bk-02' and group_code = 'dvc-progress-tree'"

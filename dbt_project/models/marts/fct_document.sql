@@ -1,9 +1,39 @@
+-- depends_on: {{ ref('stg_qlvb__document') }}
+{{
+    config(
+        materialized='incremental',
+        unique_key='document_key',
+        incremental_strategy='delete+insert',
+        on_schema_change='append_new_columns'
+    )
+}}
 -- One row per document register entry (latest export of the same document), with its province.
+-- document_key = md5 of (agency_code, direction, document_number, issued_on), nulls as empty text, so that the
+-- delete+insert key is one non-null column on DuckDB and Postgres.
+-- Incremental like fct_dossier: a run re-writes the documents that appear in batches landed after the newest
+-- batch already in the table (each from all its export rows, so its latest export wins). A corrected export
+-- that drops a document leaves it here: run with --full-refresh after such a correction, and once on a warehouse
+-- where fct_document was built as a plain table (it has no document_key / batch_received_at yet).
 with
 
 document_rows as (
 
-    select * from {{ ref('stg_qlvb__document') }}
+    select
+        stg.*,
+        {{ dbt.hash(
+            "coalesce(stg.agency_code, '') || '|' || coalesce(stg.direction, '') || '|' || "
+            ~ "coalesce(stg.document_number, '') || '|' || coalesce(cast(stg.issued_on as "
+            ~ dbt.type_string() ~ "), '')"
+        ) }} as document_key
+    from {{ ref('stg_qlvb__document') }} as stg
+
+),
+
+manifest as (
+
+    select batch_id, max(received_at) as batch_received_at
+    from {{ ref('stg_loader__landing_manifest') }}
+    group by batch_id
 
 ),
 
@@ -14,12 +44,24 @@ documents as (
         select
             document_rows.*,
             row_number() over (
-                partition by agency_code, direction, document_number, issued_on
+                partition by document_key
                 order by period_month desc, source_file desc, source_row desc
             ) as row_rank
         from document_rows
     ) as ranked
     where row_rank = 1
+    {% if is_incremental() %}
+        and document_key in (
+            select document_rows.document_key
+            from document_rows
+            inner join manifest
+                on document_rows.batch_id = manifest.batch_id
+            where manifest.batch_received_at > (
+                select coalesce(max(existing.batch_received_at), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
+                from {{ this }} as existing
+            )
+        )
+    {% endif %}
 
 ),
 
@@ -32,14 +74,11 @@ units as (
 unit_candidates as (
 
     select
-        documents.agency_code,
-        documents.direction,
-        documents.document_number,
-        documents.issued_on,
+        documents.document_key,
         units.unit_code,
         units.unit_valid_from,
         row_number() over (
-            partition by documents.agency_code, documents.direction, documents.document_number, documents.issued_on
+            partition by documents.document_key
             order by
                 case
                     when coalesce(documents.issued_on, documents.period_month)
@@ -57,6 +96,7 @@ unit_candidates as (
 
 select
     -- ids
+    documents.document_key,
     documents.agency_code,
     documents.direction,
     documents.document_number,
@@ -81,11 +121,11 @@ select
 
     -- lineage
     documents.period_month,
-    documents.batch_id
+    documents.batch_id,
+    manifest.batch_received_at
 from documents
 left join unit_candidates
-    on documents.agency_code = unit_candidates.agency_code
-    and documents.direction = unit_candidates.direction
-    and documents.document_number = unit_candidates.document_number
-    and documents.issued_on = unit_candidates.issued_on
+    on documents.document_key = unit_candidates.document_key
     and unit_candidates.unit_rank = 1
+left join manifest
+    on documents.batch_id = manifest.batch_id
