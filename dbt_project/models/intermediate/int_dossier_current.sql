@@ -44,13 +44,7 @@ unit_candidates as (
         row_number() over (
             partition by latest.dossier_code
             order by
-                case
-                    when cast(coalesce(latest.received_at, latest.period_month) as date)
-                        between units.unit_valid_from and coalesce(units.unit_valid_to, cast('9999-12-31' as date))
-                        then 0
-                    else 1
-                end,
-                units.unit_valid_from desc
+                {{ chiso_unit_preference("cast(coalesce(latest.received_at, latest.period_month) as date)") }}
         ) as unit_rank
     from latest
     inner join units

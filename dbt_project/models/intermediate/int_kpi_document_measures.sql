@@ -46,13 +46,7 @@ unit_candidates as (
         row_number() over (
             partition by documents.agency_code, documents.direction, documents.document_number, documents.issued_on
             order by
-                case
-                    when documents.issued_on
-                        between units.unit_valid_from and coalesce(units.unit_valid_to, cast('9999-12-31' as date))
-                        then 0
-                    else 1
-                end,
-                units.unit_valid_from desc
+                {{ chiso_unit_preference("documents.issued_on") }}
         ) as unit_rank
     from documents
     inner join units

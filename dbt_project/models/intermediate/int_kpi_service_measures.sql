@@ -3,57 +3,10 @@
 -- at an agency of the series / published services of that snapshot.
 with
 
-service_rows as (
+attributed as (
 
-    select * from {{ ref('stg_dvc__service') }}
-
-),
-
-services as (
-
-    select *
-    from (
-        select
-            service_rows.*,
-            row_number() over (
-                partition by snapshot_month, service_code
-                order by source_file desc, source_row desc
-            ) as row_rank
-        from service_rows
-    ) as ranked
-    where row_rank = 1
-
-),
-
-units as (
-
-    select * from {{ ref('int_admin_units') }}
-
-),
-
-unit_candidates as (
-
-    select
-        services.snapshot_month,
-        services.service_code,
-        services.procedure_code,
-        services.state,
-        units.unit_code,
-        units.unit_valid_from,
-        row_number() over (
-            partition by services.snapshot_month, services.service_code
-            order by
-                case
-                    when services.snapshot_month
-                        between units.unit_valid_from and coalesce(units.unit_valid_to, cast('9999-12-31' as date))
-                        then 0
-                    else 1
-                end,
-                units.unit_valid_from desc
-        ) as unit_rank
-    from services
-    inner join units
-        on units.agency_prefix = {{ chiso_agency_prefix('services.agency_code') }}
+    select * from {{ ref('int_service_attributed') }}
+    where unit_code is not null
 
 ),
 
@@ -76,18 +29,17 @@ series_services as (
         members.unit_valid_from,
         periods.period_type,
         periods.period_start,
-        unit_candidates.snapshot_month,
-        unit_candidates.service_code,
-        unit_candidates.procedure_code,
-        unit_candidates.state
-    from unit_candidates
+        attributed.snapshot_month,
+        attributed.service_code,
+        attributed.procedure_code,
+        attributed.state
+    from attributed
     inner join members
-        on unit_candidates.unit_code = members.member_unit_code
-        and unit_candidates.unit_valid_from = members.member_unit_valid_from
+        on attributed.unit_code = members.member_unit_code
+        and attributed.unit_valid_from = members.member_unit_valid_from
     inner join periods
-        on unit_candidates.snapshot_month >= periods.period_start
-        and unit_candidates.snapshot_month < periods.period_end_exclusive
-    where unit_candidates.unit_rank = 1
+        on attributed.snapshot_month >= periods.period_start
+        and attributed.snapshot_month < periods.period_end_exclusive
 
 ),
 

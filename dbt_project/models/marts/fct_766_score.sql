@@ -44,13 +44,7 @@ unit_candidates as (
             partition by unit_scores.group_code, unit_scores.period_type, unit_scores.period_start,
                 unit_scores.department_id
             order by
-                case
-                    when unit_scores.period_start
-                        between units.unit_valid_from and coalesce(units.unit_valid_to, cast('9999-12-31' as date))
-                        then 0
-                    else 1
-                end,
-                units.unit_valid_from desc
+                {{ chiso_unit_preference("unit_scores.period_start") }}
         ) as unit_rank
     from unit_scores
     inner join units

@@ -80,13 +80,7 @@ unit_candidates as (
         row_number() over (
             partition by documents.document_key
             order by
-                case
-                    when coalesce(documents.issued_on, documents.period_month)
-                        between units.unit_valid_from and coalesce(units.unit_valid_to, cast('9999-12-31' as date))
-                        then 0
-                    else 1
-                end,
-                units.unit_valid_from desc
+                {{ chiso_unit_preference("coalesce(documents.issued_on, documents.period_month)") }}
         ) as unit_rank
     from documents
     inner join units
