@@ -19,7 +19,7 @@ from chiso.sources._common import arrow_schema
 from chiso.sources.base import ParseError
 from chiso.sources.bieu06 import parse_bieu06_xlsx
 from chiso.sources.dvc import parse_766, parse_catalogue
-from chiso.sources.motcua import parse_dossier_csv
+from chiso.sources.motcua import EXPORT_COLUMNS, parse_dossier_csv
 
 SHARED_766 = Path(__file__).resolve().parents[3] / "shared" / "reference" / "dvcqg-766"
 GROUPS = [
@@ -32,32 +32,7 @@ GROUPS = [
 ]
 
 CCCD = "038099012345"
-HEADER = [
-    "MaHoSo",
-    "MaTTHC",
-    "TenTTHC",
-    "MaLinhVuc",
-    "TenLinhVuc",
-    "MaCoQuan",
-    "TenCoQuan",
-    "KenhThucHien",
-    "NgayTiepNhan",
-    "NgayHenTra",
-    "NgayKetThucXuLy",
-    "TrangThaiHoSo",
-    "SoLanBoSung",
-    "SoNgayChoBoSung",
-    "PhiLePhi",
-    "DuocThanhToanTrucTuyen",
-    "HoSoCoThanhPhanSoHoa",
-    "CoKetQuaDienTu",
-    "TaiKhoanDuocXacThucVoiVNeID",
-    "HoTenNguoiNop",
-    "SoCCCD",
-    "SoDienThoai",
-    "DiaChi",
-    "NgayCapNhat",
-]
+HEADER = EXPORT_COLUMNS
 PERSONAL = {"name": "Nguyễn Thị Bích", "phone": "0912345678", "address": "Số 7 phố Kim Đồng, Cao Bằng"}
 
 

@@ -16,37 +16,13 @@ import xlsxwriter
 from chiso.sample import catalogue as cat
 from chiso.sample.dossiers import STATUS_TEXT, take, updated_at
 from chiso.sample.units import Unit, UnitTables
+from chiso.sources.motcua import EXPORT_COLUMNS
 
 BOM = b"\xef\xbb\xbf"
 FIXED_CREATED = datetime(2026, 1, 1, 8, 0, 0)
 CONSTANT_MEMORY_ROWS = 50_000  # registers larger than this stream rows to disk (xlsxwriter constant_memory)
 
-DOSSIER_COLUMNS = [
-    "MaHoSo",
-    "MaTTHC",
-    "TenTTHC",
-    "MaLinhVuc",
-    "TenLinhVuc",
-    "MaCoQuan",
-    "TenCoQuan",
-    "KenhThucHien",
-    "NgayTiepNhan",
-    "NgayHenTra",
-    "NgayKetThucXuLy",
-    "TrangThaiHoSo",
-    "SoLanBoSung",
-    "SoNgayChoBoSung",
-    "PhiLePhi",
-    "DuocThanhToanTrucTuyen",
-    "HoSoCoThanhPhanSoHoa",
-    "CoKetQuaDienTu",
-    "TaiKhoanDuocXacThucVoiVNeID",
-    "HoTenNguoiNop",
-    "SoCCCD",
-    "SoDienThoai",
-    "DiaChi",
-    "NgayCapNhat",
-]
+DOSSIER_COLUMNS = EXPORT_COLUMNS  # the one-stop-shop export format the parser reads
 SERVICE_COLUMNS = ["MaDichVu", "MaTTHC", "TenDichVu", "MucDo", "TrangThai", "MaCoQuan", "TenCoQuan", "CoPhi"]
 
 

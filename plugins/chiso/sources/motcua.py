@@ -78,6 +78,8 @@ REQUIRED_COLUMNS = [
 OPTIONAL_COLUMNS = ["NgayCapNhat"]
 PERSONAL_COLUMNS = ["HoTenNguoiNop", "SoCCCD", "SoDienThoai", "DiaChi"]
 KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS + PERSONAL_COLUMNS
+# the column order of the export itself (docs/FORMATS.md §1): what the sample generator writes
+EXPORT_COLUMNS = REQUIRED_COLUMNS + PERSONAL_COLUMNS + OPTIONAL_COLUMNS
 
 STATUS_MAP = {
     "đã tiếp nhận": "received",
