@@ -47,14 +47,9 @@ def _csv_head(path: Path, n: int = 20) -> str:
 
 
 def _xlsx_labels(path: Path) -> str:
-    import openpyxl
+    from chiso.sources._common import open_workbook
 
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds
-        raise ParseError(
-            path, "an XLSX workbook", type(e).__name__, message="cannot open the workbook"
-        ) from None
+    wb = open_workbook(path)
     try:
         texts = []
         for ws in wb.worksheets:

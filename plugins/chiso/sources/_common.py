@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from datetime import date
@@ -11,6 +12,7 @@ from typing import Any
 import pyarrow as pa
 
 from chiso import schemas
+from chiso.sources.base import ParseError
 
 _ARROW_TYPES = {
     "VARCHAR": pa.string(),
@@ -114,3 +116,33 @@ def check_delimiter(path: Path, header_line: list[str], expected: str) -> None:
                     f"one column; the header has {line.count(d)} {label}s",
                     message=f"the file is {label}-delimited, expected ','",
                 )
+
+
+def load_json(path: Path) -> Any:
+    """A JSON export, or a ParseError saying what is wrong with it (empty, not UTF-8, malformed)."""
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise ParseError(path, "a JSON document", "an empty file")
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as e:
+        raise ParseError(path, "UTF-8 JSON", f"byte 0x{raw[e.start]:02X} at offset {e.start}") from None
+    except json.JSONDecodeError as e:
+        raise ParseError(
+            path,
+            "well-formed JSON",
+            f"{e.msg} at line {e.lineno} column {e.colno}",
+            message="malformed or truncated JSON",
+        ) from None
+
+
+def open_workbook(path: Path):
+    """An XLSX workbook opened read-only (values, not formulas), or a ParseError."""
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as e:  # noqa: BLE001 - zipfile.BadZipFile, InvalidFileException, KeyError ...
+        raise ParseError(
+            path, "an XLSX workbook", type(e).__name__, message="cannot open the workbook"
+        ) from None

@@ -25,10 +25,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import openpyxl
-
 from chiso.normalize import ValueParseError, fix_legacy, match_key, parse_count, parse_date_vn
-from chiso.sources._common import month_end, month_from_name, short, table_from_rows
+from chiso.sources._common import month_end, month_from_name, open_workbook, short, table_from_rows
 from chiso.sources.base import ParsedBatch, ParseError, RowError
 
 DATASET = "motcua_bieu06"
@@ -173,12 +171,7 @@ def _number(v: Any) -> int | None:
 
 def parse_bieu06_xlsx(path: str | Path) -> ParsedBatch:
     path = Path(path)
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as e:  # noqa: BLE001 - zipfile.BadZipFile, InvalidFileException, KeyError ...
-        raise ParseError(
-            path, "an XLSX workbook", type(e).__name__, message="cannot open the workbook"
-        ) from None
+    wb = open_workbook(path)
     try:
         names = wb.sheetnames
         order = [n for n in names if n.lower().replace(" ", "") in ("bieu06", "biểu06")] + names

@@ -42,6 +42,7 @@ from typing import Any
 from chiso.normalize import ValueParseError, map_value, nfc
 from chiso.sources._common import (
     check_delimiter,
+    load_json,
     month_end,
     month_from_name,
     read_text_csv,
@@ -172,24 +173,6 @@ _UNIT_FIELDS = {
 }
 
 
-def _load_json(path: Path) -> Any:
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise ParseError(path, "a JSON document", "an empty file")
-    try:
-        return json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError as e:
-        raise ParseError(path, "UTF-8 JSON", f"byte 0x{raw[e.start]:02X} at offset {e.start}") from None
-    except json.JSONDecodeError as e:
-        raise ParseError(
-            path,
-            "well-formed JSON",
-            f"{e.msg} at line {e.lineno} column {e.colno}",
-            row=None,
-            message="malformed or truncated JSON",
-        ) from None
-
-
 def find_manifest_entry(path: Path) -> tuple[Path, dict] | None:
     """The manifest entry describing ``path`` (same folder or up to three parents)."""
     path = path.resolve()
@@ -303,7 +286,7 @@ def _group_of(path: Path, data: dict, entry: dict | None) -> str:
 def parse_766(path: str | Path, manifest: str | Path | dict | None = None) -> ParsedBatch:
     """Parse one 766 API response. ``manifest``: a manifest path or its parsed dict (else searched)."""
     path = Path(path)
-    obj = _load_json(path)
+    obj = load_json(path)
     if not isinstance(obj, dict) or "data" not in obj:
         keys = list(obj)[:8] if isinstance(obj, dict) else type(obj).__name__
         raise ParseError(
@@ -494,7 +477,7 @@ def parse_766(path: str | Path, manifest: str | Path | dict | None = None) -> Pa
 def parse_formalities(path: str | Path) -> ParsedBatch:
     """The formalities catalogue is not loaded (no raw table): always a ParseError saying so."""
     path = Path(path)
-    _load_json(path)
+    load_json(path)
     raise ParseError(
         path,
         "a 766 evaluation response",

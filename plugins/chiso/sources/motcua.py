@@ -35,7 +35,6 @@ from __future__ import annotations
 import codecs
 import csv
 import difflib
-import json
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -47,7 +46,7 @@ import pyarrow as pa
 
 from chiso import pii, schemas
 from chiso.normalize import ascii_key, detect_legacy
-from chiso.sources._common import arrow_schema, month_end, short
+from chiso.sources._common import arrow_schema, load_json, month_end, short
 from chiso.sources.base import ParsedBatch, ParseError, RowError
 
 DATASET = "motcua_dossier"
@@ -725,20 +724,7 @@ def _item_to_row(it: dict) -> dict[str, str | None]:
 def parse_dossier_json(path: str | Path) -> ParsedBatch:
     """Parse paged JSON of a one-stop-shop dossier search (see the module docstring)."""
     path = Path(path)
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise ParseError(path, "a JSON document", "an empty file")
-    try:
-        obj = json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError as e:
-        raise ParseError(path, "UTF-8 JSON", f"byte 0x{raw[e.start]:02X} at offset {e.start}") from None
-    except json.JSONDecodeError as e:
-        raise ParseError(
-            path,
-            "well-formed JSON",
-            f"{e.msg} at line {e.lineno} column {e.colno}",
-            message="malformed or truncated JSON",
-        ) from None
+    obj = load_json(path)
     items = _json_items(path, obj)
     if not items:
         raise ParseError(path, "at least one dossier in content[]", "no dossiers")

@@ -18,6 +18,7 @@ from chiso.sources._common import (
     check_delimiter,
     month_end,
     month_from_name,
+    open_workbook,
     read_text_csv,
     short,
     table_from_rows,
@@ -187,14 +188,8 @@ def parse_register(path: str | Path) -> ParsedBatch:
         if rows:
             check_delimiter(path, rows[0], "document register")
         return _parse_rows(path, rows, FORMAT_CSV, None)
-    import openpyxl
 
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds
-        raise ParseError(
-            path, "an XLSX workbook", type(e).__name__, message="cannot open the workbook"
-        ) from None
+    wb = open_workbook(path)
     try:
         names = wb.sheetnames
         order = [n for n in names if n.lower() == "sovanban"] + names
