@@ -39,17 +39,7 @@ def inspect_file(path: Path) -> dict[str, Any]:
         info.update(ok=False, errors=[exc.error.describe(Path(path).name)])
         return info
     main = parsed.tables.get(parsed.main_dataset)
-    info.update(
-        ok=True,
-        format=parsed.format,
-        source_system=parsed.source_system,
-        dataset=parsed.main_dataset,
-        period_start=str(parsed.period_start) if parsed.period_start else None,
-        period_end=str(parsed.period_end) if parsed.period_end else None,
-        rows_read=parsed.rows_read,
-        rows_accepted=parsed.rows_accepted,
-        rows_rejected=parsed.rows_rejected,
-    )
+    info.update(ok=True, **parsed.summary())
     if main is not None and main.num_rows:
         unit_col = UNIT_COLUMNS.get(parsed.main_dataset)
         if unit_col and unit_col in main.column_names:

@@ -16,6 +16,7 @@ import xlsxwriter
 from chiso.sample import catalogue as cat
 from chiso.sample.dossiers import STATUS_TEXT, take, updated_at
 from chiso.sample.units import Unit, UnitTables
+from chiso.sources.dvc import CATALOGUE_COLUMNS
 from chiso.sources.motcua import EXPORT_COLUMNS
 
 BOM = b"\xef\xbb\xbf"
@@ -23,7 +24,7 @@ FIXED_CREATED = datetime(2026, 1, 1, 8, 0, 0)
 CONSTANT_MEMORY_ROWS = 50_000  # registers larger than this stream rows to disk (xlsxwriter constant_memory)
 
 DOSSIER_COLUMNS = EXPORT_COLUMNS  # the one-stop-shop export format the parser reads
-SERVICE_COLUMNS = ["MaDichVu", "MaTTHC", "TenDichVu", "MucDo", "TrangThai", "MaCoQuan", "TenCoQuan", "CoPhi"]
+SERVICE_COLUMNS = CATALOGUE_COLUMNS  # the portal catalogue format the parser reads
 
 
 @lru_cache(maxsize=1)

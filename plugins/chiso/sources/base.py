@@ -72,6 +72,19 @@ class ParsedBatch:
     rejects: list[RowError] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)  # reporting unit, printed totals, reconciliation ...
 
+    def summary(self) -> dict[str, Any]:
+        """What the file is and how many rows it gave, as plain JSON-able values."""
+        return {
+            "format": self.format,
+            "source_system": self.source_system,
+            "dataset": self.main_dataset,
+            "period_start": str(self.period_start) if self.period_start else None,
+            "period_end": str(self.period_end) if self.period_end else None,
+            "rows_read": self.rows_read,
+            "rows_accepted": self.rows_accepted,
+            "rows_rejected": self.rows_rejected,
+        }
+
     @property
     def rows_rejected(self) -> int:
         return len({e.row for e in self.rejects if e.row is not None})
