@@ -31,6 +31,16 @@ EXPORT_SUFFIXES = {".csv", ".xlsx", ".json", ".txt"}
 _CHUNK = 1 << 20
 
 
+def _copy_hashing(src: Path, dst: Path) -> str:
+    """Copy ``src`` to ``dst`` and return the SHA-256 of the bytes copied (one read of the source)."""
+    digest = hashlib.sha256()
+    with open(src, "rb") as fin, open(dst, "wb") as fout:
+        while chunk := fin.read(_CHUNK):
+            digest.update(chunk)
+            fout.write(chunk)
+    return digest.hexdigest()
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -115,8 +125,7 @@ def land(path: Path, source_system: str, incoming: Path | None = None) -> tuple[
             os.link(existing, target)
         else:
             tmp = target.with_name(target.name + ".part")
-            shutil.copyfile(path, tmp)
-            if sha256_file(tmp) != sha:  # the source changed while we copied: do not land a torn file
+            if _copy_hashing(path, tmp) != sha:  # the source changed since it was hashed: no torn file
                 tmp.unlink()
                 raise RuntimeError(f"{path}: file changed while being landed; it will be picked up next run")
             os.replace(tmp, target)

@@ -73,3 +73,16 @@ def test_unknown_source_is_refused(chiso_data, tmp_path):
         assert "unknown source system" in str(exc)
     else:
         raise AssertionError("expected ValueError")
+
+
+def test_a_file_that_changes_while_landing_is_not_landed(chiso_data, monkeypatch):
+    src = _write(paths.incoming_dir() / "motcua" / "04" / "hoso_04_2023-02.csv", "MaHoSo\nH13.01-230201-0001\n")
+    # the bytes hashed first are not the bytes copied (the vendor was still writing the export)
+    monkeypatch.setattr(landing, "sha256_file", lambda p: "0" * 64)
+    try:
+        landing.land(src, "motcua")
+    except RuntimeError as exc:
+        assert "changed while being landed" in str(exc)
+    else:
+        raise AssertionError("expected RuntimeError")
+    assert not [p for p in paths.landing_dir().rglob("*") if p.is_file()], "nothing torn is left in landing"
