@@ -31,7 +31,10 @@ MANIFEST_COLUMNS: list[tuple[str, str]] = [
     ("status", "VARCHAR"),
     ("batch_id", "VARCHAR"),
     ("error", "VARCHAR"),
+    ("superseded_by", "VARCHAR"),
+    ("loaded_at", "TIMESTAMP"),
 ]
+MANIFEST_INSERT_COLUMNS = ", ".join(name for name, _ in MANIFEST_COLUMNS[:13])
 
 
 def ts(text: str) -> datetime:
@@ -549,7 +552,7 @@ def _insert(con: duckdb.DuckDBPyConnection, dataset: str, rows: list[dict], file
             values.append([full.get(name) for name in names])
         con.executemany(f"insert into raw.{dataset} values ({placeholders})", values)
         con.execute(
-            "insert into raw.landing_manifest values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into raw.landing_manifest (" + MANIFEST_INSERT_COLUMNS + ", loaded_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
             [
                 batch_id,
                 DATASETS[dataset]["source_system"],

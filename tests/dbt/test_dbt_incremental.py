@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 import duckdb
 from chiso.schemas import table_columns
-from chiso_dbt_fixture import build_fixture_warehouse, document, dossier, run_dbt
+from chiso_dbt_fixture import MANIFEST_INSERT_COLUMNS, build_fixture_warehouse, document, dossier, run_dbt
 
 
 def test_fct_dossier_incremental_run(tmp_path):
@@ -52,7 +52,7 @@ def test_fct_dossier_incremental_run(tmp_path):
                     [full.get(n) for n in names],
                 )
             con.execute(
-                "insert into raw.landing_manifest values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "insert into raw.landing_manifest (" + MANIFEST_INSERT_COLUMNS + ", loaded_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
                 [
                     "sha-sep",
                     "motcua",
@@ -130,7 +130,7 @@ def test_fct_document_incremental_run(tmp_path):
                     [full.get(n) for n in names],
                 )
             con.execute(
-                "insert into raw.landing_manifest values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "insert into raw.landing_manifest (" + MANIFEST_INSERT_COLUMNS + ", loaded_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
                 [
                     "sha-apr",
                     "qlvb",

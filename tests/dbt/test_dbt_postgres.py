@@ -17,6 +17,7 @@ from chiso_dbt_fixture import (
     DOCUMENTS,
     DOSSIERS,
     MANIFEST_COLUMNS,
+    MANIFEST_INSERT_COLUMNS,
     MEASURES_766,
     SERVICES,
     UNITS_766,
@@ -85,7 +86,7 @@ def pg_database(tmp_path_factory):
                 [full.get(n) for n in names],
             )
         cur.execute(
-            "insert into raw.landing_manifest values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            "insert into raw.landing_manifest (" + MANIFEST_INSERT_COLUMNS + ", loaded_at) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, current_timestamp)",
             [
                 f"b-{dataset}",
                 DATASETS[dataset]["source_system"],

@@ -70,10 +70,10 @@ published as (
 
 ),
 
-dossiers as (
+online_months as (
 
-    select * from {{ ref('int_dossier_current') }}
-    where channel = 2 and unit_code is not null
+    select * from {{ ref('int_dossier_online_month') }}
+    where attribution = 'province'
 
 ),
 
@@ -84,14 +84,14 @@ online_procedures as (
         members.unit_valid_from,
         periods.period_type,
         periods.period_start,
-        dossiers.procedure_code
-    from dossiers
+        online_months.procedure_code
+    from online_months
     inner join members
-        on dossiers.unit_code = members.member_unit_code
-        and dossiers.unit_valid_from = members.member_unit_valid_from
+        on online_months.unit_code = members.member_unit_code
+        and online_months.unit_valid_from = members.member_unit_valid_from
     inner join periods
-        on dossiers.received_at >= periods.period_start
-        and dossiers.received_at < periods.period_end_exclusive
+        on online_months.month_start >= periods.period_start
+        and online_months.month_start < periods.period_end_exclusive
 
 )
 

@@ -51,7 +51,40 @@ reports as (
 
 matched as (
 
-    select * from reports where match_rank = 1
+    select
+        reports.*,
+        reports.period_start = cast({{ dbt.date_trunc('month', 'reports.period_start') }} as date)
+            and reports.period_end_exclusive = cast({{ dbt.dateadd('month', 1, 'reports.period_start') }} as date)
+            as is_calendar_month
+    from reports
+    where match_rank = 1
+
+),
+
+month_measures as (
+
+    select * from {{ ref('int_dossier_month_measures') }}
+    where attribution = 'province'
+
+),
+
+ours_monthly as (
+
+    -- a calendar-month report: the monthly counts (in scope = finished in the month + open at its end)
+    select
+        matched.batch_id,
+        matched.source_row,
+        month_measures.n_received_online as received_new_online,
+        month_measures.n_received - month_measures.n_received_online as received_new_other,
+        month_measures.n_finished + month_measures.n_open_at_end - month_measures.n_received as received_carried_over,
+        month_measures.n_finished as resolved_total,
+        month_measures.n_open_at_end as pending_total
+    from matched
+    inner join month_measures
+        on month_measures.unit_code = matched.unit_code
+        and month_measures.unit_valid_from = matched.unit_valid_from
+        and month_measures.month_start = matched.period_start
+    where matched.is_calendar_month
 
 ),
 
@@ -63,7 +96,9 @@ dossiers as (
 
 ),
 
-ours as (
+ours_scanned as (
+
+    -- a report over another span (e.g. the 15th to the 14th): counted from the dossiers themselves
 
     select
         matched.batch_id,
@@ -94,7 +129,16 @@ ours as (
         -- in the report's scope: received before the month's end and not finished before its start
         and dossiers.received_at < matched.period_end_exclusive
         and (dossiers.finished_at is null or dossiers.finished_at >= matched.period_start)
+    where not matched.is_calendar_month
     group by matched.batch_id, matched.source_row
+
+),
+
+ours as (
+
+    select * from ours_monthly
+    union all
+    select * from ours_scanned
 
 ),
 

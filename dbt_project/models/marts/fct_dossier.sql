@@ -4,13 +4,17 @@
         materialized='incremental',
         unique_key='dossier_code',
         incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns'
+        on_schema_change='append_new_columns',
+        post_hook=[
+            "delete from {{ this }} where batch_id not in (select batch_id from "
+            ~ "{{ ref('stg_loader__landing_manifest') }} where load_status = 'loaded')"
+        ]
     )
 }}
 -- One row per dossier in its latest state, without personal data, with the 766 on-time rule.
--- Incremental: a run re-writes the dossiers that appear in batches landed after the newest batch already in
--- the table. A corrected export that drops a dossier leaves it here: run with --full-refresh after such a
--- correction (the marts do not read this table; they recompute from int_dossier_current).
+-- Incremental: a run re-writes the dossiers int_dossier_current rewrote since the table's watermark
+-- (refreshed_through); a dossier whose batches were all superseded by a corrected export that no longer lists
+-- it is deleted (post-hook), as in int_dossier_current.
 with
 
 dossiers as (
@@ -90,7 +94,8 @@ select
     dossiers.period_month as last_period_month,
     dossiers.export_row_count,
     dossiers.batch_id,
-    manifest.batch_received_at
+    manifest.batch_received_at,
+    dossiers.refreshed_through
 from dossiers
 left join manifest
     on dossiers.batch_id = manifest.batch_id
@@ -98,13 +103,7 @@ left join current_series
     on dossiers.unit_code = current_series.member_unit_code
     and dossiers.unit_valid_from = current_series.member_unit_valid_from
 {% if is_incremental() %}
-where dossiers.dossier_code in (
-    select stg.dossier_code
-    from {{ ref('stg_motcua__dossier') }} as stg
-    inner join manifest
-        on stg.batch_id = manifest.batch_id
-    where manifest.batch_received_at > (
-        select coalesce(max(batch_received_at), cast('1900-01-01' as {{ dbt.type_timestamp() }})) from {{ this }}
-    )
+where dossiers.refreshed_through > (
+    select coalesce(max(refreshed_through), cast('1900-01-01' as {{ dbt.type_timestamp() }})) from {{ this }}
 )
 {% endif %}

@@ -14,11 +14,10 @@ online_dossiers as (
         unit_code,
         unit_valid_from,
         procedure_code,
-        cast({{ dbt.date_trunc('month', 'received_at') }} as date) as received_month,
-        count(*) as online_dossier_count
-    from {{ ref('int_dossier_current') }}
-    where channel = 2
-    group by 1, 2, 3, 4
+        month_start as received_month,
+        online_dossier_count
+    from {{ ref('int_dossier_online_month') }}
+    where attribution = 'province'
 
 )
 

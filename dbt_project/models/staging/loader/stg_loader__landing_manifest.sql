@@ -21,6 +21,7 @@ renamed as (
         cast(period_end as date) as period_end,
         cast(status as {{ dbt.type_string() }}) as load_status,
         cast(error as {{ dbt.type_string() }}) as load_error,
+        cast(superseded_by as {{ dbt.type_string() }}) as superseded_by_batch_id,
 
         -- counts
         cast(rows_read as {{ dbt.type_bigint() }}) as rows_read,
@@ -28,7 +29,8 @@ renamed as (
         cast(rows_rejected as {{ dbt.type_bigint() }}) as rows_rejected,
 
         -- timestamps
-        cast(received_at as {{ dbt.type_timestamp() }}) as received_at
+        cast(received_at as {{ dbt.type_timestamp() }}) as received_at,
+        cast(loaded_at as {{ dbt.type_timestamp() }}) as loaded_at
 
     from source
 

@@ -1,0 +1,55 @@
+-- Incremental-by-month helpers for the models that aggregate dossiers (int_dossier_month_measures,
+-- int_dossier_online_month).
+
+{# The months a measures table covers: every month of every reporting year in int_periods (a quarter or year
+   that is not complete yet still needs its open-at-end figure on its own last day). #}
+{% macro chiso_measure_months() -%}
+    select distinct
+        cast({{ dbt.dateadd('month', 'month_offsets.k', 'years.period_start') }} as date) as month_start,
+        cast({{ dbt.dateadd('month', 'month_offsets.k + 1', 'years.period_start') }} as date) as month_end_exclusive
+    from {{ ref('int_periods') }} as years
+    cross join (
+        {% for k in range(12) %}select {{ k }} as k{% if not loop.last %} union all {% endif %}{% endfor %}
+    ) as month_offsets
+    where years.period_type = 'year'
+{%- endmacro %}
+
+{# The first month an incremental run of a dossier measures table must rebuild (a scalar subquery; null =
+   nothing to rebuild): the earliest receipt month of the dossiers int_dossier_current rewrote since this
+   table's watermark (new and previous version); every month when a corrected export superseded a dossier
+   batch since (its dossiers may be gone); the new months when the reporting range grew. #}
+{% macro chiso_dossier_recompute_from(months) -%}
+(
+    select least(
+        (
+            select cast({{ dbt.date_trunc('month', 'min(current_dossiers.recompute_from)') }} as date)
+            from {{ ref('int_dossier_current') }} as current_dossiers
+            where current_dossiers.refreshed_through > (select coalesce(max(built.built_through), cast('1900-01-01' as {{ dbt.type_timestamp() }})) from {{ this }} as built)
+        ),
+        (
+            select min({{ months }}.month_start)
+            from {{ months }}
+            where exists (
+                select 1
+                from {{ ref('stg_loader__landing_manifest') }} as old_batch
+                inner join {{ ref('stg_loader__landing_manifest') }} as new_batch
+                    on old_batch.superseded_by_batch_id = new_batch.batch_id
+                where old_batch.dataset = 'motcua_dossier'
+                    and old_batch.load_status = 'superseded'
+                    and new_batch.loaded_at > (select coalesce(max(built.built_through), cast('1900-01-01' as {{ dbt.type_timestamp() }})) from {{ this }} as built)
+            )
+                or {{ months }}.month_start < (select coalesce(min(built.month_start), cast('9999-12-31' as date)) from {{ this }} as built)
+        ),
+        (
+            select min({{ months }}.month_start)
+            from {{ months }}
+            where {{ months }}.month_start > (select coalesce(max(built.month_start), cast('1900-01-01' as date)) from {{ this }} as built)
+        )
+    )
+)
+{%- endmacro %}
+
+{# The first day of the last month of a period, from its exclusive end. #}
+{% macro chiso_last_month(period_end_exclusive) -%}
+    cast({{ dbt.dateadd('month', -1, period_end_exclusive) }} as date)
+{%- endmacro %}

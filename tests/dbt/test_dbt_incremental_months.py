@@ -1,0 +1,129 @@
+"""The dossier measures are incremental by month: after a new batch (and after a corrected export that
+supersedes one and drops a dossier), an incremental build gives exactly what a --full-refresh build gives,
+and the months before the ones a load touches are not rebuilt."""
+
+from __future__ import annotations
+
+import os
+
+import duckdb
+import pytest
+from chiso.schemas import table_columns
+from chiso_dbt_fixture import MANIFEST_INSERT_COLUMNS, build_fixture_warehouse, dossier, run_dbt
+
+# every model a dossier load changes, compared after the incremental build and after a full refresh
+COMPARED = {
+    "marts.mart_kpi_progress": "unit_code, unit_valid_from, kpi_code, period_type, period_start",
+    "intermediate.int_kpi_dossier_measures": "unit_code, unit_valid_from, kpi_code, period_type, period_start",
+    "marts.fct_bieu06_reconciliation": "batch_id, source_row",
+    "marts.fct_online_service_month": "snapshot_month, service_code",
+    "marts.fct_dossier": "dossier_code",
+    "marts.mart_units_behind": "1, 2, 3, 4, 5",
+}
+MEASURE_COLUMNS = ("attribution, unit_code, unit_valid_from, month_start, n_received, n_received_online, "
+                   "n_fee_bearing, n_fee_paid_online, n_digitised, n_finished, n_finished_on_time, n_open_at_end, "
+                   "n_open_at_end_on_time")
+
+
+@pytest.fixture()
+def warehouse(tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    build_fixture_warehouse(path)
+    old = os.environ.get("CHISO_WAREHOUSE")
+    os.environ["CHISO_WAREHOUSE"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("CHISO_WAREHOUSE", None)
+    else:
+        os.environ["CHISO_WAREHOUSE"] = old
+
+
+def _load_batch(path, batch_id, file_name, rows, supersedes=None):
+    """What chiso.pipeline.load does: insert the rows, supersede the older batch of the slot, manifest row."""
+    names = [n for n, _ in table_columns("motcua_dossier")]
+    con = duckdb.connect(str(path))
+    try:
+        for i, row in enumerate(rows, start=1):
+            full = {"batch_id": batch_id, "source_file": file_name, "source_row": i, **row}
+            con.execute(f"insert into raw.motcua_dossier values ({', '.join('?' for _ in names)})",
+                        [full.get(n) for n in names])
+        if supersedes:
+            con.execute("delete from raw.motcua_dossier where batch_id = ?", [supersedes])
+            con.execute("update raw.landing_manifest set status = 'superseded', superseded_by = ? where batch_id = ?",
+                        [batch_id, supersedes])
+        con.execute(
+            "insert into raw.landing_manifest (" + MANIFEST_INSERT_COLUMNS + ", loaded_at) values "
+            "(?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, current_timestamp)",
+            [batch_id, "motcua", "motcua_dossier", file_name, None, None, len(rows), len(rows), 0, "loaded",
+             batch_id, None],
+        )
+    finally:
+        con.close()
+
+
+def _snapshot(path):
+    con = duckdb.connect(str(path))
+    try:
+        out = {t: con.execute(f"select * exclude (refreshed_through) from {t} order by {k}").fetchall()
+               if t == "marts.fct_dossier" else con.execute(f"select * from {t} order by {k}").fetchall()
+               for t, k in COMPARED.items()}
+        out["measures"] = con.execute(
+            f"select {MEASURE_COLUMNS} from intermediate.int_dossier_month_measures order by 1, 2, 3, 4").fetchall()
+        built = dict(con.execute(
+            "select month_start, max(built_through) from intermediate.int_dossier_month_measures group by 1"
+        ).fetchall())
+    finally:
+        con.close()
+    return out, built
+
+
+def _build(tmp_path, *extra):
+    result = run_dbt(["build", "--exclude", "test_type:data", *extra], tmp_path)
+    assert result.success, result.exception
+
+
+def test_incremental_months_equal_a_full_refresh(warehouse, tmp_path):
+    _build(tmp_path)
+    _, built_before = _snapshot(warehouse)
+    # a September 2025 export: a new dossier, and the open H53.03 dossier of August (received 2025-08-06) finishes
+    _load_batch(warehouse, "sha-sep", "hoso_2025-09", [
+        dossier("H53.04-250901-0001", "2025-09-01", "H53.04", 2, "2025-09-01 08:00", "2025-09-10 17:00", None,
+                "received"),
+        dossier("H53.03-250806-0001", "2025-09-01", "H53.03", 1, "2025-08-06 08:00", "2025-09-30 17:00",
+                "2025-09-05 10:00", "returned"),
+    ])
+    _build(tmp_path)
+    incremental, built_after = _snapshot(warehouse)
+    # months before August 2025 were not rebuilt; August onwards were
+    kept = [m for m in built_before if str(m) < "2025-08-01"]
+    assert kept and all(built_after[m] == built_before[m] for m in kept)
+    assert all(built_after[m] > built_before[m] for m in built_before if str(m) >= "2025-08-01")
+    _build(tmp_path, "--full-refresh")
+    full, _ = _snapshot(warehouse)
+    assert incremental == full
+
+
+def test_superseding_export_that_drops_a_dossier(warehouse, tmp_path):
+    _build(tmp_path)
+    con = duckdb.connect(str(warehouse))
+    try:
+        batch, n_before = con.execute(
+            "select batch_id, count(*) over () from raw.motcua_dossier where dossier_code = 'H53.03-250806-0001'"
+        ).fetchone()
+        keep = con.execute(
+            "select * exclude (batch_id, source_file, source_row) from raw.motcua_dossier "
+            "where batch_id = ? and dossier_code <> 'H53.03-250806-0001' order by source_row", [batch]).fetchall()
+        cols = [d[0] for d in con.description]
+    finally:
+        con.close()
+    assert n_before == 1 and keep
+    # a corrected export of the same month replaces the batch; it no longer lists H53.03-250806-0001
+    _load_batch(warehouse, "sha-corrected", "hoso_2025-08_corrected", [dict(zip(cols, r)) for r in keep],
+                supersedes=batch)
+    _build(tmp_path)
+    incremental, _ = _snapshot(warehouse)
+    dropped = [r for r in incremental["marts.fct_dossier"] if r[0] == "H53.03-250806-0001"]
+    assert dropped == []
+    _build(tmp_path, "--full-refresh")
+    full, _ = _snapshot(warehouse)
+    assert incremental == full
