@@ -14,16 +14,17 @@
     where years.period_type = 'year'
 {%- endmacro %}
 
-{# The first month an incremental run of a dossier measures table must rebuild (a scalar subquery; null =
-   nothing to rebuild): the earliest receipt month of the dossiers int_dossier_current rewrote since this
-   table's watermark (new and previous version); every month when a corrected export superseded a dossier
-   batch since (its dossiers may be gone); the new months when the reporting range grew. #}
-{% macro chiso_dossier_recompute_from(months) -%}
+{# The first month an incremental run of a monthly measures table must rebuild (a scalar subquery; null =
+   nothing to rebuild): the earliest month (recompute_from) of the rows current_model (int_dossier_current,
+   int_document_current) rewrote since this table's watermark (built_through); every month when a corrected
+   export of the dataset superseded a batch since (its rows may be gone); the new months when the reporting
+   range grew. #}
+{% macro chiso_recompute_from(months, current_model, dataset) -%}
 (
     select least(
         (
             select cast({{ dbt.date_trunc('month', 'min(current_dossiers.recompute_from)') }} as date)
-            from {{ ref('int_dossier_current') }} as current_dossiers
+            from {{ ref(current_model) }} as current_dossiers
             where current_dossiers.refreshed_through > (select coalesce(max(built.built_through), cast('1900-01-01' as {{ dbt.type_timestamp() }})) from {{ this }} as built)
         ),
         (
@@ -34,7 +35,7 @@
                 from {{ ref('stg_loader__landing_manifest') }} as old_batch
                 inner join {{ ref('stg_loader__landing_manifest') }} as new_batch
                     on old_batch.superseded_by_batch_id = new_batch.batch_id
-                where old_batch.dataset = 'motcua_dossier'
+                where old_batch.dataset = '{{ dataset }}'
                     and old_batch.load_status = 'superseded'
                     and new_batch.loaded_at > (select coalesce(max(built.built_through), cast('1900-01-01' as {{ dbt.type_timestamp() }})) from {{ this }} as built)
             )

@@ -9,7 +9,9 @@ import os
 import duckdb
 import pytest
 from chiso.schemas import table_columns
-from chiso_dbt_fixture import MANIFEST_INSERT_COLUMNS, build_fixture_warehouse, dossier, run_dbt
+from datetime import date
+
+from chiso_dbt_fixture import MANIFEST_INSERT_COLUMNS, build_fixture_warehouse, document, dossier, run_dbt
 
 # every model a dossier load changes, compared after the incremental build and after a full refresh
 COMPARED = {
@@ -19,6 +21,8 @@ COMPARED = {
     "marts.fct_online_service_month": "snapshot_month, service_code",
     "marts.fct_dossier": "dossier_code",
     "marts.mart_units_behind": "1, 2, 3, 4, 5",
+    "intermediate.int_kpi_document_measures": "unit_code, unit_valid_from, kpi_code, period_type, period_start",
+    "marts.fct_document": "document_key",
 }
 MEASURE_COLUMNS = ("attribution, unit_code, unit_valid_from, month_start, n_received, n_received_online, "
                    "n_fee_bearing, n_fee_paid_online, n_digitised, n_finished, n_finished_on_time, n_open_at_end, "
@@ -38,23 +42,23 @@ def warehouse(tmp_path):
         os.environ["CHISO_WAREHOUSE"] = old
 
 
-def _load_batch(path, batch_id, file_name, rows, supersedes=None):
+def _load_batch(path, batch_id, file_name, rows, supersedes=None, dataset="motcua_dossier"):
     """What chiso.pipeline.load does: insert the rows, supersede the older batch of the slot, manifest row."""
-    names = [n for n, _ in table_columns("motcua_dossier")]
+    names = [n for n, _ in table_columns(dataset)]
     con = duckdb.connect(str(path))
     try:
         for i, row in enumerate(rows, start=1):
             full = {"batch_id": batch_id, "source_file": file_name, "source_row": i, **row}
-            con.execute(f"insert into raw.motcua_dossier values ({', '.join('?' for _ in names)})",
+            con.execute(f"insert into raw.{dataset} values ({', '.join('?' for _ in names)})",
                         [full.get(n) for n in names])
         if supersedes:
-            con.execute("delete from raw.motcua_dossier where batch_id = ?", [supersedes])
+            con.execute(f"delete from raw.{dataset} where batch_id = ?", [supersedes])
             con.execute("update raw.landing_manifest set status = 'superseded', superseded_by = ? where batch_id = ?",
                         [batch_id, supersedes])
         con.execute(
             "insert into raw.landing_manifest (" + MANIFEST_INSERT_COLUMNS + ", loaded_at) values "
             "(?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, current_timestamp)",
-            [batch_id, "motcua", "motcua_dossier", file_name, None, None, len(rows), len(rows), 0, "loaded",
+            [batch_id, dataset.split("_")[0], dataset, file_name, None, None, len(rows), len(rows), 0, "loaded",
              batch_id, None],
         )
     finally:
@@ -65,7 +69,7 @@ def _snapshot(path):
     con = duckdb.connect(str(path))
     try:
         out = {t: con.execute(f"select * exclude (refreshed_through) from {t} order by {k}").fetchall()
-               if t == "marts.fct_dossier" else con.execute(f"select * from {t} order by {k}").fetchall()
+               if t in ("marts.fct_dossier", "marts.fct_document") else con.execute(f"select * from {t} order by {k}").fetchall()
                for t, k in COMPARED.items()}
         out["measures"] = con.execute(
             f"select {MEASURE_COLUMNS} from intermediate.int_dossier_month_measures order by 1, 2, 3, 4").fetchall()
@@ -92,6 +96,13 @@ def test_incremental_months_equal_a_full_refresh(warehouse, tmp_path):
         dossier("H53.03-250806-0001", "2025-09-01", "H53.03", 1, "2025-08-06 08:00", "2025-09-30 17:00",
                 "2025-09-05 10:00", "returned"),
     ])
+    # an April 2024 register: a new document, and 15/STP (March) again, now completed
+    _load_batch(warehouse, "sha-apr", "sovanban_2024-04", [
+        {**document("40/UBND-VP", "H13.01", "outgoing", "electronic", "normal", issued="2024-04-02"),
+         "period_month": date(2024, 4, 1)},
+        {**document("15/STP", "H13.01", "incoming", "paper", "normal"), "period_month": date(2024, 4, 1),
+         "due_on": date(2024, 4, 10), "completed_on": date(2024, 4, 8)},
+    ], dataset="qlvb_document")
     _build(tmp_path)
     incremental, built_after = _snapshot(warehouse)
     # months before August 2025 were not rebuilt; August onwards were

@@ -18,7 +18,7 @@
 -- commune); 'marker' = one empty row per rebuilt month, so that a rebuilt month replaces its old rows whole.
 --
 -- Incremental by month: a run rebuilds the months from the earliest receipt month of the dossiers
--- int_dossier_current rewrote since the last run (macro chiso_dossier_recompute_from), reading only the
+-- int_dossier_current rewrote since the last run (macro chiso_recompute_from), reading only the
 -- dossiers that can count in those months (open, or finished since). A daily load therefore costs in
 -- proportion to the months it touches and the dossiers open in them, not to the whole history.
 with
@@ -32,7 +32,7 @@ months as (
 {% if is_incremental() %}
 rebuild as (
 
-    select {{ chiso_dossier_recompute_from('months') }} as month_start
+    select {{ chiso_recompute_from('months', 'int_dossier_current', 'motcua_dossier') }} as month_start
 
 ),
 {% endif %}

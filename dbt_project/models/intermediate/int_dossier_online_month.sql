@@ -11,7 +11,7 @@
 -- (a published service counts when its procedure received >= 1 online dossier) and fct_online_service_month
 -- read. attribution as in int_dossier_month_measures ('province' = series member, 'agency' = the unit below
 -- the province of the handling agency, 'marker' = one row per rebuilt month). Incremental by month like
--- int_dossier_month_measures (macro chiso_dossier_recompute_from).
+-- int_dossier_month_measures (macro chiso_recompute_from).
 with
 
 months as (
@@ -23,7 +23,7 @@ months as (
 {% if is_incremental() %}
 rebuild as (
 
-    select {{ chiso_dossier_recompute_from('months') }} as month_start
+    select {{ chiso_recompute_from('months', 'int_dossier_current', 'motcua_dossier') }} as month_start
 
 ),
 {% endif %}
