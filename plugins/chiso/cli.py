@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import time
 from pathlib import Path
@@ -83,6 +84,16 @@ def _cmd_airflow_env(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_build(args) -> int:
+    from chiso import dbt_runner
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    result = dbt_runner.build(target=args.target, full_refresh=args.full_refresh)
+    how = f"full refresh ({result['full_refresh_reason']})" if result["full_refresh"] else "incremental"
+    print(f"dbt build on {result['target']}: {how}, {result['seconds']} s, {result['summary']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="chiso", description="chiso — provincial reform and digital-transformation indicators")
     sub = p.add_subparsers(dest="command", required=True)
@@ -111,6 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("report", help="print the progress-versus-target table from the warehouse")
     rp.add_argument("--period", default="year", choices=["year", "quarter", "month"])
     rp.set_defaults(func=_cmd_report)
+
+    b = sub.add_parser("build", help="dbt build the warehouse (incremental; a full refresh when the project changed)")
+    b.add_argument("--full-refresh", action="store_true", default=None, help="rebuild every model from the raw layer")
+    b.add_argument("--target", default="duckdb", choices=["duckdb", "postgres"])
+    b.set_defaults(func=_cmd_build)
 
     dd = sub.add_parser("data-docs", help="build the Great Expectations Data Docs (data/dq/data_docs)")
     dd.add_argument("--all", action="store_true", help="render a page for every validation, not only failures")

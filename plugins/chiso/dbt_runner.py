@@ -1,7 +1,16 @@
-"""Run dbt on the warehouse, in a subprocess (dbt keeps global state; a child process keeps it clean)."""
+"""Run dbt on the warehouse, in a subprocess (dbt keeps global state; a child process keeps it clean).
+
+``build()`` is incremental by default: the large models (int_dossier_current, int_document_current, the monthly
+measures, fct_dossier, fct_document) rebuild only what the loads since the last build touched. It runs with
+``--full-refresh`` by itself when the dbt project (models, macros, seeds, tests, dbt_project.yml) differs from
+the one of the last successful build on that target, so that a changed rule or reference seed is applied to the
+whole history, never to new rows only. State: ``data/dbt/build_state.json``.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import subprocess
@@ -45,10 +54,55 @@ def run(args: list[str], target: str = "duckdb") -> subprocess.CompletedProcess:
     return proc
 
 
-def build(target: str = "duckdb", full_refresh: bool = False) -> dict:
+def project_fingerprint() -> str:
+    """SHA-256 over the dbt project's files that decide what the models contain."""
+    project = paths.dbt_project_dir()
+    digest = hashlib.sha256()
+    files = [project / "dbt_project.yml"]
+    for folder in ("models", "macros", "seeds", "tests"):
+        files += sorted(f for f in (project / folder).rglob("*") if f.is_file() and "__pycache__" not in f.parts)
+    for f in files:
+        digest.update(f.relative_to(project).as_posix().encode() + b"\0")
+        digest.update(f.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _state_path() -> Path:
+    return paths.data_dir() / "dbt" / "build_state.json"
+
+
+def _read_state() -> dict:
+    try:
+        return json.loads(_state_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def build(target: str = "duckdb", full_refresh: bool | None = None) -> dict:
+    """``dbt build``; incremental unless ``full_refresh`` or the project changed since the last build."""
     started = time.monotonic()
+    fingerprint = project_fingerprint()
+    state = _read_state()
+    key = f"{target}|{dbt_env(target)['CHISO_WAREHOUSE']}" if target == "duckdb" else target
+    last = state.get(key, {})
+    reason = None
+    if full_refresh is None:
+        if last.get("fingerprint") != fingerprint:
+            full_refresh = True
+            reason = "first build on this target" if not last else "the dbt project changed since the last build"
+        else:
+            full_refresh = False
+    elif full_refresh:
+        reason = "asked for"
+    if full_refresh:
+        log.info("dbt build --full-refresh: %s", reason)
     args = ["build"] + (["--full-refresh"] if full_refresh else [])
     proc = run(args, target=target)
     tail = [line for line in proc.stdout.splitlines() if "Done. PASS=" in line]
     summary = tail[-1].split("Done. ", 1)[-1] if tail else "done"
-    return {"target": target, "seconds": round(time.monotonic() - started, 1), "summary": summary}
+    state[key] = {"fingerprint": fingerprint, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                     "full_refresh": full_refresh}
+    _state_path().parent.mkdir(parents=True, exist_ok=True)
+    _state_path().write_text(json.dumps(state, indent=1), encoding="utf-8")
+    return {"target": target, "seconds": round(time.monotonic() - started, 1), "summary": summary,
+            "full_refresh": full_refresh, "full_refresh_reason": reason}

@@ -1,0 +1,54 @@
+"""chiso's dbt build is incremental, and rebuilds from scratch by itself when the dbt project changed."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+from chiso import dbt_runner
+from chiso_dbt_fixture import DBT_PROJECT_DIR, build_fixture_warehouse
+
+
+def test_build_full_refresh_only_when_the_project_changed(tmp_path, monkeypatch):
+    project = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    warehouse = tmp_path / "warehouse.duckdb"
+    build_fixture_warehouse(warehouse)
+    monkeypatch.setenv("CHISO_DBT_PROJECT_DIR", str(project))
+    monkeypatch.setenv("CHISO_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CHISO_WAREHOUSE", str(warehouse))
+    for var in ("DBT_TARGET_PATH", "DBT_LOG_PATH"):
+        monkeypatch.delenv(var, raising=False)
+
+    first = dbt_runner.build()
+    assert first["full_refresh"] and first["full_refresh_reason"] == "first build on this target"
+    assert "ERROR=0" in first["summary"]
+
+    def tampered() -> int:
+        con = duckdb.connect(str(warehouse))
+        try:
+            return con.execute("select count(*) from intermediate.int_dossier_month_measures "
+                               "where n_received = -1").fetchone()[0]
+        finally:
+            con.close()
+
+    # mark an old month's row: an incremental build without new loads must leave it alone
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("update intermediate.int_dossier_month_measures set n_received = -1 "
+                    "where attribution = 'marker' and month_start = "
+                    "(select min(month_start) from intermediate.int_dossier_month_measures)")
+    finally:
+        con.close()
+    assert tampered() > 0
+
+    second = dbt_runner.build()
+    assert second["full_refresh"] is False and "ERROR=0" in second["summary"]
+    assert tampered() > 0
+
+    # a changed rule must reach the whole history: the next build rebuilds everything
+    model = project / "models" / "intermediate" / "int_dossier_month_measures.sql"
+    model.write_text(model.read_text(encoding="utf-8") + "\n-- a changed rule\n", encoding="utf-8")
+    third = dbt_runner.build()
+    assert third["full_refresh"] and third["full_refresh_reason"] == "the dbt project changed since the last build"
+    assert tampered() == 0
