@@ -1,12 +1,27 @@
 -- online_service_with_dossier_share per unit series x period: published services of the series' latest
 -- catalogue snapshot in the period whose procedure received >= 1 online dossier (channel 2) in the period
 -- at an agency of the series / published services of that snapshot.
+-- Below the province: the services whose applying agency maps to a unit in the agency crosswalk on the
+-- snapshot month (department, old district, new commune), against the online dossiers handled by the agencies
+-- of that unit (int_dossier_online_month, attribution 'agency').
 with
+
+all_services as (
+
+    select * from {{ ref('int_service_attributed') }}
+
+),
 
 attributed as (
 
-    select * from {{ ref('int_service_attributed') }}
+    select * from all_services
     where unit_code is not null
+
+),
+
+agency_units as (
+
+    select * from {{ ref('int_agency_units') }}
 
 ),
 
@@ -41,6 +56,26 @@ series_services as (
         on attributed.snapshot_month >= periods.period_start
         and attributed.snapshot_month < periods.period_end_exclusive
 
+    union all
+
+    select
+        agency_units.unit_code,
+        agency_units.unit_valid_from,
+        periods.period_type,
+        periods.period_start,
+        all_services.snapshot_month,
+        all_services.service_code,
+        all_services.procedure_code,
+        all_services.state
+    from all_services
+    inner join agency_units
+        on all_services.agency_code = agency_units.agency_code
+        and all_services.snapshot_month >= agency_units.agency_valid_from
+        and all_services.snapshot_month <= coalesce(agency_units.agency_valid_to, cast('9999-12-31' as date))
+    inner join periods
+        on all_services.snapshot_month >= periods.period_start
+        and all_services.snapshot_month < periods.period_end_exclusive
+
 ),
 
 latest_snapshot as (
@@ -73,7 +108,6 @@ published as (
 online_months as (
 
     select * from {{ ref('int_dossier_online_month') }}
-    where attribution = 'province'
 
 ),
 
@@ -92,6 +126,21 @@ online_procedures as (
     inner join periods
         on online_months.month_start >= periods.period_start
         and online_months.month_start < periods.period_end_exclusive
+    where online_months.attribution = 'province'
+
+    union
+
+    select distinct
+        online_months.unit_code,
+        online_months.unit_valid_from,
+        periods.period_type,
+        periods.period_start,
+        online_months.procedure_code
+    from online_months
+    inner join periods
+        on online_months.month_start >= periods.period_start
+        and online_months.month_start < periods.period_end_exclusive
+    where online_months.attribution = 'agency'
 
 )
 
