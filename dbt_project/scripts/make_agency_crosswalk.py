@@ -4,9 +4,9 @@ Agency identifiers are not unit codes. This script writes ``dbt_project/seeds/ag
 row per agency × validity interval, from two sources:
 
 1. **The sample generator** (``chiso.sample.units``): every agency it can emit for every unit of
-   ``ref_provinces`` — the province root (``H13``), the 16 departments (``H13.01``–``.16``, admin unit = the
-   province), the district People's Committees before 2025-07-01 (``H13.30+``, admin unit = the old
-   3-digit district code) and the commune/ward People's Committees from 2025-07-01 (``H13.100+``, admin
+   ``ref_provinces`` — the province root (``H14``), the 16 departments (``H14.01``–``.16``, admin unit = the
+   province), the district People's Committees before 2025-07-01 (``H14.30+``, admin unit = the old
+   3-digit district code) and the commune/ward People's Committees from 2025-07-01 (``H14.100+``, admin
    unit = the 5-digit ward code). The unit codes are read from the generator's own tables
    (``Agency.admin_unit_code``), not re-derived. ``match_method = sample_generator``. The generator takes
    ward codes from ``vietnam_provinces``; where the statistics office's list (dim_admin_unit) has another

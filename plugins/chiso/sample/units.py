@@ -14,6 +14,11 @@ from chiso.sample import catalogue as cat
 SEED_ORDER = ["cao_bang", "bac_kan", "can_tho", "nghe_an"]
 REORG = date(2025, 7, 1)
 _NS = uuid.UUID("6f1c1e0a-3d1b-5c7e-9a55-2b7f0c1d4e21")
+# The agency prefixes the sample used before ref_provinces took the QĐ 20/2020 identifiers (province code →
+# prefix). They only salt the generator's stable hashes and UUIDs, so that the calibrated sample keeps its agency
+# weights, online-service offers and departmentIds: the exports' numbers are unchanged, only the identifiers' text
+# follows the reference table. Every other province salts with its own prefix.
+_HASH_SALT_PREFIX = {"04": "H13", "06": "H05", "19": "H53", "92": "H14", "93": "H28", "94": "H49", "40": "H40"}
 
 
 @dataclass
@@ -36,7 +41,7 @@ class Agency:
 class Unit:
     code: str  # 2-digit province code
     name: str  # "Tỉnh Cao Bằng"
-    prefix: str  # "H13"
+    prefix: str  # "H14" (mã định danh, ref_provinces.agency_prefix)
     weight: float
     valid_from: date
     valid_to: date | None
@@ -48,6 +53,15 @@ class Unit:
     @property
     def root_name(self) -> str:
         return "UBND " + _lower_first(self.name)
+
+    @property
+    def salt_prefix(self) -> str:
+        """The prefix the generator's hashes and UUIDs are salted with (see _HASH_SALT_PREFIX)."""
+        return _HASH_SALT_PREFIX.get(self.code, self.prefix)
+
+    def salted(self, code: str) -> str:
+        """An agency code with the salt prefix in place of the prefix (hash and UUID input only)."""
+        return self.salt_prefix + code[len(self.prefix) :]
 
     @property
     def key(self) -> str:
@@ -131,7 +145,7 @@ def _add_agencies(u: Unit) -> None:
                 "dept",
                 abbr,
                 1.0,
-                str(uuid.uuid5(_NS, f"agency/{u.key}/{code}")),
+                str(uuid.uuid5(_NS, f"agency/{u.key}/{u.salted(code)}")),
                 u.code,
             )
         )
@@ -144,7 +158,7 @@ def _add_agencies(u: Unit) -> None:
     for i, (lcode, lname) in enumerate(locs):
         code = f"{u.prefix}.{start + i}"
         big = lname.startswith(("Thành phố", "Thành Phố", "Quận", "Thị xã", "Phường"))
-        h = cat.stable_hash("agency-weight", u.key, code)
+        h = cat.stable_hash("agency-weight", u.key, u.salted(code))
         w = (0.5 + (h % 1000) / 1000.0) * (2.0 if big else 1.0)
         ags.append(
             Agency(
@@ -155,7 +169,7 @@ def _add_agencies(u: Unit) -> None:
                 kind,
                 "UBND",
                 w,
-                str(uuid.uuid5(_NS, f"agency/{u.key}/{code}")),
+                str(uuid.uuid5(_NS, f"agency/{u.key}/{u.salted(code)}")),
                 lcode,
             )
         )
@@ -185,7 +199,7 @@ def tables(u: Unit) -> UnitTables:
         for p in handled:
             if p.online == "none":
                 continue
-            h = cat.stable_hash("service", u.key, a.code, p.code)
+            h = cat.stable_hash("service", u.key, u.salted(a.code), p.code)
             # popular procedures are nearly always online; the long tail is offered by fewer units
             share = 97 if p.weight >= 1.0 else {"dept": 90, "district": 70, "commune": 35}[a.kind]
             if h % 100 >= share:
