@@ -10,9 +10,12 @@ tiny       2 seed provinces (Cao Bằng, Bắc Kạn → 5 units across the 1 Ju
            2025-05..2025-07, 1 500 dossiers/month/unit weight, 60 documents/month: CI, < 2 minutes
 province   1 province (Cao Bằng), 2024-01..2024-12, ~2 million dossiers received, ~1 million documents
            (140 000/month × the unit weight), the portal's monthly 766 responses and catalogue
-national   4 seed provinces (11 units across the reorganisation), 2025-01..2025-12, per-month volume set
-           so that >= 30 million dossiers are received. The generator only knows 4 seed provinces, so
-           the national *volume* is reached with bigger provinces, not with 34 of them. Run by hand.
+national   all 34 new provinces with their 63 predecessors (97 units, chiso sample --national),
+           2025-01..2025-12, per-month volume set from the units' weights (as ``scale_params`` computes
+           it) so that >= 31 million dossiers are received; 3 000 documents/month/unit weight, i.e. about
+           214 000 documents a month nationally (~2.6 million a year, written as 97 XLSX registers a month):
+           the province scale's 1 M documents for one province would make 34 M national documents, hours
+           of XLSX writing for no extra insight. Run by hand (hours).
 =========  ============================================================================================
 
 "One more day": after the initial load, the export of the *month in progress* taken after its first
@@ -75,8 +78,8 @@ SCALES = {
     "tiny": dict(provinces=2, start="2025-05", end="2025-07", dossiers_per_month=1500, documents_per_month=60),
     "province": dict(provinces=1, start="2024-01", end="2024-12", dossiers_per_month=300_000,
                      documents_per_month=140_000),
-    "national": dict(provinces=4, start="2025-01", end="2025-12", dossiers_per_month=None,
-                     documents_per_month=40_000, target_dossiers=31_000_000),
+    "national": dict(provinces=34, start="2025-01", end="2025-12", dossiers_per_month=None,
+                     documents_per_month=3_000, target_dossiers=31_000_000),
 }
 STAGES = ["land_parse", "validate", "load", "build", "day_ingest", "incremental_build"]
 INITIAL = ["land_parse", "validate", "load", "build"]
@@ -118,7 +121,9 @@ def ensure_data(scale: str, cache: Path, log: Path) -> tuple[Path, dict]:
     """Generate start..M+1 once (cached); M+1 provides the day file."""
     p = scale_params(scale)
     gen_params = dict(p, end=_next_month(p["end"]))
-    tag = hashlib.sha256(json.dumps(gen_params, sort_keys=True).encode()).hexdigest()[:10]
+    # the reference table is part of the data: new prefixes or weights must not reuse an older generation
+    ref = hashlib.sha256(_provinces_csv().read_bytes()).hexdigest()
+    tag = hashlib.sha256(json.dumps(dict(gen_params, ref_provinces=ref), sort_keys=True).encode()).hexdigest()[:10]
     gen = cache / f"{scale}-{tag}"
     if not (gen / "summary.json").exists():
         shutil.rmtree(gen, ignore_errors=True)

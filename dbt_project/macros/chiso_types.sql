@@ -19,7 +19,7 @@
     end
 {%- endmacro %}
 
-{#- The level-1 agency identifier: the part of a mã định danh before the first dot (H13.05 -> H13). -#}
+{#- The level-1 agency identifier: the part of a mã định danh before the first dot (H14.05 -> H14). -#}
 {% macro chiso_agency_prefix(agency_code) -%}
     {{ dbt.split_part(agency_code, "'.'", 1) }}
 {%- endmacro %}

@@ -4,9 +4,9 @@ Agency identifiers are not unit codes. This script writes ``dbt_project/seeds/ag
 row per agency × validity interval, from two sources:
 
 1. **The sample generator** (``chiso.sample.units``): every agency it can emit for every unit of
-   ``ref_provinces`` — the province root (``H13``), the 16 departments (``H13.01``–``.16``, admin unit = the
-   province), the district People's Committees before 2025-07-01 (``H13.30+``, admin unit = the old
-   3-digit district code) and the commune/ward People's Committees from 2025-07-01 (``H13.100+``, admin
+   ``ref_provinces`` (all 63 old and 34 new provinces: ``units_for(NATIONAL)``, as ``chiso sample --national``) — the province root (``H14``), the 16 departments (``H14.01``–``.16``, admin unit = the
+   province), the district People's Committees before 2025-07-01 (``H14.30+``, admin unit = the old
+   3-digit district code) and the commune/ward People's Committees from 2025-07-01 (``H14.100+``, admin
    unit = the 5-digit ward code). The unit codes are read from the generator's own tables
    (``Agency.admin_unit_code``), not re-derived. ``match_method = sample_generator``. The generator takes
    ward codes from ``vietnam_provinces``; where the statistics office's list (dim_admin_unit) has another
@@ -19,7 +19,8 @@ row per agency × validity interval, from two sources:
    units → the ward of Phú Thọ (statistics office list, as in dim_admin_unit) whose
    ``chiso.normalize.match_key`` equals the unit's (``name_match``).
    A unit with no match, or more than one, is **not guessed**: it is written with an empty admin unit and
-   ``match_method = unmatched``, and printed.
+   ``match_method = unmatched``, and printed. Where the sample's new Phú Thọ (prefix ``H44`` too) uses the same
+   identifier and validity as a real unit, the real row is kept and the sample's is left out.
 
     .venv/bin/python dbt_project/scripts/make_agency_crosswalk.py [--check]
 
@@ -120,7 +121,7 @@ def sample_rows(wards: WardResolver) -> tuple[list[dict[str, str]], list[str]]:
 
     rows: list[dict[str, str]] = []
     notes: list[str] = []
-    for u in units.units_for(len(units.SEED_ORDER)):
+    for u in units.units_for(units.NATIONAL):
         valid_from = u.valid_from.isoformat()
         valid_to = u.valid_to.isoformat() if u.valid_to else ""
         source = f"chiso.sample.units (ref_provinces {u.code}@{valid_from})"
@@ -274,7 +275,17 @@ def build() -> tuple[list[dict[str, str]], list[str], list[str]]:
     wards = WardResolver()
     rows, notes = sample_rows(wards)
     real, unmatched = phu_tho_rows(reference_dir() / "dvcqg-766", wards)
-    rows += real
+    # The national sample simulates the new Phú Thọ too, under its real prefix H44 and the generator's own
+    # numbering; where an identifier is also a real Phú Thọ unit's (same code and validity), the real row wins
+    # and the sample's agency is read as that unit (same province, same kind; not the commune the generator named)
+    taken = {(r["agency_code"], r["valid_from"]) for r in real}
+    dropped = [r for r in rows if (r["agency_code"], r["valid_from"]) in taken]
+    if dropped:
+        notes.append(
+            f"{len(dropped)} sample agencies of {PHU_THO_ROOT_CODE} from {REORG} share an identifier with a real "
+            "Phú Thọ unit: the real row is kept"
+        )
+    rows = [r for r in rows if (r["agency_code"], r["valid_from"]) not in taken] + real
     keys = [(r["agency_code"], r["valid_from"]) for r in rows]
     dup = {k for k in keys if keys.count(k) > 1}
     if dup:

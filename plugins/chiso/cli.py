@@ -101,7 +101,15 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("sample", help="generate realistic sample exports of the three source systems")
     s.add_argument("--out", help="output folder (default: data/incoming)")
     s.add_argument("--seed", type=int, default=20230101)
-    s.add_argument("--provinces", type=int, default=4, help="how many seed provinces (1-4)")
+    s.add_argument(
+        "--provinces",
+        type=int,
+        default=4,
+        help="how many new provinces with their predecessors (1-4: the seed provinces; 34: the whole country)",
+    )
+    s.add_argument(
+        "--national", dest="provinces", action="store_const", const=34, help="all 34 provinces (= --provinces 34)"
+    )
     s.add_argument("--start", default="2023-01", help="first month YYYY-MM")
     s.add_argument("--end", default=None, help="last month YYYY-MM (default: last full month)")
     s.add_argument("--dossiers-per-month", type=int, default=1000)

@@ -1,9 +1,9 @@
 """A small hand-made raw layer for the dbt tests, and a helper to run dbt in-process.
 
 The raw tables are created exactly as ``chiso.schemas`` declares them (batch columns first), plus
-``raw.landing_manifest``. The fixture rows cover the 1 July 2025 reorganisation: old Bắc Kạn (H05) and old
-Thái Nguyên (H53) in May/June 2025, new Thái Nguyên (H53) in August 2025, old Cần Thơ (H14) and Hậu Giang
-(H28) in 2023, new Cần Thơ (H14) in January 2026, Cao Bằng (H13) documents in March 2024.
+``raw.landing_manifest``. The fixture rows cover the 1 July 2025 reorganisation: old Bắc Kạn (H04) and old
+Thái Nguyên (H55) in May/June 2025, new Thái Nguyên (H55) in August 2025, old Cần Thơ (H13) and Hậu Giang
+(H28) in 2023, new Cần Thơ (H13) in January 2026, Cao Bằng (H14) documents in March 2024.
 """
 
 from __future__ import annotations
@@ -90,11 +90,11 @@ def dossier(
 
 
 DOSSIERS = [
-    # old Bắc Kạn (06, H05), May 2025: 3 received, 2 online; fee-bearing 2, 1 paid online; 2 digitised
+    # old Bắc Kạn (06, H04), May 2025: 3 received, 2 online; fee-bearing 2, 1 paid online; 2 digitised
     dossier(
-        "H05.01-250505-0001",
+        "H04.01-250505-0001",
         "2025-05-01",
-        "H05.01",
+        "H04.01",
         2,
         "2025-05-05 08:00",
         "2025-05-10 17:00",
@@ -105,9 +105,9 @@ DOSSIERS = [
         digitised=True,
     ),
     dossier(
-        "H05.02-250506-0001",
+        "H04.02-250506-0001",
         "2025-05-01",
-        "H05.02",
+        "H04.02",
         1,
         "2025-05-06 08:00",
         "2025-05-12 17:00",
@@ -115,9 +115,9 @@ DOSSIERS = [
         "done",
     ),  # late
     dossier(
-        "H05.01-250520-0002",
+        "H04.01-250520-0002",
         "2025-05-01",
-        "H05.01",
+        "H04.01",
         2,
         "2025-05-20 08:00",
         "2025-06-10 17:00",
@@ -129,9 +129,9 @@ DOSSIERS = [
     ),  # open at May's end, in time
     # ... the same dossier in June's export: finished on time (latest state)
     dossier(
-        "H05.01-250520-0002",
+        "H04.01-250520-0002",
         "2025-06-01",
-        "H05.01",
+        "H04.01",
         2,
         "2025-05-20 08:00",
         "2025-06-10 17:00",
@@ -141,11 +141,11 @@ DOSSIERS = [
         online_payment=0,
         digitised=True,
     ),
-    # old Thái Nguyên (19, H53), May 2025: 2 received, 1 online; one finished on time, one open and overdue
+    # old Thái Nguyên (19, H55), May 2025: 2 received, 1 online; one finished on time, one open and overdue
     dossier(
-        "H53.01-250503-0001",
+        "H55.01-250503-0001",
         "2025-05-01",
-        "H53.01",
+        "H55.01",
         2,
         "2025-05-03 08:00",
         "2025-05-08 17:00",
@@ -153,20 +153,20 @@ DOSSIERS = [
         "returned",
     ),
     dossier(
-        "H53.02-250504-0001",
+        "H55.02-250504-0001",
         "2025-05-01",
-        "H53.02",
+        "H55.02",
         1,
         "2025-05-04 08:00",
         "2025-05-05 17:00",
         None,
         "processing",
     ),  # never finished: overdue at every period end
-    # new Thái Nguyên (19 from 2025-07, H53), August 2025: 4 received, 2 online
+    # new Thái Nguyên (19 from 2025-07, H55), August 2025: 4 received, 2 online
     dossier(
-        "H53.01-250804-0001",
+        "H55.01-250804-0001",
         "2025-08-01",
-        "H53.01",
+        "H55.01",
         2,
         "2025-08-04 08:00",
         "2025-08-10 17:00",
@@ -176,9 +176,9 @@ DOSSIERS = [
         supplements=1,
     ),  # on time thanks to 2.5 waiting days
     dossier(
-        "H53.01-250805-0001",
+        "H55.01-250805-0001",
         "2025-08-01",
-        "H53.01",
+        "H55.01",
         2,
         "2025-08-05 08:00",
         "2025-08-15 17:00",
@@ -186,9 +186,9 @@ DOSSIERS = [
         "done",
     ),
     dossier(
-        "H53.03-250806-0001",
+        "H55.03-250806-0001",
         "2025-08-01",
-        "H53.03",
+        "H55.03",
         1,
         "2025-08-06 08:00",
         "2025-09-30 17:00",
@@ -196,20 +196,20 @@ DOSSIERS = [
         "processing",
     ),  # open at August's end, within deadline
     dossier(
-        "H53.03-250807-0001",
+        "H55.03-250807-0001",
         "2025-08-01",
-        "H53.03",
+        "H55.03",
         3,
         "2025-08-07 08:00",
         "2025-08-20 17:00",
         "2025-08-25 10:00",
         "returned",
     ),  # late
-    # old Cần Thơ (92, H14), June 2023
+    # old Cần Thơ (92, H13), June 2023
     dossier(
-        "H14.01-230605-0001",
+        "H13.01-230605-0001",
         "2023-06-01",
-        "H14.01",
+        "H13.01",
         2,
         "2023-06-05 08:00",
         "2023-06-10 17:00",
@@ -220,9 +220,9 @@ DOSSIERS = [
         online_payment=2,
     ),
     dossier(
-        "H14.01-230606-0001",
+        "H13.01-230606-0001",
         "2023-06-01",
-        "H14.01",
+        "H13.01",
         1,
         "2023-06-06 08:00",
         "2023-06-10 17:00",
@@ -233,9 +233,9 @@ DOSSIERS = [
         online_payment=0,
     ),
     dossier(
-        "H14.02-230607-0001",
+        "H13.02-230607-0001",
         "2023-06-01",
-        "H14.02",
+        "H13.02",
         2,
         "2023-06-07 08:00",
         "2023-06-10 17:00",
@@ -257,11 +257,11 @@ DOSSIERS = [
         fee=20000,
         online_payment=0,
     ),
-    # new Cần Thơ (92 from 2025-07, H14), January 2026
+    # new Cần Thơ (92 from 2025-07, H13), January 2026
     dossier(
-        "H14.01-260105-0001",
+        "H13.01-260105-0001",
         "2026-01-01",
-        "H14.01",
+        "H13.01",
         2,
         "2026-01-05 08:00",
         "2026-01-10 17:00",
@@ -271,9 +271,9 @@ DOSSIERS = [
         online_payment=1,
     ),
     dossier(
-        "H14.01-260106-0001",
+        "H13.01-260106-0001",
         "2026-01-01",
-        "H14.01",
+        "H13.01",
         1,
         "2026-01-06 08:00",
         "2026-01-10 17:00",
@@ -282,9 +282,9 @@ DOSSIERS = [
         fee=0,
     ),
     dossier(
-        "H14.02-260107-0001",
+        "H13.02-260107-0001",
         "2026-01-01",
-        "H14.02",
+        "H13.02",
         1,
         "2026-01-07 08:00",
         "2026-01-10 17:00",
@@ -294,7 +294,7 @@ DOSSIERS = [
 ]
 
 # agency codes the crosswalk does not know (test_dbt_agency.py): listed in mart_unknown_agency_codes, counted
-# for no unit below the province. H99 is no province's prefix (no unit at all); H13.77 has Cao Bằng's prefix
+# for no unit below the province. H99 is no province's prefix (no unit at all); H14.77 has Cao Bằng's prefix
 # (counts for Cao Bằng, the level-1 identifier) but no agency .77
 UNKNOWN_AGENCY_DOSSIERS = [
     dossier(
@@ -308,9 +308,9 @@ UNKNOWN_AGENCY_DOSSIERS = [
         "returned",
     ),
     dossier(
-        "H13.77-240310-0001",
+        "H14.77-240310-0001",
         "2024-03-01",
-        "H13.77",
+        "H14.77",
         2,
         "2024-03-10 08:00",
         "2024-03-15 17:00",
@@ -320,13 +320,13 @@ UNKNOWN_AGENCY_DOSSIERS = [
 ]
 DOSSIERS += UNKNOWN_AGENCY_DOSSIERS
 
-# units below the province (test_dbt_agency.py): Cao Bằng's district committee H13.30 (district 040, before
-# July 2025) and commune committee H13.100 (ward 01273 Phường Thục Phán, from July 2025)
+# units below the province (test_dbt_agency.py): Cao Bằng's district committee H14.30 (district 040, before
+# July 2025) and commune committee H14.100 (ward 01273 Phường Thục Phán, from July 2025)
 SUB_UNIT_DOSSIERS = [
     dossier(
-        "H13.30-240311-0001",
+        "H14.30-240311-0001",
         "2024-03-01",
-        "H13.30",
+        "H14.30",
         2,
         "2024-03-11 08:00",
         "2024-03-20 17:00",
@@ -334,9 +334,9 @@ SUB_UNIT_DOSSIERS = [
         "returned",
     ),
     dossier(
-        "H13.30-240312-0001",
+        "H14.30-240312-0001",
         "2024-03-01",
-        "H13.30",
+        "H14.30",
         1,
         "2024-03-12 08:00",
         "2024-03-14 17:00",
@@ -344,9 +344,9 @@ SUB_UNIT_DOSSIERS = [
         "returned",
     ),  # late
     dossier(
-        "H13.100-250805-0001",
+        "H14.100-250805-0001",
         "2025-08-01",
-        "H13.100",
+        "H14.100",
         2,
         "2025-08-05 08:00",
         "2025-08-10 17:00",
@@ -417,15 +417,15 @@ def document(number, agency, direction, form, confidentiality, issued="2024-03-0
 
 
 DOCUMENTS = [
-    # Cao Bằng (04, H13), March 2024: 3 non-secret, 2 electronic; the secret one is excluded
-    document("01/UBND-VP", "H13.01", "outgoing", "electronic", "normal"),
-    document("15/STP", "H13.01", "incoming", "paper", "normal"),
-    document("02/UBND-VP", "H13.01", "outgoing", "electronic", "secret"),
-    document("33/SNV", "H13.05", "incoming", "electronic", "normal"),
+    # Cao Bằng (04, H14), March 2024: 3 non-secret, 2 electronic; the secret one is excluded
+    document("01/UBND-VP", "H14.01", "outgoing", "electronic", "normal"),
+    document("15/STP", "H14.01", "incoming", "paper", "normal"),
+    document("02/UBND-VP", "H14.01", "outgoing", "electronic", "secret"),
+    document("33/SNV", "H14.05", "incoming", "electronic", "normal"),
 ]
 
 
-def service(code, snapshot, procedure, state, agency="H14.01"):
+def service(code, snapshot, procedure, state, agency="H13.01"):
     return {
         "snapshot_month": d(snapshot),
         "service_code": code,
@@ -457,7 +457,7 @@ def unit766(group, month, dep_id, dep_code, name, dep_type, is_root, score, max_
         "period_start": start,
         "period_end": d({"2025-05-01": "2025-05-31", "2025-06-01": "2025-06-30"}[month]),
         "captured_at": datetime(2025, 7, 2, 3, 0),
-        "root_department_code": "H05",
+        "root_department_code": "H04",
         "is_root": is_root,
         "department_id": dep_id,
         "department_code": dep_code,
@@ -493,36 +493,36 @@ def measure766(group, month, dep_id, dep_code, code, *, value=None, score=None, 
 
 PROGRESS, PAYMENT, TRANSPARENCY = "dvc-progress-tree", "formality-online-payment-tree", "transparency"
 UNITS_766 = [
-    # old Bắc Kạn (H05), May and June 2025
-    unit766(PROGRESS, "2025-05-01", "bk-root", "H05", "UBND tỉnh Bắc Kạn", "PROVINCE", True, 14.0, 20),
+    # old Bắc Kạn (H04), May and June 2025
+    unit766(PROGRESS, "2025-05-01", "bk-root", "H04", "UBND tỉnh Bắc Kạn", "PROVINCE", True, 14.0, 20),
     unit766(
-        PROGRESS, "2025-05-01", "bk-01", "H05.01", "Sở Tư pháp", "PROVINCIAL_DEPARTMENT", False, 18.0, 20
+        PROGRESS, "2025-05-01", "bk-01", "H04.01", "Sở Tư pháp", "PROVINCIAL_DEPARTMENT", False, 18.0, 20
     ),
-    unit766(PROGRESS, "2025-05-01", "bk-02", "H05.02", "Sở Nội vụ", "PROVINCIAL_DEPARTMENT", False, 12.5, 20),
-    unit766(PROGRESS, "2025-06-01", "bk-root", "H05", "UBND tỉnh Bắc Kạn", "PROVINCE", True, 15.0, 20),
-    unit766(PAYMENT, "2025-05-01", "bk-root", "H05", "UBND tỉnh Bắc Kạn", "PROVINCE", True, 6.25, 10),
-    unit766(TRANSPARENCY, "2025-05-01", "bk-root", "H05", "UBND tỉnh Bắc Kạn", "PROVINCE", True, 7.96, 18),
+    unit766(PROGRESS, "2025-05-01", "bk-02", "H04.02", "Sở Nội vụ", "PROVINCIAL_DEPARTMENT", False, 12.5, 20),
+    unit766(PROGRESS, "2025-06-01", "bk-root", "H04", "UBND tỉnh Bắc Kạn", "PROVINCE", True, 15.0, 20),
+    unit766(PAYMENT, "2025-05-01", "bk-root", "H04", "UBND tỉnh Bắc Kạn", "PROVINCE", True, 6.25, 10),
+    unit766(TRANSPARENCY, "2025-05-01", "bk-root", "H04", "UBND tỉnh Bắc Kạn", "PROVINCE", True, 7.96, 18),
 ]
 MEASURES_766 = [
-    measure766(PROGRESS, "2025-05-01", "bk-root", "H05", "totalReceived", value=100),
-    measure766(PROGRESS, "2025-05-01", "bk-root", "H05", "totalOnTime", value=70),
-    measure766(PROGRESS, "2025-05-01", "bk-01", "H05.01", "totalReceived", value=10),
-    measure766(PROGRESS, "2025-05-01", "bk-01", "H05.01", "totalOnTime", value=9),
-    measure766(PROGRESS, "2025-05-01", "bk-02", "H05.02", "totalReceived", value=10),
-    measure766(PROGRESS, "2025-05-01", "bk-02", "H05.02", "totalOnTime", value=6),  # published 12.5, ours 12
-    measure766(PROGRESS, "2025-06-01", "bk-root", "H05", "totalReceived", value=100),
-    measure766(PROGRESS, "2025-06-01", "bk-root", "H05", "totalOnTime", value=75),
+    measure766(PROGRESS, "2025-05-01", "bk-root", "H04", "totalReceived", value=100),
+    measure766(PROGRESS, "2025-05-01", "bk-root", "H04", "totalOnTime", value=70),
+    measure766(PROGRESS, "2025-05-01", "bk-01", "H04.01", "totalReceived", value=10),
+    measure766(PROGRESS, "2025-05-01", "bk-01", "H04.01", "totalOnTime", value=9),
+    measure766(PROGRESS, "2025-05-01", "bk-02", "H04.02", "totalReceived", value=10),
+    measure766(PROGRESS, "2025-05-01", "bk-02", "H04.02", "totalOnTime", value=6),  # published 12.5, ours 12
+    measure766(PROGRESS, "2025-06-01", "bk-root", "H04", "totalReceived", value=100),
+    measure766(PROGRESS, "2025-06-01", "bk-root", "H04", "totalOnTime", value=75),
     # the payment rule on Phú Thọ's August 2026 root counts: 6.25
-    measure766(PAYMENT, "2025-05-01", "bk-root", "H05", "totalDossierOnlinePaymentSuccess", value=82913),
-    measure766(PAYMENT, "2025-05-01", "bk-root", "H05", "totalDossierFinancialObligation", value=98459),
+    measure766(PAYMENT, "2025-05-01", "bk-root", "H04", "totalDossierOnlinePaymentSuccess", value=82913),
+    measure766(PAYMENT, "2025-05-01", "bk-root", "H04", "totalDossierFinancialObligation", value=98459),
     measure766(
-        PAYMENT, "2025-05-01", "bk-root", "H05", "totalDossierOnlineFormalityPaymentSuccess", value=93
+        PAYMENT, "2025-05-01", "bk-root", "H04", "totalDossierOnlineFormalityPaymentSuccess", value=93
     ),
-    measure766(PAYMENT, "2025-05-01", "bk-root", "H05", "totalFeeDossierFormality", value=56),
-    measure766(PAYMENT, "2025-05-01", "bk-root", "H05", "totalFeeFormality", value=310),
-    measure766(TRANSPARENCY, "2025-05-01", "bk-root", "H05", "PUBLISH_ON_TIME", score=None, max_score=6),
-    measure766(TRANSPARENCY, "2025-05-01", "bk-root", "H05", "PUBLIC_CONTENT_FULL", score=1.96, max_score=2),
-    measure766(TRANSPARENCY, "2025-05-01", "bk-root", "H05", "DOSSIER_SYNC", score=6.0, max_score=6),
+    measure766(PAYMENT, "2025-05-01", "bk-root", "H04", "totalFeeDossierFormality", value=56),
+    measure766(PAYMENT, "2025-05-01", "bk-root", "H04", "totalFeeFormality", value=310),
+    measure766(TRANSPARENCY, "2025-05-01", "bk-root", "H04", "PUBLISH_ON_TIME", score=None, max_score=6),
+    measure766(TRANSPARENCY, "2025-05-01", "bk-root", "H04", "PUBLIC_CONTENT_FULL", score=1.96, max_score=2),
+    measure766(TRANSPARENCY, "2025-05-01", "bk-root", "H04", "DOSSIER_SYNC", score=6.0, max_score=6),
 ]
 
 

@@ -25,7 +25,7 @@ def one(mart, unit_code, valid_from, kpi, period_type, period_start) -> dict:
 def test_dim_agency_sample_and_phu_tho(mart):
     rows = mart(
         "select agency_code, cast(valid_from as varchar) as vf, cast(valid_to as varchar) as vt, agency_kind, "
-        "admin_unit_code, admin_unit_level, match_method from dim_agency where agency_code = 'H53.01' "
+        "admin_unit_code, admin_unit_level, match_method from dim_agency where agency_code = 'H55.01' "
         "order by valid_from"
     )
     # the same identifier for old and new Thái Nguyên's department: two rows, both on province 19
@@ -33,7 +33,7 @@ def test_dim_agency_sample_and_phu_tho(mart):
         (OLD, "2025-06-30", "19", "province"),
         (NEW, None, "19", "province"),
     ]
-    district = mart("select * from dim_agency where agency_code = 'H13.30'")[0]
+    district = mart("select * from dim_agency where agency_code = 'H14.30'")[0]
     assert (district["agency_kind"], district["admin_unit_code"], district["admin_unit_name"]) == (
         "district_committee",
         "040",
@@ -59,7 +59,7 @@ def test_dim_agency_sample_and_phu_tho(mart):
         "name_match",
     )
     # the generator's ward code (vietnam_provinces 05794) differs from the statistics office's: office code
-    phu_lac = mart("select * from dim_agency where agency_code = 'H53.175'")[0]
+    phu_lac = mart("select * from dim_agency where agency_code = 'H55.175'")[0]
     assert (phu_lac["admin_unit_code"], phu_lac["match_method"]) == ("05788", "name_match")
 
 
@@ -73,13 +73,13 @@ def test_unknown_agency_codes_are_listed(mart):
     assert rows == [
         {
             "source_dataset": "motcua_dossier",
-            "agency_code": "H13.77",
+            "agency_code": "H14.77",
             "reason": "not_in_crosswalk",
             "first_m": "2024-03-01",
             "last_m": "2024-03-01",
             "period_count": 1,
             "row_count": 1,
-            "agency_prefix": "H13",
+            "agency_prefix": "H14",
         },
         {
             "source_dataset": "motcua_dossier",
@@ -97,17 +97,17 @@ def test_unknown_agency_codes_are_listed(mart):
 def test_unknown_agency_codes_are_not_attributed_to_a_unit(mart):
     # no unit row carries an unknown code, and the dossier of an unknown prefix belongs to no province
     assert (
-        mart("select count(*) as n from mart_kpi_progress where unit_code in ('H99.01', 'H13.77')")[0]["n"]
+        mart("select count(*) as n from mart_kpi_progress where unit_code in ('H99.01', 'H14.77')")[0]["n"]
         == 0
     )
     h99 = mart("select reported_unit_code, current_unit_code from fct_dossier where agency_code = 'H99.01'")[
         0
     ]
     assert (h99["reported_unit_code"], h99["current_unit_code"]) == (None, None)
-    # H13.77 has Cao Bằng's prefix: it counts for the province (2 of 3 online: H13.77 and one of H13.30's) ...
+    # H14.77 has Cao Bằng's prefix: it counts for the province (2 of 3 online: H14.77 and one of H14.30's) ...
     cb = one(mart, "04", OLD, "online_dossier_share", "month", "2024-03-01")
     assert (cb["numerator"], cb["denominator"]) == (2, 3)
-    # ... but for no unit below it: the units of Cao Bằng hold only H13.30's two dossiers
+    # ... but for no unit below it: the units of Cao Bằng hold only H14.30's two dossiers
     below = mart(
         "select sum(denominator) as d from mart_kpi_progress where parent_unit_code = '04' "
         "and kpi_code = 'online_dossier_share' and period_type = 'month' "
@@ -118,9 +118,9 @@ def test_unknown_agency_codes_are_not_attributed_to_a_unit(mart):
 
 # --------------------------------------------------------------------------------------- KPIs below province
 def test_department_rows(mart):
-    # old Bắc Kạn, May 2025: H05.01 received 2 online (one finished on time, one open within deadline);
-    # H05.02 received 1 at the counter, finished late
-    d1 = one(mart, "H05.01", OLD, "online_dossier_share", "month", "2025-05-01")
+    # old Bắc Kạn, May 2025: H04.01 received 2 online (one finished on time, one open within deadline);
+    # H04.02 received 1 at the counter, finished late
+    d1 = one(mart, "H04.01", OLD, "online_dossier_share", "month", "2025-05-01")
     assert (d1["numerator"], d1["denominator"], d1["actual"]) == (2, 2, 100.0)
     assert (d1["unit_level"], d1["unit_kind"], d1["parent_unit_code"], str(d1["parent_unit_valid_from"])) == (
         "department",
@@ -130,9 +130,9 @@ def test_department_rows(mart):
     )
     assert d1["unit_name"] == "Văn phòng UBND tỉnh Bắc Kạn"
     assert str(d1["unit_valid_to"]) == "2025-06-30"
-    on_time = one(mart, "H05.01", OLD, "on_time_share", "month", "2025-05-01")
+    on_time = one(mart, "H04.01", OLD, "on_time_share", "month", "2025-05-01")
     assert (on_time["numerator"], on_time["denominator"]) == (2, 2)
-    d2 = one(mart, "H05.02", OLD, "on_time_share", "month", "2025-05-01")
+    d2 = one(mart, "H04.02", OLD, "on_time_share", "month", "2025-05-01")
     assert (d2["numerator"], d2["denominator"], d2["actual"]) == (0, 1, 0.0)
     # new Thái Nguyên, August 2025: its departments add up to its own dossiers (2 of 4 online)
     parts = mart(
@@ -141,13 +141,13 @@ def test_department_rows(mart):
         "and period_type = 'month' and period_start = cast('2025-08-01' as date) order by unit_code"
     )
     assert [(r["unit_code"], r["numerator"], r["denominator"]) for r in parts] == [
-        ("H53.01", 2, 2),
-        ("H53.03", 0, 2),
+        ("H55.01", 2, 2),
+        ("H55.03", 0, 2),
     ]
 
 
 def test_district_and_commune_rows(mart):
-    # district 040 (Thành phố Cao Bằng) through H13.30, March 2024: 1 of 2 online, 1 of 2 on time
+    # district 040 (Thành phố Cao Bằng) through H14.30, March 2024: 1 of 2 online, 1 of 2 on time
     dist = one(mart, "040", OLD, "online_dossier_share", "month", "2024-03-01")
     assert (dist["numerator"], dist["denominator"], dist["unit_level"], dist["unit_kind"]) == (
         1,
@@ -157,7 +157,7 @@ def test_district_and_commune_rows(mart):
     )
     assert dist["unit_name"] == "Thành phố Cao Bằng" and dist["parent_unit_code"] == "04"
     assert (one(mart, "040", OLD, "on_time_share", "month", "2024-03-01")["numerator"]) == 1
-    # ward 01273 (Phường Thục Phán) through H13.100, August 2025: 1/1 online, paid online, digitised
+    # ward 01273 (Phường Thục Phán) through H14.100, August 2025: 1/1 online, paid online, digitised
     ward = one(mart, "01273", NEW, "online_dossier_share", "month", "2025-08-01")
     assert (ward["numerator"], ward["denominator"], ward["unit_level"], ward["unit_name"]) == (
         1,
@@ -176,10 +176,10 @@ def test_district_and_commune_rows(mart):
 
 
 def test_document_kpi_below_the_province(mart):
-    # Cao Bằng, March 2024: H13.01 has 2 non-secret documents (1 electronic); H13.05 has 1 (electronic)
-    vp = one(mart, "H13.01", OLD, "electronic_document_share", "month", "2024-03-01")
+    # Cao Bằng, March 2024: H14.01 has 2 non-secret documents (1 electronic); H14.05 has 1 (electronic)
+    vp = one(mart, "H14.01", OLD, "electronic_document_share", "month", "2024-03-01")
     assert (vp["numerator"], vp["denominator"], vp["actual"]) == (1, 2, 50.0)
-    snv = one(mart, "H13.05", OLD, "electronic_document_share", "month", "2024-03-01")
+    snv = one(mart, "H14.05", OLD, "electronic_document_share", "month", "2024-03-01")
     assert (snv["numerator"], snv["denominator"]) == (1, 1)
 
 

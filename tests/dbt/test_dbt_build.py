@@ -283,7 +283,7 @@ def test_fct_dossier_has_no_personal_data_and_one_row_per_dossier(mart):
     assert n["n"] == n["d"] == 21  # 22 export rows, one dossier in two exports
     bk = mart(
         "select current_unit_code, cast(current_unit_valid_from as varchar) as vf, timeliness "
-        "from fct_dossier where dossier_code = 'H05.01-250520-0002'"
+        "from fct_dossier where dossier_code = 'H04.01-250520-0002'"
     )[0]
     assert (bk["current_unit_code"], bk["vf"], bk["timeliness"]) == ("19", "2025-07-01", "finished_on_time")
 
@@ -301,8 +301,8 @@ def test_dim_procedure(mart):
         "is_fee_bearing, cast(first_period_month as varchar) as first_m, cast(last_period_month as varchar) as last_m, "
         "dossier_count"
     )
-    # 1.000001: the default procedure of the fixture dossiers: 21 dossiers less H14.01-230606 (1.000002) and
-    # H14.02-230607 (1.000003) = 19, exports 2023-06 (old Cần Thơ, Hậu Giang) to 2026-01 (new Cần Thơ); catalogue
+    # 1.000001: the default procedure of the fixture dossiers: 21 dossiers less H13.01-230606 (1.000002) and
+    # H13.02-230607 (1.000003) = 19, exports 2023-06 (old Cần Thơ, Hậu Giang) to 2026-01 (new Cần Thơ); catalogue
     # DV1 published "full" in May and June 2023 -> the June snapshot; has_fee true
     row = mart(f"select {cols} from dim_procedure where procedure_code = '1.000001'")
     assert row == [

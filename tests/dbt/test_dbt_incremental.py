@@ -19,13 +19,13 @@ def test_fct_dossier_incremental_run(tmp_path):
     try:
         first = run_dbt(["build", "--select", "+fct_dossier", "--exclude", "test_type:data"], tmp_path)
         assert first.success, first.exception
-        # a September 2025 export lands: one new dossier, and the open H53.03 dossier of August finishes
+        # a September 2025 export lands: one new dossier, and the open H55.03 dossier of August finishes
         names = [n for n, _ in table_columns("motcua_dossier")]
         rows = [
             dossier(
-                "H53.04-250901-0001",
+                "H55.04-250901-0001",
                 "2025-09-01",
-                "H53.04",
+                "H55.04",
                 2,
                 "2025-09-01 08:00",
                 "2025-09-10 17:00",
@@ -33,9 +33,9 @@ def test_fct_dossier_incremental_run(tmp_path):
                 "received",
             ),
             dossier(
-                "H53.03-250806-0001",
+                "H55.03-250806-0001",
                 "2025-09-01",
-                "H53.03",
+                "H55.03",
                 1,
                 "2025-08-06 08:00",
                 "2025-09-30 17:00",
@@ -79,7 +79,7 @@ def test_fct_dossier_incremental_run(tmp_path):
                 "select count(*), count(distinct dossier_code) from marts.fct_dossier"
             ).fetchone()
             status, timeliness = con.execute(
-                "select status, timeliness from marts.fct_dossier where dossier_code = 'H53.03-250806-0001'"
+                "select status, timeliness from marts.fct_dossier where dossier_code = 'H55.03-250806-0001'"
             ).fetchone()
         finally:
             con.close()
@@ -112,12 +112,12 @@ def test_fct_document_incremental_run(tmp_path):
             rows = [
                 {
                     **document(
-                        "40/UBND-VP", "H13.01", "outgoing", "electronic", "normal", issued="2024-04-02"
+                        "40/UBND-VP", "H14.01", "outgoing", "electronic", "normal", issued="2024-04-02"
                     ),
                     "period_month": date(2024, 4, 1),
                 },
                 {
-                    **document("15/STP", "H13.01", "incoming", "paper", "normal"),
+                    **document("15/STP", "H14.01", "incoming", "paper", "normal"),
                     "period_month": date(2024, 4, 1),
                     "due_on": date(2024, 4, 10),
                     "completed_on": date(2024, 4, 8),

@@ -89,18 +89,18 @@ def _build(tmp_path, *extra):
 def test_incremental_months_equal_a_full_refresh(warehouse, tmp_path):
     _build(tmp_path)
     _, built_before = _snapshot(warehouse)
-    # a September 2025 export: a new dossier, and the open H53.03 dossier of August (received 2025-08-06) finishes
+    # a September 2025 export: a new dossier, and the open H55.03 dossier of August (received 2025-08-06) finishes
     _load_batch(warehouse, "sha-sep", "hoso_2025-09", [
-        dossier("H53.04-250901-0001", "2025-09-01", "H53.04", 2, "2025-09-01 08:00", "2025-09-10 17:00", None,
+        dossier("H55.04-250901-0001", "2025-09-01", "H55.04", 2, "2025-09-01 08:00", "2025-09-10 17:00", None,
                 "received"),
-        dossier("H53.03-250806-0001", "2025-09-01", "H53.03", 1, "2025-08-06 08:00", "2025-09-30 17:00",
+        dossier("H55.03-250806-0001", "2025-09-01", "H55.03", 1, "2025-08-06 08:00", "2025-09-30 17:00",
                 "2025-09-05 10:00", "returned"),
     ])
     # an April 2024 register: a new document, and 15/STP (March) again, now completed
     _load_batch(warehouse, "sha-apr", "sovanban_2024-04", [
-        {**document("40/UBND-VP", "H13.01", "outgoing", "electronic", "normal", issued="2024-04-02"),
+        {**document("40/UBND-VP", "H14.01", "outgoing", "electronic", "normal", issued="2024-04-02"),
          "period_month": date(2024, 4, 1)},
-        {**document("15/STP", "H13.01", "incoming", "paper", "normal"), "period_month": date(2024, 4, 1),
+        {**document("15/STP", "H14.01", "incoming", "paper", "normal"), "period_month": date(2024, 4, 1),
          "due_on": date(2024, 4, 10), "completed_on": date(2024, 4, 8)},
     ], dataset="qlvb_document")
     _build(tmp_path)
@@ -119,21 +119,21 @@ def test_superseding_export_that_drops_a_dossier(warehouse, tmp_path):
     con = duckdb.connect(str(warehouse))
     try:
         batch, n_before = con.execute(
-            "select batch_id, count(*) over () from raw.motcua_dossier where dossier_code = 'H53.03-250806-0001'"
+            "select batch_id, count(*) over () from raw.motcua_dossier where dossier_code = 'H55.03-250806-0001'"
         ).fetchone()
         keep = con.execute(
             "select * exclude (batch_id, source_file, source_row) from raw.motcua_dossier "
-            "where batch_id = ? and dossier_code <> 'H53.03-250806-0001' order by source_row", [batch]).fetchall()
+            "where batch_id = ? and dossier_code <> 'H55.03-250806-0001' order by source_row", [batch]).fetchall()
         cols = [d[0] for d in con.description]
     finally:
         con.close()
     assert n_before == 1 and keep
-    # a corrected export of the same month replaces the batch; it no longer lists H53.03-250806-0001
+    # a corrected export of the same month replaces the batch; it no longer lists H55.03-250806-0001
     _load_batch(warehouse, "sha-corrected", "hoso_2025-08_corrected", [dict(zip(cols, r)) for r in keep],
                 supersedes=batch)
     _build(tmp_path)
     incremental, _ = _snapshot(warehouse)
-    dropped = [r for r in incremental["marts.fct_dossier"] if r[0] == "H53.03-250806-0001"]
+    dropped = [r for r in incremental["marts.fct_dossier"] if r[0] == "H55.03-250806-0001"]
     assert dropped == []
     _build(tmp_path, "--full-refresh")
     full, _ = _snapshot(warehouse)

@@ -161,9 +161,9 @@ def test_postgres_key_numbers(pg_database):
     assert cur.fetchall() == [(21, 21)]
     cur.execute("select count(*), count(distinct document_key) from marts.fct_document")
     assert cur.fetchall() == [(4, 4)]
-    # the same key as on DuckDB: md5('H13.01|outgoing|01/UBND-VP|2024-03-05')
+    # the same key as on DuckDB: md5('H14.01|outgoing|01/UBND-VP|2024-03-05')
     cur.execute("select document_key from marts.fct_document where document_number = '01/UBND-VP'")
-    assert cur.fetchall() == [("5775d5dba758b8fcbf7fc471ac1954b1",)]
+    assert cur.fetchall() == [("a97964ac7f4f985f7ca8a71056d0392c",)]
     cur.execute(
         "select online_level, is_fee_bearing, dossier_count from marts.dim_procedure order by procedure_code"
     )

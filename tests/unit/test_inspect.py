@@ -39,7 +39,7 @@ def test_inspect_json_reports_each_file(exports, capsys, tmp_path):
         n_rows = sum(1 for _ in fh) - 1
     assert d["rows_read"] == n_rows == d["rows_accepted"] + d["rows_rejected"]
     assert d["period_start"] == "2025-08-01" and d["totals"]["dossiers"] == d["rows_accepted"]
-    assert d["units"]["count"] >= 1 and all(u.startswith("H13.") for u in d["units"]["first"])
+    assert d["units"]["count"] >= 1 and all(u.startswith("H14.") for u in d["units"]["first"])
     assert b["source_system"] == "motcua" and b["totals"]["received_total (units)"] > 0
     assert all(x["ok"] for x in b["meta"]["reconciliation"])
     assert r["source_system"] == "qlvb" and r["totals"]["documents"] == r["rows_accepted"]

@@ -137,7 +137,7 @@ def test_dossier_csv_formats(sample):
     codes = [r["MaHoSo"] for r in rows]
     assert len(set(codes)) == len(codes)
     for r in rows:
-        assert re.fullmatch(r"H13\.\d{2,3}-\d{6}-\d{4}", r["MaHoSo"]) and r["MaHoSo"].startswith(
+        assert re.fullmatch(r"H14\.\d{2,3}-\d{6}-\d{4}", r["MaHoSo"]) and r["MaHoSo"].startswith(
             r["MaCoQuan"] + "-"
         )
         assert re.fullmatch(r"[12]\.\d{6}", r["MaTTHC"])
@@ -293,7 +293,7 @@ def test_agencies_switch_from_districts_to_communes(sample):
     tn_june = {
         r["MaCoQuan"].split(".")[0] for r in _read_csv(sample / "motcua" / "06" / "hoso_06_2025-06.csv")
     }
-    assert tn_june == {"H05"}
+    assert tn_june == {"H04"}
 
 
 def test_register_and_catalogue(sample):

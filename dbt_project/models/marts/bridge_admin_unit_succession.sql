@@ -1,6 +1,6 @@
--- Old -> new administrative units with the relation (whole | part). Provinces: ref_provinces for the sample
--- provinces, else derived from the commune crosswalk (whole when all the old province's communes went to one
--- new province). Communes (and the districts made special zones): the statistics office's crosswalk.
+-- Old -> new administrative units with the relation (whole | part). Provinces: ref_provinces (all 63 old
+-- provinces); a province missing from it would be derived from the commune crosswalk (whole when all the old
+-- province's communes went to one new province). Communes (and the districts made special zones): the statistics office's crosswalk.
 with
 
 sample_links as (

@@ -1,6 +1,6 @@
 -- Agencies (mã định danh) with the administrative unit each belongs to, per validity interval (seed
 -- agency_crosswalk, made by scripts/make_agency_crosswalk.py). Keyed by (agency_code, valid_from): the same
--- identifier (H53.01) denotes the old and the new province's department. Unmatched agencies are kept with an
+-- identifier (H55.01) denotes the old and the new province's department. Unmatched agencies are kept with an
 -- empty admin unit (is_matched = false): they are reported, not guessed.
 with
 

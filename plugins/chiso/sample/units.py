@@ -14,6 +14,19 @@ from chiso.sample import catalogue as cat
 SEED_ORDER = ["cao_bang", "bac_kan", "can_tho", "nghe_an"]
 REORG = date(2025, 7, 1)
 _NS = uuid.UUID("6f1c1e0a-3d1b-5c7e-9a55-2b7f0c1d4e21")
+# The agency prefixes the sample used before ref_provinces took the QĐ 20/2020 identifiers (province code →
+# prefix). They only salt the generator's stable hashes and UUIDs, so that the calibrated sample keeps its agency
+# weights, online-service offers and departmentIds: the exports' numbers are unchanged, only the identifiers' text
+# follows the reference table. Every other province salts with its own prefix.
+_HASH_SALT_PREFIX = {
+    "04": "H13",
+    "06": "H05",
+    "19": "H53",
+    "92": "H14",
+    "93": "H28",
+    "94": "H49",
+    "40": "H40",
+}
 
 
 @dataclass
@@ -36,7 +49,7 @@ class Agency:
 class Unit:
     code: str  # 2-digit province code
     name: str  # "Tỉnh Cao Bằng"
-    prefix: str  # "H13"
+    prefix: str  # "H14" (mã định danh, ref_provinces.agency_prefix)
     weight: float
     valid_from: date
     valid_to: date | None
@@ -48,6 +61,15 @@ class Unit:
     @property
     def root_name(self) -> str:
         return "UBND " + _lower_first(self.name)
+
+    @property
+    def salt_prefix(self) -> str:
+        """The prefix the generator's hashes and UUIDs are salted with (see _HASH_SALT_PREFIX)."""
+        return _HASH_SALT_PREFIX.get(self.code, self.prefix)
+
+    def salted(self, code: str) -> str:
+        """An agency code with the salt prefix in place of the prefix (hash and UUID input only)."""
+        return self.salt_prefix + code[len(self.prefix) :]
 
     @property
     def key(self) -> str:
@@ -90,13 +112,37 @@ class UnitTables:
 
 
 @cache
+def province_groups() -> tuple[tuple[str, tuple[dict[str, str], ...]], ...]:
+    """Every new province with its ref_provinces rows (its predecessors, then itself, in the seed's row order).
+
+    The four seed groups come first (SEED_ORDER), then the other new provinces by code: ``units_for(n)`` takes the
+    first n, so 1-4 are the seed provinces as they always were and 34 is the whole country.
+    """
+    rows = cat.province_rows()
+    groups: dict[str, tuple[str, tuple[dict[str, str], ...]]] = {}
+    for new in (r for r in rows if not r["valid_to"]):
+        code = new["province_code"]
+        members = tuple(r for r in rows if r is new or (r["valid_to"] and r["successor_code"] == code))
+        groups[code] = (new["seed_province"] or code, members)
+    seeds = [g for g in groups.values() if g[0] in SEED_ORDER]
+    seeds.sort(key=lambda g: SEED_ORDER.index(g[0]))
+    for seed, members in seeds:  # a seed group is its seed_province rows, nothing else
+        if {id(r) for r in members} != {id(r) for r in rows if r["seed_province"] == seed}:
+            raise ValueError(f"ref_provinces: the {seed} rows are not one new province and its predecessors")
+    others = sorted((g for g in groups.values() if g[0] not in SEED_ORDER), key=lambda g: g[0])
+    return tuple(seeds + others)
+
+
+NATIONAL = 34  # new provinces since 1 July 2025: units_for(NATIONAL) simulates the whole country
+
+
+@cache
 def units_for(n_provinces: int) -> tuple[Unit, ...]:
-    seeds = SEED_ORDER[: max(1, min(n_provinces, len(SEED_ORDER)))]
+    """The units of the first ``n_provinces`` new provinces (1-4: the seed provinces; 34: every province)."""
+    groups = province_groups()
     out: list[Unit] = []
-    for seed in seeds:
-        for row in cat.province_rows():
-            if row["seed_province"] != seed:
-                continue
+    for _key, members in groups[: max(1, min(n_provinces, len(groups)))]:
+        for row in members:
             vf = date.fromisoformat(row["valid_from"])
             vt = date.fromisoformat(row["valid_to"]) if row["valid_to"] else None
             is_new = vf >= REORG
@@ -107,7 +153,7 @@ def units_for(n_provinces: int) -> tuple[Unit, ...]:
                 float(row["monthly_dossiers_weight"]),
                 vf,
                 vt,
-                seed,
+                row["seed_province"],
                 is_new,
             )
             u.root_uuid = str(uuid.uuid5(_NS, f"root/{u.key}"))
@@ -131,7 +177,7 @@ def _add_agencies(u: Unit) -> None:
                 "dept",
                 abbr,
                 1.0,
-                str(uuid.uuid5(_NS, f"agency/{u.key}/{code}")),
+                str(uuid.uuid5(_NS, f"agency/{u.key}/{u.salted(code)}")),
                 u.code,
             )
         )
@@ -144,7 +190,7 @@ def _add_agencies(u: Unit) -> None:
     for i, (lcode, lname) in enumerate(locs):
         code = f"{u.prefix}.{start + i}"
         big = lname.startswith(("Thành phố", "Thành Phố", "Quận", "Thị xã", "Phường"))
-        h = cat.stable_hash("agency-weight", u.key, code)
+        h = cat.stable_hash("agency-weight", u.key, u.salted(code))
         w = (0.5 + (h % 1000) / 1000.0) * (2.0 if big else 1.0)
         ags.append(
             Agency(
@@ -155,7 +201,7 @@ def _add_agencies(u: Unit) -> None:
                 kind,
                 "UBND",
                 w,
-                str(uuid.uuid5(_NS, f"agency/{u.key}/{code}")),
+                str(uuid.uuid5(_NS, f"agency/{u.key}/{u.salted(code)}")),
                 lcode,
             )
         )
@@ -185,7 +231,7 @@ def tables(u: Unit) -> UnitTables:
         for p in handled:
             if p.online == "none":
                 continue
-            h = cat.stable_hash("service", u.key, a.code, p.code)
+            h = cat.stable_hash("service", u.key, u.salted(a.code), p.code)
             # popular procedures are nearly always online; the long tail is offered by fewer units
             share = 97 if p.weight >= 1.0 else {"dept": 90, "district": 70, "commune": 35}[a.kind]
             if h % 100 >= share:
@@ -270,20 +316,54 @@ ELECTRONIC_DOCS = {
 SEASON = [1.0, 0.72, 1.05, 1.0, 1.02, 1.05, 1.0, 1.03, 1.0, 1.02, 1.05, 1.12]
 
 
+# Defaults for the provinces outside the four seed groups: the seed provinces' curves averaged, shifted per
+# province by a stable offset (_spread) so that a national run has leaders and laggards. The calibrated units
+# (those with their own ONLINE curve) take no offset anywhere: their rates are exactly as before.
+ONLINE_DEFAULT = {
+    "old": [("2023-01", 0.33), ("2025-06", 0.48)],
+    "new": [("2025-07", 0.51), ("2026-12", 0.65)],
+}
+SPREAD = {"online": 0.08, "payment": 0.06, "digitised": 0.06, "e_result": 0.06, "late": 0.015,
+          "electronic_docs": 0.03}  # fmt: skip
+
+
+def _calibrated(u: Unit) -> bool:
+    return (u.code, u.is_new) in ONLINE
+
+
+def _spread(u: Unit, kind: str) -> float:
+    """A stable offset in [-SPREAD[kind], +SPREAD[kind]] for a province outside the seed groups (0 for those)."""
+    if _calibrated(u):
+        return 0.0
+    h = cat.stable_hash("calibration", kind, u.code, u.is_new)
+    return SPREAD[kind] * ((h % 2001) / 1000.0 - 1.0)
+
+
+def _share(anchors: list[tuple[str, float]], u: Unit, kind: str, y: int, m: int) -> float:
+    v = curve(anchors, y, m)
+    if _calibrated(u):
+        return v
+    return min(0.98, max(0.02, v + _spread(u, kind)))
+
+
 def _pick(table: dict, u: Unit):
     return table.get((u.code, u.is_new)) or table["new" if u.is_new else "old"]
 
 
 def rates(u: Unit, y: int, m: int) -> dict[str, float]:
-    late = LATE.get(u.code, 0.035)
+    late = LATE.get(u.code, 0.035) + _spread(u, "late")
     if u.is_new and (y, m) in ((2025, 7), (2025, 8), (2025, 9)):
         late += 0.02  # the two-level local government settling in
+    online = ONLINE.get((u.code, u.is_new)) or ONLINE_DEFAULT["new" if u.is_new else "old"]
     return {
-        "online": curve(ONLINE[(u.code, u.is_new)], y, m),
-        "payment": curve(_pick(PAYMENT, u), y, m),
-        "digitised": curve(_pick(DIGITISED, u), y, m),
-        "e_result": curve(_pick(E_RESULT, u), y, m),
+        "online": _share(online, u, "online", y, m),
+        "payment": _share(_pick(PAYMENT, u), u, "payment", y, m),
+        "digitised": _share(_pick(DIGITISED, u), u, "digitised", y, m),
+        "e_result": _share(_pick(E_RESULT, u), u, "e_result", y, m),
         "vneid": curve(VNEID, y, m),
         "late": late,
-        "electronic_docs": curve(ELECTRONIC_DOCS.get(u.code, ELECTRONIC_DOCS["default"]), y, m),
+        "electronic_docs": min(
+            0.995,
+            _share(ELECTRONIC_DOCS.get(u.code, ELECTRONIC_DOCS["default"]), u, "electronic_docs", y, m),
+        ),
     }
