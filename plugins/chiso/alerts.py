@@ -15,11 +15,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-import smtplib
 import time
-import urllib.request
 from dataclasses import dataclass
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -238,6 +235,9 @@ def _retry(fn, what: str, attempts: int, backoff: float) -> tuple[bool, str]:
 
 
 def send_email(chan: Channel, alert: dict[str, Any], timeout: float = 10.0) -> None:
+    import smtplib  # here, not at the top: the validate task imports this module on every run
+    from email.message import EmailMessage
+
     msg = EmailMessage()
     msg["Subject"] = (f"[chiso] DQ {alert['severity']}: {alert['source_system']} "
                       f"{alert['file'] or alert['dataset']} ({alert['period']})")
@@ -253,6 +253,8 @@ def send_email(chan: Channel, alert: dict[str, Any], timeout: float = 10.0) -> N
 
 
 def send_webhook(chan: Channel, alert: dict[str, Any], timeout: float = 10.0) -> None:
+    import urllib.request
+
     body = json.dumps(slack_payload(alert), ensure_ascii=False).encode("utf-8")
     req = urllib.request.Request(chan.url, data=body, headers={"Content-Type": "application/json"}, method="POST")
     with urllib.request.urlopen(req, timeout=timeout) as resp:

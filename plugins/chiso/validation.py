@@ -9,11 +9,17 @@ Two engines evaluate the same GX suites:
   Parquet file in one aggregate scan (plus one grouped scan per uniqueness check). GX's own SQL engine cannot
   be used on DuckDB (through ``duckdb_engine`` it fetches after the connection closed and sees no rows), and
   GX's pandas engine took ~10× as long as one SQL pass on 5M rows. The suite, its results and the Data Docs
-  stay GX's: results are built as GX ``ExpectationSuiteValidationResult`` objects and rendered by GX's
-  renderers. Expectation types the compiler does not know are evaluated by GX on pandas, so a suite may
-  use any GX expectation.
+  stay GX's: the stored result is exactly GX's ``ExpectationSuiteValidationResult.to_json_dict()``, and pages
+  are rendered by GX's renderers. Expectation types the compiler does not know are evaluated by GX on
+  pandas, so a suite may use any GX expectation.
 - ``gx`` (``CHISO_GX_ENGINE=gx``): GX's pandas engine for the whole suite — the reference the compiled
   engine is tested against.
+
+Importing Great Expectations costs ~6 s a process, so the happy path never does: when every expectation is
+compiled, configurations are plain :class:`Expectation` records and the result JSON is written directly
+(``tests/unit/test_validation.py`` checks it equals GX's own serialisation). GX is imported only to render a
+Data Docs page (a failed validation's at once, the rest with ``chiso data-docs --all``), for the pandas
+fallback and for ``engine="gx"``.
 """
 
 from __future__ import annotations
@@ -22,10 +28,15 @@ import json
 import logging
 import os
 import re
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from datetime import time as time_of_day
+from decimal import Decimal
+from enum import Enum
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
+from uuid import UUID
 
 from chiso import paths
 
@@ -60,7 +71,25 @@ def _context():
     return ctx
 
 
-def _configs(spec: dict[str, Any]):
+@dataclass(frozen=True)
+class Expectation:
+    """One expectation of a suite as its JSON states it: GX's ``ExpectationConfiguration`` without GX."""
+
+    type: str
+    kwargs: dict[str, Any]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """``ExpectationConfiguration.to_json_dict()`` of the same configuration (default severity)."""
+        return {"type": self.type, "kwargs": _jsonable(self.kwargs), "meta": _jsonable(self.meta),
+                "severity": "critical"}
+
+
+def _configs(spec: dict[str, Any]) -> list[Expectation]:
+    return [Expectation(type=e["type"], kwargs=e["kwargs"], meta=e.get("meta") or {}) for e in spec["expectations"]]
+
+
+def _gx_configs(spec: dict[str, Any]):
     _quiet_gx()
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
@@ -68,12 +97,59 @@ def _configs(spec: dict[str, Any]):
             for e in spec["expectations"]]
 
 
+def _jsonable(value: Any) -> Any:
+    """GX's ``convert_to_json_serializable`` for the values a DuckDB result holds (datetimes as ISO strings,
+    tuples as lists, Decimal as float, NaN as null); anything else becomes its ``str``, as ``store_result``
+    always wrote it."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        return None if value != value else value
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, range)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (datetime, date, time_of_day)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, Enum):
+        return _jsonable(value.value)
+    if isinstance(value, (UUID, bytes, PurePath)):
+        return str(value)
+    if type(value).__module__ == "numpy" and hasattr(value, "item"):  # numpy scalar (not from DuckDB)
+        return _jsonable(value.item())
+    return str(value)
+
+
+NO_EXCEPTION = {"raised_exception": False, "exception_message": None, "exception_traceback": None}
+
+
+@dataclass
+class CheckResult:
+    """One expectation's result: GX's ``ExpectationValidationResult`` without GX (``gx`` holds GX's own
+    result when the pandas fallback produced it)."""
+
+    config: Expectation
+    success: bool
+    result: dict[str, Any]
+    exception_info: dict[str, Any] = field(default_factory=lambda: dict(NO_EXCEPTION))
+    gx: Any = None
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """``ExpectationValidationResult.to_json_dict()`` of the same result."""
+        if self.gx is not None:
+            return self.gx.to_json_dict()
+        return {"success": bool(self.success), "expectation_config": self.config.to_json_dict(),
+                "result": _jsonable(self.result or {}), "meta": {}, "exception_info": _jsonable(self.exception_info)}
+
+
 def _suite(dataset: str, spec: dict[str, Any] | None = None, only: list[int] | None = None):
     import great_expectations as gx
 
     spec = spec or load_suite_json(dataset)
     suite = gx.ExpectationSuite(name=spec.get("name", dataset), meta=spec.get("meta", {}))
-    for i, cfg in enumerate(_configs(spec)):
+    for i, cfg in enumerate(_gx_configs(spec)):
         if only is None or i in only:
             suite.add_expectation_configuration(cfg)
     return suite
@@ -409,20 +485,15 @@ def _row_result(unexpected: int, nonnull: int, n: int, sample: list[Any]) -> dic
 
 
 # ---------------------------------------------------------------- the gate
-def validate_parquet(dataset: str, parquet: str | Path, engine: str | None = None,
-                     context: dict[str, Any] | None = None) -> tuple[dict[str, Any], Any]:
-    """Validate one Parquet table with the dataset's suite. Returns (JSON outcome, GX suite result)."""
-    from great_expectations.core.expectation_validation_result import (
-        ExpectationSuiteValidationResult,
-        ExpectationValidationResult,
-    )
-
-    engine = engine or os.environ.get("CHISO_GX_ENGINE", "duckdb")
+def _evaluate(dataset: str, parquet: str | Path, engine: str,
+              context: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[CheckResult]]:
+    """Evaluate the dataset's active expectations on one Parquet table: (suite spec, one result each)."""
     spec = load_suite_json(dataset)
-    spec = dict(spec, expectations=[e for e, c in zip(spec["expectations"], _configs(spec)) if _active(c)])
-    configs = _configs(spec)
+    active = [(e, c) for e, c in zip(spec["expectations"], _configs(spec)) if _active(c)]
+    spec = dict(spec, expectations=[e for e, _ in active])
+    configs = [c for _, c in active]
     relation = f"read_parquet({_lit(str(parquet))})"
-    results: list = [None] * len(configs)
+    results: list[CheckResult | None] = [None] * len(configs)
     # GX's pandas engine cannot run SQL (unexpected_rows_expectation needs a SQL data source): those always
     # run in DuckDB; with engine=gx everything else goes to GX
     selected = [i for i, c in enumerate(configs) if engine == "duckdb" or c.type == "unexpected_rows_expectation"]
@@ -433,14 +504,12 @@ def validate_parquet(dataset: str, parquet: str | Path, engine: str | None = Non
             compiled_sel = _duckdb_results(con, relation, columns, [configs[i] for i in selected], context)
         finally:
             con.close()
-        compiled = {selected[j]: r for j, r in compiled_sel.items()}
-        for i, r in compiled.items():
-            results[i] = ExpectationValidationResult(
-                success=r["success"], expectation_config=configs[i], result=r["result"],
-                exception_info={"raised_exception": True, "exception_message": r["exception"],
-                                "exception_traceback": None} if r.get("exception") else
-                {"raised_exception": False, "exception_message": None, "exception_traceback": None},
-            )
+        for j, r in compiled_sel.items():
+            i = selected[j]
+            exception = ({"raised_exception": True, "exception_message": r["exception"], "exception_traceback": None}
+                         if r.get("exception") else dict(NO_EXCEPTION))
+            results[i] = CheckResult(config=configs[i], success=bool(r["success"]), result=r["result"],
+                                     exception_info=exception)
     rest = [i for i, r in enumerate(results) if r is None]
     if rest:  # expectation types the compiler does not know (or engine=gx): GX on pandas
         import pyarrow.parquet as pq
@@ -450,27 +519,55 @@ def validate_parquet(dataset: str, parquet: str | Path, engine: str | None = Non
         for r in _gx_pandas_results(dataset, frame, spec, only=rest):
             for i in rest:
                 if results[i] is None and _same_config(configs[i], r.expectation_config):
-                    results[i] = r
+                    cfg = r.expectation_config
+                    exc = r.exception_info if isinstance(r.exception_info, dict) else {}
+                    results[i] = CheckResult(config=Expectation(cfg.type, dict(cfg.kwargs), dict(cfg.meta or {})),
+                                             success=bool(r.success), result=r.result or {}, exception_info=exc,
+                                             gx=r)
                     break
         if any(results[i] is None for i in rest):
             raise ValueError(f"suite {dataset}: two expectations share a type and column; GX keeps only one of "
                              f"them — merge them in expectations/{dataset}.json")
-    success_all = all(r.success for r in results)
-    stats = {"evaluated_expectations": len(results), "successful_expectations": sum(r.success for r in results),
-             "unsuccessful_expectations": sum(not r.success for r in results),
-             "success_percent": 100.0 * sum(r.success for r in results) / len(results) if results else 100.0}
+    return spec, [r for r in results if r is not None]
+
+
+def _statistics(results: list[CheckResult]) -> dict[str, Any]:
+    ok = sum(bool(r.success) for r in results)
+    return {"evaluated_expectations": len(results), "successful_expectations": ok,
+            "unsuccessful_expectations": len(results) - ok,
+            "success_percent": 100.0 * ok / len(results) if results else 100.0}
+
+
+def _suite_result_json(results: list[CheckResult], suite_name: str, meta: dict[str, Any]) -> dict[str, Any]:
+    """The suite's result as GX's ``ExpectationSuiteValidationResult(...).to_json_dict()`` writes it."""
+    return {"success": all(r.success for r in results), "results": [r.to_json_dict() for r in results],
+            "suite_name": suite_name, "suite_parameters": {}, "statistics": _jsonable(_statistics(results)),
+            "meta": _jsonable(meta), "id": None}
+
+
+def validate_parquet(dataset: str, parquet: str | Path, engine: str | None = None,
+                     context: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Validate one Parquet table with the dataset's suite.
+
+    Returns (outcome, suite result): the outcome is chiso's summary (checks, severities, samples); the suite
+    result is GX's ``ExpectationSuiteValidationResult.to_json_dict()`` for the same validation — what
+    :func:`store_result` writes, :func:`gx_suite_result` turns back into the GX object and
+    :func:`render_data_docs` renders. Without a pandas fallback, Great Expectations is not imported.
+    """
+    engine = engine or os.environ.get("CHISO_GX_ENGINE", "duckdb")
+    spec, results = _evaluate(dataset, parquet, engine, context)
     validated_at = datetime.now(UTC).replace(tzinfo=None)
-    suite_result = ExpectationSuiteValidationResult(
-        success=success_all, results=results, suite_name=spec.get("name", dataset), statistics=stats,
+    suite_result = _suite_result_json(
+        results, spec.get("name", dataset),
         meta={"active_batch_definition": {"datasource_name": "chiso", "data_asset_name": dataset,
                                           "batch_definition_name": Path(parquet).parent.name},
               "validation_time": validated_at.isoformat(), "engine": engine},
     )
     checks = []
     for r in results:
-        cfg = r.expectation_config
+        cfg = r.config
         res = r.result or {}
-        exc = (r.exception_info or {}) if isinstance(r.exception_info, dict) else {}
+        exc = r.exception_info or {}
         checks.append({
             "expectation": cfg.type,
             "kwargs": {k: v for k, v in cfg.kwargs.items() if k != "batch_id"},
@@ -509,10 +606,13 @@ def results_dir() -> Path:
     return paths.data_dir() / "dq" / "results"
 
 
-def store_result(suite_result, dataset: str, batch_id: str) -> Path:
+def store_result(suite_result: dict[str, Any], dataset: str, batch_id: str) -> Path:
+    """Write a validation's result (``validate_parquet``'s GX ``to_json_dict()`` form) for the Data Docs."""
+    if not isinstance(suite_result, dict):  # a GX ExpectationSuiteValidationResult
+        suite_result = suite_result.to_json_dict()
     out = results_dir() / dataset / f"{batch_id}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(suite_result.to_json_dict(), default=str), encoding="utf-8")
+    out.write_text(json.dumps(suite_result, default=str), encoding="utf-8")
     return out
 
 
@@ -521,18 +621,25 @@ def page_path(dataset: str, batch_id: str) -> Path:
 
 
 def render_data_docs(suite_result, dataset: str, batch_id: str) -> Path:
-    """Render one validation result as a GX Data Docs page (GX's own renderer and page view)."""
+    """Render one validation result as a GX Data Docs page (GX's own renderer and page view).
+
+    ``suite_result`` is the stored JSON (as ``validate_parquet`` returns it) or a GX
+    ``ExpectationSuiteValidationResult``; this is where the gate imports Great Expectations.
+    """
+    _quiet_gx()
     from great_expectations.render.renderer import ValidationResultsPageRenderer
     from great_expectations.render.view import DefaultJinjaPageView
 
+    doc = suite_result if isinstance(suite_result, dict) else suite_result.to_json_dict()
     out = page_path(dataset, batch_id)
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
-        document = ValidationResultsPageRenderer().render(suite_result)
+        gx_result = gx_suite_result(doc) if isinstance(suite_result, dict) else suite_result
+        document = ValidationResultsPageRenderer().render(gx_result)
         out.write_text(DefaultJinjaPageView().render(document), encoding="utf-8")
     except Exception as exc:  # rendering is a convenience; the result itself is stored regardless
         log.warning("Data Docs rendering failed for %s: %s", out, exc)
-        out.write_text(f"<html><body><pre>{json.dumps(suite_result.to_json_dict(), indent=1, default=str)}"
+        out.write_text(f"<html><body><pre>{json.dumps(doc, indent=1, default=str)}"
                        f"</pre></body></html>", encoding="utf-8")
     return out
 
@@ -542,23 +649,21 @@ def build_data_docs(render_all: bool = False) -> Path:
 
     Pages of failed validations are rendered at once by the gate (alerts link to them); a passing
     validation's page is rendered on demand (``chiso data-docs --all``) — GX's renderer costs ~0.1 s a page.
+    The index alone needs no Great Expectations.
     """
-    from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult
-
     root = data_docs_dir()
     root.mkdir(parents=True, exist_ok=True)
     rows = []
     for result in sorted(results_dir().glob("*/*.json")):
         dataset, batch_id = result.parent.name, result.stem
         page = page_path(dataset, batch_id)
-        if render_all and not page.exists():
-            doc = json.loads(result.read_text(encoding="utf-8"))
-            render_data_docs(ExpectationSuiteValidationResult(**_result_kwargs(doc)), dataset, batch_id)
         summary = json.loads(result.read_text(encoding="utf-8"))
+        if render_all and not page.exists():
+            render_data_docs(summary, dataset, batch_id)
         ok = summary.get("success")
         link = f'<a href="{page.relative_to(root).as_posix()}">{batch_id[:16]}</a>' if page.exists() else batch_id[:16]
         rows.append(f"<tr><td>{dataset}</td><td>{link}</td><td>{'✔' if ok else '✘'}</td>"
-                    f"<td>{summary.get('meta', {}).get('validation_time', '')}</td></tr>")
+                    f"<td>{(summary.get('meta') or {}).get('validation_time', '')}</td></tr>")
     (root / "index.html").write_text(
         "<html><head><meta charset='utf-8'><title>chiso Data Docs</title></head><body>"
         "<h1>chiso — validation results</h1><table><tr><th>dataset</th><th>batch</th><th>success</th>"
@@ -567,19 +672,30 @@ def build_data_docs(render_all: bool = False) -> Path:
 
 
 def _result_kwargs(doc: dict) -> dict:
+    """A stored result (GX ``to_json_dict()`` form) as keyword arguments of ``ExpectationSuiteValidationResult``."""
+    _quiet_gx()
     from great_expectations.core.expectation_validation_result import ExpectationValidationResult
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
     results = []
     for r in doc.get("results", []):
         cfg = r.get("expectation_config") or {}
+        extra = {k: cfg[k] for k in ("notes", "description", "severity", "id") if cfg.get(k) is not None}
         results.append(ExpectationValidationResult(
             success=r.get("success"),
             expectation_config=ExpectationConfiguration(type=cfg.get("type"), kwargs=cfg.get("kwargs", {}),
-                                                        meta=cfg.get("meta", {})),
-            result=r.get("result"), exception_info=r.get("exception_info")))
+                                                        meta=cfg.get("meta", {}), **extra),
+            result=r.get("result"), meta=r.get("meta"), exception_info=r.get("exception_info")))
     return {"success": doc.get("success"), "results": results, "suite_name": doc.get("suite_name"),
-            "statistics": doc.get("statistics"), "meta": doc.get("meta")}
+            "suite_parameters": doc.get("suite_parameters"), "statistics": doc.get("statistics"),
+            "meta": doc.get("meta"), "id": doc.get("id")}
+
+
+def gx_suite_result(doc: dict):
+    """The GX ``ExpectationSuiteValidationResult`` of a stored result (imports Great Expectations)."""
+    from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult
+
+    return ExpectationSuiteValidationResult(**_result_kwargs(doc))
 
 
 def data_docs_url(page: Path) -> str:

@@ -108,3 +108,143 @@ def test_data_docs_page_is_rendered(chiso_data, suite_dir):
     assert (validation.results_dir() / "probe" / ("abc" * 10 + ".json")).exists()
     index = validation.build_data_docs().read_text()
     assert "probe" in index and "validations/probe/" in index
+
+
+# ---------------------------------------------------------------- the stored result is GX's, built without GX
+RICH_SUITE = {
+    "name": "rich",
+    "meta": {"why": "serialisation"},
+    "expectations": [
+        *SUITE["expectations"],
+        _e("expect_column_values_to_be_between", column="amount", min_value=0, max_value=100),
+        _e("expect_column_values_to_be_null", "warning", column="day"),
+        _e("expect_column_values_to_not_be_null", "warning", column="ratio"),
+        _e("expect_column_values_to_not_be_null", column="no_such_column"),  # raises: exception_info
+        _e("unexpected_rows_expectation", "warning",
+           unexpected_rows_query="SELECT code, received, amount FROM {batch} WHERE amount > 100"),
+        # types the compiler does not know: evaluated by GX on pandas, stored as GX serialises them
+        _e("expect_column_value_lengths_to_be_between", "warning", column="agency", min_value=3, max_value=6),
+        _e("expect_column_mean_to_be_between", "warning", column="fee", min_value=0, max_value=100),
+    ],
+}
+
+
+def _rich_frame() -> pd.DataFrame:
+    from datetime import date
+    from decimal import Decimal
+
+    return FRAME.assign(
+        amount=[Decimal("1.50"), Decimal("250.25"), None, Decimal("-3.10"), Decimal("7"), Decimal("99.99")],
+        day=[date(2023, 1, 1), date(2023, 1, 2), None, date(2023, 1, 1), date(2023, 2, 1), date(2023, 1, 1)],
+        ratio=[0.5, float("nan"), 1.0, None, 2.5, 0.25],
+    )
+
+
+def _gx_serialisation(results, doc: dict) -> dict:
+    """What GX itself writes for the same results: the objects the gate built before it stopped importing GX."""
+    from great_expectations.core.expectation_validation_result import (
+        ExpectationSuiteValidationResult,
+        ExpectationValidationResult,
+    )
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    gx_results = [r.gx if r.gx is not None else ExpectationValidationResult(
+        success=r.success, result=r.result, exception_info=r.exception_info,
+        expectation_config=ExpectationConfiguration(type=r.config.type, kwargs=r.config.kwargs, meta=r.config.meta))
+        for r in results]
+    ok = sum(r.success for r in gx_results)
+    stats = {"evaluated_expectations": len(gx_results), "successful_expectations": ok,
+             "unsuccessful_expectations": len(gx_results) - ok, "success_percent": 100.0 * ok / len(gx_results)}
+    return ExpectationSuiteValidationResult(success=all(r.success for r in gx_results), results=gx_results,
+                                            suite_name="rich", statistics=stats, meta=doc["meta"]).to_json_dict()
+
+
+def test_stored_result_is_what_gx_writes(chiso_data, tmp_path, monkeypatch):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    (tmp_path / "rich.json").write_text(json.dumps(RICH_SUITE))
+    monkeypatch.setenv("CHISO_EXPECTATIONS_DIR", str(tmp_path))
+    work = chiso_data / "work" / "rich"
+    work.mkdir(parents=True)
+    pq.write_table(pa.Table.from_pandas(_rich_frame(), preserve_index=False), work / "rich.parquet")
+    seen = []
+    evaluate = validation._evaluate
+    monkeypatch.setattr(validation, "_evaluate", lambda *a, **k: seen.append(evaluate(*a, **k)) or seen[-1])
+
+    outcome, doc = validation.validate_parquet("rich", work / "rich.parquet")
+    _, results = seen[0]
+    assert len(results) == len(RICH_SUITE["expectations"]) == outcome["evaluated"]
+    assert [r.gx is not None for r in results][-2:] == [True, True]  # the pandas fallback ran
+    assert sum(r.gx is not None for r in results) == 2
+    # the samples hold what makes serialisation differ: datetimes (pairs: tuples), Decimals, dates, errors
+    by_type = {c["kwargs"].get("column"): c for c in outcome["checks"]}
+    assert not by_type["amount"]["success"] and not by_type["day"]["success"]
+    assert by_type["no_such_column"]["exception"]
+
+    expected = _gx_serialisation(results, doc)
+    assert doc == expected
+    # byte for byte as GX's result would have been stored, and GX reads it back to the same result
+    stored = validation.store_result(doc, "rich", "b" * 64)
+    assert stored.read_text(encoding="utf-8") == json.dumps(expected, default=str)
+    assert validation.gx_suite_result(json.loads(stored.read_text(encoding="utf-8"))).to_json_dict() == expected
+    # and GX's renderer takes it (chiso data-docs --all)
+    validation.build_data_docs(render_all=True)
+    html = validation.page_path("rich", "b" * 64).read_text(encoding="utf-8")
+    assert "amount" in html and "no_such_column" in html
+
+
+def test_engines_agree_with_a_fallback_in_the_suite(chiso_data, tmp_path, monkeypatch):
+    (tmp_path / "rich.json").write_text(json.dumps(RICH_SUITE))
+    monkeypatch.setenv("CHISO_EXPECTATIONS_DIR", str(tmp_path))
+    frame = _rich_frame()
+    ours = validation.validate_frame("rich", frame, engine="duckdb")
+    ref = validation.validate_frame("rich", frame, engine="gx")
+    for mine, theirs in zip(ours["checks"], ref["checks"], strict=True):
+        assert (mine["expectation"], mine["success"], mine["unexpected_count"]) == \
+               (theirs["expectation"], theirs["success"], theirs["unexpected_count"]), (mine, theirs)
+
+
+GATE_IN_A_FRESH_PROCESS = """
+import json, sys
+from chiso import pipeline
+
+def batch(name):
+    work = sys.argv[1] + "/" + name
+    return {"batch_id": name * 8, "status": "parsed", "source_system": "test", "file_name": name + ".csv",
+            "tables": {"probe": work + "/probe.parquet"}, "work_dir": work, "slot": "probe|" + name}
+
+passed = pipeline.validate([batch("good")])[0]
+after_pass = sorted(m for m in ("great_expectations", "pandas", "airflow") if m in sys.modules)
+failed = pipeline.validate([batch("bad")])[0]
+print(json.dumps({"passed": passed["status"], "after_pass": after_pass, "failed": failed["status"],
+                  "docs": failed["validation"]["data_docs_url"], "gx_after_fail": "great_expectations" in sys.modules}))
+"""
+
+
+def test_passing_batch_never_imports_great_expectations(chiso_data, suite_dir, tmp_path):
+    """The happy path of a task process: no Great Expectations (~6 s), no pandas; a failure still gets its page."""
+    import os
+    import subprocess
+    import sys
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    clean = FRAME.iloc[[0, 5]].assign(due=[datetime(2023, 1, 2), datetime(2023, 1, 7)],
+                                      done=[datetime(2023, 1, 3), datetime(2023, 1, 8)], agency=["H13.01", "H05.30"])
+    for name, frame in (("good", clean), ("bad", FRAME)):
+        (tmp_path / name).mkdir()
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp_path / name / "probe.parquet")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW_CONN_CHISO")}
+    proc = subprocess.run([sys.executable, "-c", GATE_IN_A_FRESH_PROCESS, str(tmp_path)], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out["passed"] == "validated" and out["after_pass"] == []
+    assert out["failed"] == "validation_failed" and out["gx_after_fail"]
+    page = validation.page_path("probe", "bad" * 8)
+    assert out["docs"] == page.resolve().as_uri() and "channel" in page.read_text(encoding="utf-8")
+    assert not validation.page_path("probe", "good" * 8).exists()  # rendered on demand (data-docs --all)
+    stored = json.loads((validation.results_dir() / "probe" / ("good" * 8 + ".json")).read_text(encoding="utf-8"))
+    assert stored["success"] and stored["statistics"]["evaluated_expectations"] == len(SUITE["expectations"])
