@@ -653,17 +653,31 @@ def build_data_docs(render_all: bool = False) -> Path:
     """
     root = data_docs_dir()
     root.mkdir(parents=True, exist_ok=True)
+    # what each stored result says, cached by file and mtime: a validate task reads only the new results
+    cache_path = root / "index_rows.json"
+    try:
+        cache = json.loads(cache_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        cache = {}
+    fresh = {}
     rows = []
     for result in sorted(results_dir().glob("*/*.json")):
         dataset, batch_id = result.parent.name, result.stem
+        key = f"{dataset}/{batch_id}"
+        mtime = result.stat().st_mtime_ns
         page = page_path(dataset, batch_id)
-        summary = json.loads(result.read_text(encoding="utf-8"))
-        if render_all and not page.exists():
-            render_data_docs(summary, dataset, batch_id)
-        ok = summary.get("success")
+        known = cache.get(key)
+        if render_all and not page.exists() or not known or known[0] != mtime:
+            summary = json.loads(result.read_text(encoding="utf-8"))
+            if render_all and not page.exists():
+                render_data_docs(summary, dataset, batch_id)
+            known = [mtime, bool(summary.get("success")), (summary.get("meta") or {}).get("validation_time", "")]
+        fresh[key] = known
+        _, ok, validated_at = known
         link = f'<a href="{page.relative_to(root).as_posix()}">{batch_id[:16]}</a>' if page.exists() else batch_id[:16]
         rows.append(f"<tr><td>{dataset}</td><td>{link}</td><td>{'✔' if ok else '✘'}</td>"
-                    f"<td>{(summary.get('meta') or {}).get('validation_time', '')}</td></tr>")
+                    f"<td>{validated_at}</td></tr>")
+    cache_path.write_text(json.dumps(fresh), encoding="utf-8")
     (root / "index.html").write_text(
         "<html><head><meta charset='utf-8'><title>chiso Data Docs</title></head><body>"
         "<h1>chiso — validation results</h1><table><tr><th>dataset</th><th>batch</th><th>success</th>"
