@@ -6,6 +6,7 @@ Airflow pool ``warehouse_writer`` (one slot), so writers queue instead of failin
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -99,6 +100,12 @@ def _ddl(table: str, cols: list[tuple[str, str]]) -> str:
     return f"CREATE TABLE IF NOT EXISTS {table} (\n  {body}\n)"
 
 
+def duckdb_config() -> dict[str, str]:
+    """DuckDB settings of every warehouse connection (dbt's profile sets the same): a memory ceiling, so that a
+    national-scale load or build spills to disk instead of growing without bound."""
+    return {"memory_limit": os.environ.get("CHISO_DUCKDB_MEMORY_LIMIT", "3GB")}
+
+
 def connect(read_only: bool = False, path: Path | None = None, wait_seconds: float = 600.0):
     """Open the warehouse. A writer that finds the file locked waits (another writer is busy)."""
     path = Path(path or paths.warehouse_path())
@@ -108,7 +115,10 @@ def connect(read_only: bool = False, path: Path | None = None, wait_seconds: flo
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only)
+            for key, value in duckdb_config().items():
+                con.execute(f"SET {key} = '{value}'")
+            return con
         except duckdb.IOException as exc:  # lock held by another process
             if "lock" not in str(exc).lower() or time.monotonic() > deadline:
                 raise

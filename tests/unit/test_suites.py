@@ -167,6 +167,40 @@ def test_volume_far_outside_history_is_flagged(chiso_data, exports, tmp_path):
     assert unit in vol[0]["sample"][0]
 
 
+@pytest.mark.parametrize("rows, flagged", [(200, False), (2000, True)])
+def test_volume_of_a_month_in_progress_is_compared_with_its_share(chiso_data, exports, tmp_path, rows, flagged):
+    """A daily export of the month in progress (2 of August's 31 days) holds ~2/31 of a month's dossiers: that
+    is not a collapse; ten times that share is still flagged."""
+    from datetime import datetime
+
+    import duckdb
+
+    one = sources.parse(sorted(exports.rglob("hoso_*.csv"))[0]).tables["motcua_dossier"]
+    t = pa.concat_tables([one] * (rows // one.num_rows + 1)).slice(0, rows)
+    unit = "H14.01"
+    ts = t.schema.field("received_at").type
+    t = (t.set_column(t.schema.get_field_index("agency_code"), "agency_code", pa.array([unit] * rows))
+          .set_column(t.schema.get_field_index("received_at"), "received_at",
+                      pa.array([datetime(2025, 8, 1, 8)] * rows, ts))
+          .set_column(t.schema.get_field_index("updated_at"), "updated_at",
+                      pa.array([datetime(2025, 8, 2, 16)] * rows, t.schema.field("updated_at").type))
+          .set_column(t.schema.get_field_index("completed_at"), "completed_at",
+                      pa.nulls(rows, t.schema.field("completed_at").type)))
+    hist = validation.profiles_dir() / "motcua_dossier"
+    hist.mkdir(parents=True)
+    con = duckdb.connect()
+    for k in range(1, 7):  # 3,100 dossiers a month before
+        con.execute(
+            f"COPY (SELECT '{unit}' AS unit, (DATE '2025-08-01' - INTERVAL {k} MONTH)::DATE AS period_start, "
+            f"3100::BIGINT AS n, 'h{k}' AS slot_key) TO '{hist}/H14__h{k}.parquet' (FORMAT parquet)")
+    tables = _write({"motcua_dossier": t}, tmp_path)
+    context = {"tables": tables, "slot": "motcua-dossier-csv|H14|2025-08-01|2025-08-31", "slot_key": "now"}
+    outcome, _ = validation.validate_parquet("motcua_dossier", tables["motcua_dossier"], context=context)
+    vol = [c for c in outcome["checks"] if "Volume" in (c["why"] or "")]
+    assert len(vol) == 1
+    assert vol[0]["success"] is (not flagged)
+
+
 def test_passing_batches_leave_a_profile_for_later_volume_checks(chiso_data, exports):
     from chiso import pipeline
 
