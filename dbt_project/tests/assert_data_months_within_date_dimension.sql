@@ -1,3 +1,4 @@
+{{ config(tags=['raw_scan']) }}
 -- Reporting periods come from dim_date (vars chiso_date_start .. chiso_date_end): data outside that range
 -- would silently drop out of the marts. Widen the vars (and regenerate the holiday seed) if this fails.
 with data_months as (
