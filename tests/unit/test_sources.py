@@ -537,6 +537,60 @@ def test_bieu06_bad_number_rejects_row(tmp_path):
     assert "row 3" in e.describe(p.name) and "expected" in e.describe(p.name)
 
 
+def test_bieu06_error_cell_rejects_row(tmp_path):
+    """A formula error in a figure (#REF!) rejects the row, as a bad number does: it is never read as empty."""
+    import zipfile
+
+    p = tmp_path / "bieu06_04_2023-01.xlsx"
+    write_bieu06(p)
+    patched = tmp_path / "bieu06_04_2023-02.xlsx"
+    with zipfile.ZipFile(p) as src, zipfile.ZipFile(patched, "w") as out:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename.startswith("xl/worksheets/"):  # Sở Tư pháp, column (3): a formula gone wrong
+                text = data.decode("utf-8")
+                start = text.index('<c r="C14"')
+                end = text.index("</c>", start) + 4
+                text = text[:start] + '<c r="C14" t="e"><f>#REF!+1</f><v>#REF!</v></c>' + text[end:]
+                data = text.encode("utf-8")
+            out.writestr(item, data)
+    b = parse_bieu06_xlsx(patched)
+    assert b.rows_rejected == 1
+    e = b.rejects[0]
+    assert e.row == 3 and e.column.startswith("(3)") and e.found == "#REF!"
+
+
+def test_workbook_reader_gives_openpyxl_values(tmp_path):
+    """The XLSX reader (calamine) returns what openpyxl gives: codes as text with their leading zeros,
+    whole numbers as int, date cells as datetime, empty cells as None, rows and columns from A1."""
+    import openpyxl
+    from chiso.sources._common import open_workbook
+
+    p = tmp_path / "types.xlsx"
+    wb = xlsxwriter.Workbook(str(p), {"strings_to_numbers": False})
+    ws = wb.add_worksheet("S")
+    day = wb.add_format({"num_format": "dd/mm/yyyy"})
+    stamp = wb.add_format({"num_format": "dd/mm/yyyy hh:mm:ss"})
+    ws.write_string(2, 1, "000.00.00.H13")
+    ws.write_string(2, 2, "04")
+    ws.write_number(2, 3, 4)
+    ws.write_number(2, 4, 4.5)
+    ws.write_number(2, 5, 1234567890123)
+    ws.write_datetime(3, 1, datetime(2023, 1, 15), day)
+    ws.write_datetime(3, 2, datetime(2023, 1, 15, 8, 42, 10), stamp)
+    ws.write_number(3, 3, 7, wb.add_format({"num_format": "000"}))
+    ws.write_boolean(3, 4, True)
+    ws.write_formula(3, 5, "=1+1", None, 2)
+    ws.merge_range(4, 1, 4, 3, "Sở Tư pháp")
+    ws.write_string(5, 1, "  1.250  ")
+    wb.close()
+    ours = [tuple(r) for r in open_workbook(p)["S"].iter_rows(values_only=True)]
+    theirs = [tuple(r) for r in openpyxl.load_workbook(p, read_only=True, data_only=True)["S"].iter_rows(values_only=True)]
+    assert ours == theirs
+    assert [[type(v) for v in r] for r in ours] == [[type(v) for v in r] for r in theirs]
+    assert ours[2][1:4] == ("000.00.00.H13", "04", 4) and ours[3][1] == datetime(2023, 1, 15)
+
+
 # --------------------------------------------------------------------------------------- document register
 
 REG_HEADER = [
