@@ -223,6 +223,53 @@ def test_dossier_period_from_data(chiso_data, tmp_path):
     assert set(b.tables["motcua_dossier"].column("period_month").to_pylist()) == {date(2023, 2, 1)}
 
 
+@pytest.mark.parametrize("name", ["hoso_04_2023-01.csv", "export.csv"])  # period from the name / the data
+def test_dossier_streamed_to_parquet_is_the_in_memory_table(chiso_data, tmp_path, name, monkeypatch):
+    """With an output folder the table is streamed to Parquet batch by batch; rows found later to be
+    duplicates are dropped by rewriting it. The file holds exactly the table parsed in memory."""
+    import pyarrow.parquet as pq
+    from chiso.sources import WrittenTable, motcua
+
+    monkeypatch.setattr(motcua, "BATCH_ROWS", 4)  # several batches, duplicates across them
+    rows = [dossier(f"H13.05-230115-{i:04d}") for i in range(1, 12)]
+    rows[2] = dossier("H13.05-230115-0001")  # duplicate of row 1, in the first batch
+    rows[6] = dossier("H13.05-230115-0002", KenhThucHien="7")  # a bad row with a duplicate code: the duplicate
+    rows[9] = dossier("H13.05-230115-0005")  # duplicate of row 5, in the third batch
+    rows[10] = dossier("H13.05-230115-0011", NgayTiepNhan="31/02/2023 08:00:00")
+    rows.append(dossier("H13.05-230115-0002"))  # duplicate of row 2 (row 7 was rejected, row 2 is first)
+    rows.append(dossier("H13.05-230115-0013", NgayTiepNhan="02/02/2023 09:00:00", NgayHenTra="09/02/2023 09:00:00"))
+    src = write_csv(tmp_path / name, rows)
+    memory = parse_dossier_csv(src)
+    out = tmp_path / "work"
+    out.mkdir()
+    streamed = parse(src, out_dir=out)
+    written = streamed.tables["motcua_dossier"]
+    assert isinstance(written, WrittenTable) and written.path == out / "motcua_dossier.parquet"
+    table = pq.read_table(written.path)
+    assert table.schema == arrow_schema("motcua_dossier")
+    assert table.to_pylist() == memory.tables["motcua_dossier"].to_pylist()
+    assert written.num_rows == table.num_rows == streamed.rows_accepted == memory.rows_accepted == 8
+    assert streamed.rejects == memory.rejects and streamed.rows_read == memory.rows_read == 13
+    assert {e.row: e.column for e in streamed.rejects} == {3: "MaHoSo", 7: "MaHoSo", 10: "MaHoSo",
+                                                           11: "NgayTiepNhan", 12: "MaHoSo"}
+    assert (streamed.period_start, streamed.meta) == (memory.period_start, memory.meta)
+    assert sorted(p.name for p in out.iterdir()) == ["motcua_dossier.parquet"], "no partial files left"
+
+
+def test_dossier_stream_error_leaves_no_file(chiso_data, tmp_path):
+    good = write_csv(tmp_path / "full.csv", [dossier(f"A-{i}") for i in range(30)])
+    lines = good.read_text(encoding="utf-8-sig").splitlines()
+    lines[25] = lines[25].rsplit(",", 5)[0]
+    bad = tmp_path / "hoso_04_2023-01.csv"
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "work"
+    out.mkdir()
+    with pytest.raises(ParseError) as ei:
+        parse(bad, out_dir=out)
+    assert ei.value.error.row == 25 and "number of fields" in str(ei.value)
+    assert list(out.iterdir()) == []
+
+
 def test_dossier_nfd_input_is_normalised(chiso_data, tmp_path):
     import unicodedata
 
