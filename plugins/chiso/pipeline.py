@@ -50,11 +50,22 @@ def chunk(batches: list[Batch], size: int | None = None) -> list[list[Batch]]:
 
 # ---------------------------------------------------------------- parse
 def _scope(dataset: str, table) -> str:
-    """What a file covers, besides its period: a corrected export of the same scope supersedes it."""
+    """What a file covers, besides its period: a corrected export of the same scope supersedes it.
+
+    ``table``: an Arrow table, or a ``WrittenTable`` (only the columns needed are read from its Parquet)."""
     import pyarrow.compute as pc
+
+    from chiso.sources import WrittenTable
 
     if table.num_rows == 0:
         return ""
+    if isinstance(table, WrittenTable):
+        import pyarrow.parquet as pq
+
+        needed = {"motcua_bieu06": ["reporting_unit"],
+                  "dvc_766_unit": ["is_root", "department_id", "group_code", "period_type"]}
+        names = pq.read_schema(table.path).names
+        table = pq.read_table(table.path, columns=needed.get(dataset, [c for c in ["agency_code"] if c in names]))
     if dataset == "motcua_bieu06":
         col = table.column("reporting_unit")
         return "|".join(sorted({v for v in col.to_pylist() if v}))
@@ -73,10 +84,9 @@ def _scope(dataset: str, table) -> str:
 
 def parse_one(batch: Batch) -> Batch:
     """Parse one landed file into Parquet tables under the work folder."""
-    import pyarrow.parquet as pq
-
     from chiso import sources
-    from chiso.sources.base import ParseError
+    from chiso.sources._common import write_parquet
+    from chiso.sources.base import ParseError, WrittenTable
 
     rec = batch["landed"]
     path = Path(rec["landed_path"])
@@ -84,7 +94,7 @@ def parse_one(batch: Batch) -> Batch:
     out_dir.mkdir(parents=True, exist_ok=True)
     result = dict(batch, file_name=rec["relative_name"], work_dir=str(out_dir))
     try:
-        parsed = sources.parse(path)
+        parsed = sources.parse(path, out_dir=out_dir)  # large tables are streamed to out_dir as they are parsed
     except ParseError as exc:
         log.warning("parse failed: %s", exc)
         return dict(result, status="parse_failed", error=str(exc), errors=[asdict(exc.error)],
@@ -95,8 +105,11 @@ def parse_one(batch: Batch) -> Batch:
                     errors=[], format=None, dataset=None, rows_read=0, tables={})
     tables = {}
     for dataset, table in parsed.tables.items():
+        if isinstance(table, WrittenTable):
+            tables[dataset] = str(table.path)
+            continue
         target = out_dir / f"{dataset}.parquet"
-        pq.write_table(table, target)
+        write_parquet(table, target)
         tables[dataset] = str(target)
     main = parsed.tables.get(parsed.main_dataset)
     rejects = [asdict(e) for e in parsed.rejects]

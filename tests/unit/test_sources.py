@@ -223,6 +223,53 @@ def test_dossier_period_from_data(chiso_data, tmp_path):
     assert set(b.tables["motcua_dossier"].column("period_month").to_pylist()) == {date(2023, 2, 1)}
 
 
+@pytest.mark.parametrize("name", ["hoso_04_2023-01.csv", "export.csv"])  # period from the name / the data
+def test_dossier_streamed_to_parquet_is_the_in_memory_table(chiso_data, tmp_path, name, monkeypatch):
+    """With an output folder the table is streamed to Parquet batch by batch; rows found later to be
+    duplicates are dropped by rewriting it. The file holds exactly the table parsed in memory."""
+    import pyarrow.parquet as pq
+    from chiso.sources import WrittenTable, motcua
+
+    monkeypatch.setattr(motcua, "BATCH_ROWS", 4)  # several batches, duplicates across them
+    rows = [dossier(f"H13.05-230115-{i:04d}") for i in range(1, 12)]
+    rows[2] = dossier("H13.05-230115-0001")  # duplicate of row 1, in the first batch
+    rows[6] = dossier("H13.05-230115-0002", KenhThucHien="7")  # a bad row with a duplicate code: the duplicate
+    rows[9] = dossier("H13.05-230115-0005")  # duplicate of row 5, in the third batch
+    rows[10] = dossier("H13.05-230115-0011", NgayTiepNhan="31/02/2023 08:00:00")
+    rows.append(dossier("H13.05-230115-0002"))  # duplicate of row 2 (row 7 was rejected, row 2 is first)
+    rows.append(dossier("H13.05-230115-0013", NgayTiepNhan="02/02/2023 09:00:00", NgayHenTra="09/02/2023 09:00:00"))
+    src = write_csv(tmp_path / name, rows)
+    memory = parse_dossier_csv(src)
+    out = tmp_path / "work"
+    out.mkdir()
+    streamed = parse(src, out_dir=out)
+    written = streamed.tables["motcua_dossier"]
+    assert isinstance(written, WrittenTable) and written.path == out / "motcua_dossier.parquet"
+    table = pq.read_table(written.path)
+    assert table.schema == arrow_schema("motcua_dossier")
+    assert table.to_pylist() == memory.tables["motcua_dossier"].to_pylist()
+    assert written.num_rows == table.num_rows == streamed.rows_accepted == memory.rows_accepted == 8
+    assert streamed.rejects == memory.rejects and streamed.rows_read == memory.rows_read == 13
+    assert {e.row: e.column for e in streamed.rejects} == {3: "MaHoSo", 7: "MaHoSo", 10: "MaHoSo",
+                                                           11: "NgayTiepNhan", 12: "MaHoSo"}
+    assert (streamed.period_start, streamed.meta) == (memory.period_start, memory.meta)
+    assert sorted(p.name for p in out.iterdir()) == ["motcua_dossier.parquet"], "no partial files left"
+
+
+def test_dossier_stream_error_leaves_no_file(chiso_data, tmp_path):
+    good = write_csv(tmp_path / "full.csv", [dossier(f"A-{i}") for i in range(30)])
+    lines = good.read_text(encoding="utf-8-sig").splitlines()
+    lines[25] = lines[25].rsplit(",", 5)[0]
+    bad = tmp_path / "hoso_04_2023-01.csv"
+    bad.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "work"
+    out.mkdir()
+    with pytest.raises(ParseError) as ei:
+        parse(bad, out_dir=out)
+    assert ei.value.error.row == 25 and "number of fields" in str(ei.value)
+    assert list(out.iterdir()) == []
+
+
 def test_dossier_nfd_input_is_normalised(chiso_data, tmp_path):
     import unicodedata
 
@@ -535,6 +582,60 @@ def test_bieu06_bad_number_rejects_row(tmp_path):
     e = b.rejects[0]
     assert e.row == 3 and e.column.startswith("(3)") and e.found == "12a"
     assert "row 3" in e.describe(p.name) and "expected" in e.describe(p.name)
+
+
+def test_bieu06_error_cell_rejects_row(tmp_path):
+    """A formula error in a figure (#REF!) rejects the row, as a bad number does: it is never read as empty."""
+    import zipfile
+
+    p = tmp_path / "bieu06_04_2023-01.xlsx"
+    write_bieu06(p)
+    patched = tmp_path / "bieu06_04_2023-02.xlsx"
+    with zipfile.ZipFile(p) as src, zipfile.ZipFile(patched, "w") as out:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename.startswith("xl/worksheets/"):  # Sở Tư pháp, column (3): a formula gone wrong
+                text = data.decode("utf-8")
+                start = text.index('<c r="C14"')
+                end = text.index("</c>", start) + 4
+                text = text[:start] + '<c r="C14" t="e"><f>#REF!+1</f><v>#REF!</v></c>' + text[end:]
+                data = text.encode("utf-8")
+            out.writestr(item, data)
+    b = parse_bieu06_xlsx(patched)
+    assert b.rows_rejected == 1
+    e = b.rejects[0]
+    assert e.row == 3 and e.column.startswith("(3)") and e.found == "#REF!"
+
+
+def test_workbook_reader_gives_openpyxl_values(tmp_path):
+    """The XLSX reader (calamine) returns what openpyxl gives: codes as text with their leading zeros,
+    whole numbers as int, date cells as datetime, empty cells as None, rows and columns from A1."""
+    import openpyxl
+    from chiso.sources._common import open_workbook
+
+    p = tmp_path / "types.xlsx"
+    wb = xlsxwriter.Workbook(str(p), {"strings_to_numbers": False})
+    ws = wb.add_worksheet("S")
+    day = wb.add_format({"num_format": "dd/mm/yyyy"})
+    stamp = wb.add_format({"num_format": "dd/mm/yyyy hh:mm:ss"})
+    ws.write_string(2, 1, "000.00.00.H13")
+    ws.write_string(2, 2, "04")
+    ws.write_number(2, 3, 4)
+    ws.write_number(2, 4, 4.5)
+    ws.write_number(2, 5, 1234567890123)
+    ws.write_datetime(3, 1, datetime(2023, 1, 15), day)
+    ws.write_datetime(3, 2, datetime(2023, 1, 15, 8, 42, 10), stamp)
+    ws.write_number(3, 3, 7, wb.add_format({"num_format": "000"}))
+    ws.write_boolean(3, 4, True)
+    ws.write_formula(3, 5, "=1+1", None, 2)
+    ws.merge_range(4, 1, 4, 3, "Sở Tư pháp")
+    ws.write_string(5, 1, "  1.250  ")
+    wb.close()
+    ours = [tuple(r) for r in open_workbook(p)["S"].iter_rows(values_only=True)]
+    theirs = [tuple(r) for r in openpyxl.load_workbook(p, read_only=True, data_only=True)["S"].iter_rows(values_only=True)]
+    assert ours == theirs
+    assert [[type(v) for v in r] for r in ours] == [[type(v) for v in r] for r in theirs]
+    assert ours[2][1:4] == ("000.00.00.H13", "04", 4) and ours[3][1] == datetime(2023, 1, 15)
 
 
 # --------------------------------------------------------------------------------------- document register

@@ -22,9 +22,9 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from chiso.sources.base import ParsedBatch, ParseError, RowError
+from chiso.sources.base import ParsedBatch, ParseError, RowError, WrittenTable
 
-__all__ = ["PARSERS", "SOURCE_OF_FORMAT", "ParseError", "ParsedBatch", "RowError", "detect", "parse"]
+__all__ = ["PARSERS", "SOURCE_OF_FORMAT", "ParseError", "ParsedBatch", "RowError", "WrittenTable", "detect", "parse"]
 
 SOURCE_OF_FORMAT: dict[str, str] = {
     "motcua-dossier-csv": "motcua",
@@ -136,11 +136,19 @@ def _parsers() -> dict[str, Callable[..., ParsedBatch]]:
 
 PARSERS = _parsers
 
+# formats whose parser streams its table to Parquet when given an output folder (see ``parse``)
+STREAMING_FORMATS = {"motcua-dossier-csv", "motcua-dossier-json"}
 
-def parse(path: str | Path, format: str | None = None) -> ParsedBatch:
-    """Parse ``path`` (format detected unless given)."""
+
+def parse(path: str | Path, format: str | None = None, *, out_dir: str | Path | None = None) -> ParsedBatch:
+    """Parse ``path`` (format detected unless given).
+
+    With ``out_dir``, a parser that can streams its table to ``<out_dir>/<dataset>.parquet`` and returns a
+    ``WrittenTable`` for it (lower peak memory: one batch at a time); the others return Arrow tables."""
     fmt = format or detect(path)
     parser = _parsers().get(fmt)
     if parser is None:
         raise ParseError(path, _EXPECTED, fmt, message="unknown format id")
+    if out_dir is not None and fmt in STREAMING_FORMATS:
+        return parser(Path(path), out_dir=Path(out_dir))
     return parser(Path(path))

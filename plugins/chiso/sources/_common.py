@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
-from datetime import date
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 from chiso import schemas
-from chiso.sources.base import ParseError
+from chiso.sources.base import ParseError, WrittenTable
 
 _ARROW_TYPES = {
     "VARCHAR": pa.string(),
@@ -39,11 +39,148 @@ def conform(table: pa.Table, dataset: str) -> pa.Table:
     return table.select(schema.names).cast(schema)
 
 
+# ------------------------------------------------------------------------------------------- Parquet
+#
+# The work files between parse, validate and load. Row groups of DuckDB's own size (122 880 rows), so that
+# DuckDB reads a file with all its threads; Snappy; dictionary pages only for columns with few distinct
+# values (a dictionary of unique values costs time and falls back to plain pages anyway).
+
+PARQUET_ROW_GROUP = 122_880
+_UNIQUE_COLUMNS = {"source_row", "dossier_code", "applicant_key", "received_at", "appointment_at",
+                   "completed_at", "updated_at", "document_number"}
+
+
+def parquet_options(schema: pa.Schema) -> dict[str, Any]:
+    return {
+        "compression": "snappy",
+        "use_dictionary": [n for n in schema.names if n not in _UNIQUE_COLUMNS],
+    }
+
+
+def write_parquet(table: pa.Table, path: Path) -> None:
+    """Write a parsed table to Parquet (atomically: a failed write leaves no file)."""
+    import pyarrow.parquet as pq
+
+    tmp = path.with_name(path.name + ".part")
+    pq.write_table(table, tmp, row_group_size=PARQUET_ROW_GROUP, **parquet_options(table.schema))
+    tmp.replace(path)
+
+
+class ParquetSink:
+    """A parsed table streamed into one Parquet file, batch by batch (``<name>.part`` until ``close``).
+
+    ``rows(columns)`` reads columns of what was written so far (it ends the writing); ``close(fix)``
+    publishes the file, first rewriting it row group by row group through ``fix`` when given (rows to drop
+    or a column to fill that were only known at the end)."""
+
+    def __init__(self, path: Path, schema: pa.Schema) -> None:
+        import pyarrow.parquet as pq
+
+        self.path = Path(path)
+        self.schema = schema
+        self.tmp = self.path.with_name(self.path.name + ".part")
+        self.writer = pq.ParquetWriter(self.tmp, schema, **parquet_options(schema))
+        self.num_rows = 0
+
+    def write(self, table: pa.Table) -> None:
+        if table.num_rows:
+            self.writer.write_table(table, row_group_size=max(table.num_rows, PARQUET_ROW_GROUP))
+            self.num_rows += table.num_rows
+
+    def _seal(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+    def rows(self, columns: list[str]) -> pa.Table:
+        import pyarrow.parquet as pq
+
+        self._seal()
+        return pq.read_table(self.tmp, columns=columns)
+
+    def close(self, fix: Callable[[pa.Table], pa.Table] | None = None) -> WrittenTable:
+        import pyarrow.parquet as pq
+
+        self._seal()
+        if fix is not None:
+            again = self.path.with_name(self.path.name + ".fix")
+            self.num_rows = 0
+            with pq.ParquetFile(self.tmp) as src, pq.ParquetWriter(again, self.schema,
+                                                                  **parquet_options(self.schema)) as w:
+                for i in range(src.num_row_groups):
+                    t = fix(src.read_row_group(i))
+                    if t.num_rows:
+                        w.write_table(t, row_group_size=max(t.num_rows, PARQUET_ROW_GROUP))
+                        self.num_rows += t.num_rows
+            again.replace(self.tmp)
+        self.tmp.replace(self.path)
+        return WrittenTable(self.path, self.num_rows)
+
+    def abort(self) -> None:
+        self._seal()
+        self.tmp.unlink(missing_ok=True)
+        self.path.with_name(self.path.name + ".fix").unlink(missing_ok=True)
+
+
+class MemorySink:
+    """The same interface as ``ParquetSink``, keeping the batches as one Arrow table (no output folder)."""
+
+    def __init__(self, schema: pa.Schema) -> None:
+        self.schema = schema
+        self.parts: list[pa.Table] = []
+
+    def write(self, table: pa.Table) -> None:
+        self.parts.append(table)
+
+    def _table(self) -> pa.Table:
+        if len(self.parts) != 1:
+            self.parts = [pa.concat_tables(self.parts) if self.parts else self.schema.empty_table()]
+        return self.parts[0]
+
+    def rows(self, columns: list[str]) -> pa.Table:
+        return self._table().select(columns)
+
+    def close(self, fix: Callable[[pa.Table], pa.Table] | None = None) -> pa.Table:
+        return fix(self._table()) if fix else self._table()
+
+    def abort(self) -> None:
+        self.parts = []
+
+
 def table_from_rows(rows: Iterable[dict[str, Any]], dataset: str) -> pa.Table:
     schema = arrow_schema(dataset)
     rows = list(rows)
     cols = {f.name: pa.array([r.get(f.name) for r in rows], type=f.type) for f in schema}
     return pa.table(cols, schema=schema)
+
+
+class _Failed(tuple):
+    pass
+
+
+def per_value(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``fn`` remembering its result, or the ValueParseError it raised, for each distinct value (by type and
+    value). A register repeats the same few types, agencies, vocabulary words and dates on every row; one
+    cache per file."""
+    from chiso.normalize import ValueParseError
+
+    cache: dict[tuple[type, Any], Any] = {}
+
+    def call(value: Any) -> Any:
+        key = (value.__class__, value)
+        try:
+            hit = cache[key]
+        except KeyError:
+            try:
+                hit = fn(value)
+            except ValueParseError as e:
+                hit = _Failed((e.expected, e.found, e.message))
+            cache[key] = hit
+        if hit.__class__ is _Failed:
+            raise ValueParseError(*hit)
+        return hit
+
+    return call
 
 
 _PERIOD_IN_NAME = re.compile(r"(?<!\d)(\d{4})-(\d{2})(?!\d)")
@@ -136,13 +273,110 @@ def load_json(path: Path) -> Any:
         ) from None
 
 
-def open_workbook(path: Path):
-    """An XLSX workbook opened read-only (values, not formulas), or a ParseError."""
-    import openpyxl
+# ------------------------------------------------------------------------------------------- XLSX
+#
+# Workbooks are read with calamine (Rust; ~15x faster than openpyxl on a 100k-row register). Its values are
+# mapped to what openpyxl (read-only, values only) gives, which the parsers were written against:
+#
+# * an empty cell is None (calamine: ""), so is a cell holding an empty string (openpyxl: "");
+# * a whole-number numeric cell is an int (calamine: a float) when it is exact (|x| < 2**53);
+# * a date-formatted cell is a datetime (calamine: a date when the time is midnight);
+# * rows start at A1 (calamine skips leading empty rows and columns unless told not to).
+#
+# Calamine reads an error cell (#N/A, #REF!, ...) as an empty string (python-calamine issue #105), where
+# openpyxl gives the error text, which the parsers reject ("expected a whole number, found '#REF!'"). A
+# workbook with any error cell is therefore read with openpyxl, so that such a cell is never silently empty.
 
+_EXACT_INT = float(2**53)
+_ERROR_CELL = (b't="e"', b"t='e'")
+
+
+def _has_error_cells(path: Path) -> bool:
+    """Whether any worksheet of the XLSX may hold an error cell (``<c ... t="e">``), from the raw XML (a
+    false positive only means reading with openpyxl)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                continue
+            with z.open(name) as fh:
+                tail = b""
+                while chunk := fh.read(1 << 22):
+                    edge = tail + chunk[:8]
+                    if any(chunk.find(m) >= 0 or edge.find(m) >= 0 for m in _ERROR_CELL):
+                        return True
+                    tail = chunk[-8:]
+    return False
+
+
+def _cell(v: Any) -> Any:
+    t = type(v)
+    if t is str:
+        return v or None
+    if t is float:
+        return int(v) if v.is_integer() and -_EXACT_INT < v < _EXACT_INT else v
+    if t is date:
+        return datetime(v.year, v.month, v.day)
+    return v
+
+
+class _Sheet:
+    def __init__(self, book: Workbook, name: str) -> None:
+        self._book = book
+        self.title = name
+
+    def iter_rows(self, values_only: bool = True, max_row: int | None = None):
+        """The sheet's rows from A1, as tuples of openpyxl-like values (see above)."""
+        assert values_only, "only values are read"
+        try:
+            rows = self._book._wb.get_sheet_by_name(self.title).to_python(skip_empty_area=False, nrows=max_row)
+        except Exception as e:  # noqa: BLE001 - calamine's XmlError, ZipError ...
+            raise ParseError(
+                self._book.path, "an XLSX workbook", f"{type(e).__name__} in sheet {self.title!r}",
+                message="cannot read the worksheet",
+            ) from None
+        for row in rows:
+            yield tuple([(v or None) if v.__class__ is str else _cell(v) for v in row])
+
+
+class Workbook:
+    """The few parts of openpyxl's read-only workbook the parsers use, over calamine."""
+
+    def __init__(self, path: Path, wb) -> None:
+        self.path = path
+        self._wb = wb
+        self.sheetnames: list[str] = list(wb.sheet_names)
+
+    @property
+    def worksheets(self) -> list[_Sheet]:
+        return [_Sheet(self, n) for n in self.sheetnames]
+
+    def __getitem__(self, name: str) -> _Sheet:
+        if name not in self.sheetnames:
+            raise KeyError(name)
+        return _Sheet(self, name)
+
+    def close(self) -> None:
+        self._wb.close()
+
+
+def open_workbook(path: Path):
+    """An XLSX workbook opened for reading values (cached results, not formulas), or a ParseError.
+
+    Read with calamine; a workbook holding error cells is read with openpyxl (read-only) instead (see above).
+    Both give the same interface: ``sheetnames``, ``worksheets``, ``wb[name].iter_rows(values_only=True,
+    max_row=...)`` and ``close()``."""
+    from python_calamine import CalamineWorkbook
+
+    path = Path(path)
     try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as e:  # noqa: BLE001 - zipfile.BadZipFile, InvalidFileException, KeyError ...
+        if _has_error_cells(path):
+            import openpyxl
+
+            return openpyxl.load_workbook(path, read_only=True, data_only=True)
+        return Workbook(path, CalamineWorkbook.from_path(path))
+    except Exception as e:  # noqa: BLE001 - zipfile.BadZipFile, calamine's ZipError/XmlError, KeyError ...
         raise ParseError(
             path, "an XLSX workbook", type(e).__name__, message="cannot open the workbook"
         ) from None

@@ -51,12 +51,22 @@ class ParseError(Exception):
         super().__init__(self.error.describe(Path(self.file).name))
 
 
+@dataclass(frozen=True)
+class WrittenTable:
+    """A table the parser streamed straight to Parquet (``chiso.sources.parse(..., out_dir=...)``): the file,
+    with the same columns as the Arrow table it stands for, and its number of rows."""
+
+    path: Path
+    num_rows: int
+
+
 @dataclass
 class ParsedBatch:
     """The parse of one file.
 
     ``tables`` maps a dataset name of ``chiso.schemas.DATASETS`` to an Arrow table whose columns are
-    ``source_row`` (INTEGER, 1-based) followed by exactly ``schemas.columns(dataset)``, in that order.
+    ``source_row`` (INTEGER, 1-based) followed by exactly ``schemas.columns(dataset)``, in that order; or,
+    when the parser was given an output folder, to a ``WrittenTable`` (the same table, already in Parquet).
     ``rows_read`` counts the file's data rows; it equals the rows of the main table plus the distinct rows
     in ``rejects`` (``rows_read == rows_loaded + rows_rejected``).
     """
@@ -67,7 +77,7 @@ class ParsedBatch:
     main_dataset: str  # the dataset whose rows are counted in rows_read
     period_start: date | None
     period_end: date | None
-    tables: dict[str, pa.Table]
+    tables: dict[str, pa.Table | WrittenTable]
     rows_read: int
     rejects: list[RowError] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)  # reporting unit, printed totals, reconciliation ...

@@ -35,7 +35,9 @@ from __future__ import annotations
 import codecs
 import csv
 import difflib
+import functools
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -46,7 +48,15 @@ import pyarrow as pa
 
 from chiso import pii, schemas
 from chiso.normalize import ascii_key, detect_legacy
-from chiso.sources._common import arrow_schema, load_json, month_end, short
+from chiso.sources._common import (
+    PARQUET_ROW_GROUP,
+    MemorySink,
+    ParquetSink,
+    arrow_schema,
+    load_json,
+    month_end,
+    short,
+)
 from chiso.sources.base import ParsedBatch, ParseError, RowError
 
 DATASET = "motcua_dossier"
@@ -92,6 +102,9 @@ STATUS_MAP = {
 }
 STATUS_TEXT = {v: k for k, v in STATUS_MAP.items()}
 
+BATCH_ROWS = PARQUET_ROW_GROUP  # rows per batch from DuckDB, and per Parquet row group
+_STREAM_BUFFER = "64MB"
+_DUCKDB_MESSAGE = re.compile(r"^[A-Z][A-Za-z ]*Error: ")  # "Invalid Input Error: CSV Error on Line: 7 ..."
 _NAME_RE = re.compile(r"hoso_(\d{2})_(\d{4})-(\d{2})\.csv$", re.IGNORECASE)
 _TS = "'%d/%m/%Y %H:%M:%S'"
 
@@ -339,9 +352,7 @@ def _select_sql(source_sql: str, header: list[str], period: date | None, nfc_tex
     period_sql = f"DATE '{period.isoformat()}'" if period else "NULL::DATE"
     found_case = " ".join(f"WHEN {_sql_str(c)} THEN {_qi(c)}" for c in _RAW_FOR_ERRORS)
     out_cols = ", ".join(
-        "unhex(applicant_key) AS applicant_key" if n == "applicant_key" else n
-        for n, _ in schemas.columns(DATASET)
-        if n != "period_month"
+        n for n, _ in schemas.columns(DATASET) if n != "period_month"
     )
     return f"""
         SELECT {out_cols}, hash(dossier_code) AS code_hash, defect,
@@ -409,34 +420,6 @@ _MESSAGES = {
 }
 
 
-_HEX_LUT = np.array([f"{i:02x}".encode() for i in range(256)], dtype="S2").view(np.uint16)
-
-
-def _hex_binary(arr: pa.Array) -> pa.Array:
-    """Hex-encode a binary Arrow array (vectorised through a lookup table; nulls stay null)."""
-    if arr.null_count == len(arr):
-        return pa.nulls(len(arr), pa.string())
-    arr = arr.cast(pa.binary())
-    validity, offs, data = arr.buffers()
-    offsets = np.frombuffer(offs, dtype=np.int32)[arr.offset : arr.offset + len(arr) + 1]
-    raw = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
-    hexed = _HEX_LUT[raw]
-    new_offsets = ((offsets - offsets[0]) * 2).astype(np.int32)
-    if validity is not None and arr.offset:
-        validity = pa.array(arr.is_valid()).buffers()[1]
-    return pa.StringArray.from_buffers(
-        len(arr), pa.py_buffer(new_offsets), pa.py_buffer(hexed.tobytes()), validity, arr.null_count
-    )
-
-
-_MESSAGES = {
-    "MaHoSo#dup": "duplicate dossier code in the file; the first occurrence is kept",
-    "NgayHenTra#order": "appointment before receipt",
-    "TrangThaiHoSo": "unknown status",
-    "KenhThucHien": "unknown channel",
-}
-
-
 def _run(
     path: Path,
     con: duckdb.DuckDBPyConnection,
@@ -446,85 +429,111 @@ def _run(
     period: date | None,
     meta: dict[str, Any],
     nfc_text: bool = False,
+    out_dir: Path | None = None,
 ) -> ParsedBatch:
-    """Run the SELECT straight into Arrow. DuckDB keeps the source order (preserve_insertion_order), so
-    the i-th result row is the i-th data row of the file. The Arrow result is then post-processed batch
-    by batch (releasing each input batch) to keep the peak memory near one copy of the output."""
+    """Run the SELECT and stream its result, batch by batch, to Parquet (``out_dir``) or into one Arrow
+    table. DuckDB keeps the source order (preserve_insertion_order), so the i-th result row is the i-th
+    data row of the file: its ``source_row``. Rows with a defect are left out as they go by; duplicate
+    codes (the first occurrence kept) are only known at the end: the few rows concerned are then dropped
+    by rewriting the output, which happens only when there are duplicates (or no period in the file name)."""
     import pyarrow.compute as pc
 
-    con.execute("SET preserve_insertion_order = true")
-    con.execute("SET enable_progress_bar = false")
-    tbl = con.sql(_select_sql(source_sql, header, period, nfc_text)).to_arrow_table(1 << 17)
-    rows_read = tbl.num_rows
-    if rows_read == 0:
-        raise ParseError(path, "at least one data row", "no data rows")
-    errors: dict[int, tuple[str, str | None]] = {}
-    defect = tbl.column("defect")
-    if defect.null_count < rows_read:
-        bad_idx = np.flatnonzero(pc.is_valid(defect).to_numpy(zero_copy_only=False))
-        sub = tbl.select(["defect", "found"]).take(pa.array(bad_idx)).to_pylist()
-        for i, r in zip(bad_idx.tolist(), sub):
-            errors[i] = (r["defect"], r["found"])
-    # duplicate dossier codes (first occurrence kept): find candidate rows by the 64-bit hash, confirm on text
-    h = tbl.column("code_hash").to_numpy()
-    hs = np.sort(h)
-    dup_h = np.unique(hs[1:][hs[1:] == hs[:-1]])
-    if len(dup_h):
-        idx = np.flatnonzero(np.isin(h, dup_h))
-        codes = tbl.column("dossier_code").take(pa.array(idx)).to_pylist()
-        seen: set[str] = set()
-        for i, c in zip(idx.tolist(), codes):
-            if c is None:
-                continue
-            if c in seen:
-                errors[i] = ("MaHoSo#dup", c)
-            else:
-                seen.add(c)
-    del h, hs
-    keep = None
-    if errors:
-        keep = np.ones(rows_read, dtype=bool)
-        keep[list(errors)] = False
-        if period is None:
-            pass
-    if period is None:
-        rec = tbl.column("received_at")
-        mx = pc.max(rec.filter(pa.array(keep)) if keep is not None else rec).as_py()
-        period = date(mx.year, mx.month, 1) if mx else None
-        meta["period_source"] = "data (latest NgayTiepNhan)"
     schema = arrow_schema(DATASET)
     names = [n for n in schema.names if n not in ("source_row", "period_month")]
-    batches = tbl.select(names).to_batches()
-    del tbl, defect
-    out = []
-    start = 0
-    while batches:
-        b = batches.pop(0)
-        n = b.num_rows
-        cols = {
-            "source_row": pa.array(np.arange(start + 1, start + n + 1, dtype=np.int32)),
-            "period_month": pa.nulls(n, pa.date32())
-            if period is None
-            else pa.array(np.full(n, np.datetime64(period, "D"))).cast(pa.date32()),
-        }
-        for name in names:
-            c = b.column(name)
-            cols[name] = _hex_binary(c) if name == "applicant_key" else c
-        nb = pa.RecordBatch.from_arrays([cols[f] for f in schema.names], schema=schema)
-        k = keep[start : start + n] if keep is not None else None
-        if k is None or k.all():
-            out.append(nb)
-        else:
-            # drop the few rejected rows by zero-copy slices (a filter would copy the whole batch)
-            edges = np.flatnonzero(np.diff(np.concatenate(([0], k.view(np.int8), [0]))))
-            runs = edges.reshape(-1, 2)
-            if len(runs) <= 256:
-                out.extend(nb.slice(a, z - a) for a, z in runs)
-            else:
-                out.append(nb.filter(pa.array(k)))
-        start += n
-        del b, c, cols
-    table = pa.Table.from_batches(out, schema=schema)
+    con.execute("SET preserve_insertion_order = true")
+    con.execute("SET enable_progress_bar = false")
+    # let DuckDB's threads run ahead of the consumer (with the default ~1 MB they mostly wait for it)
+    con.execute(f"SET streaming_buffer_size = '{_STREAM_BUFFER}'")
+    sink = ParquetSink(out_dir / f"{DATASET}.parquet", schema) if out_dir else MemorySink(schema)
+    try:
+        reader = con.execute(_select_sql(source_sql, header, period, nfc_text)).to_arrow_reader(BATCH_ROWS)
+        errors: dict[int, tuple[str, str | None]] = {}
+        defect_codes: dict[int, str | None] = {}
+        hashes: list[np.ndarray] = []
+        constant_period = (
+            pa.nulls(BATCH_ROWS, pa.date32()) if period is None
+            else pa.array(np.full(BATCH_ROWS, np.datetime64(period, "D"))).cast(pa.date32())
+        )
+        start = 0
+
+        def step(b: pa.RecordBatch, start: int) -> None:
+            n = b.num_rows
+            defect = b.column("defect")
+            keep = None
+            if defect.null_count < n:
+                bad = np.flatnonzero(pc.is_valid(defect).to_numpy(zero_copy_only=False))
+                sub = b.select(["defect", "found", "dossier_code"]).take(pa.array(bad)).to_pylist()
+                for i, r in zip((bad + start).tolist(), sub):
+                    errors[i] = (r["defect"], r["found"])
+                    defect_codes[i] = r["dossier_code"]
+                keep = np.ones(n, dtype=bool)
+                keep[bad] = False
+            # a copy: a view would keep the whole DuckDB batch alive
+            hashes.append(np.array(b.column("code_hash").to_numpy(zero_copy_only=False), dtype=np.uint64))
+            period_col = constant_period.slice(0, n) if n <= len(constant_period) else pa.repeat(constant_period[0], n)
+            cols = [pa.array(np.arange(start + 1, start + n + 1, dtype=np.int32)), period_col]
+            cols += [b.column(name) for name in names]
+            out = pa.Table.from_arrays(cols, schema=schema)
+            sink.write(out.filter(pa.array(keep)) if keep is not None else out)
+
+        # batch k is checked and written (in a thread: Arrow and Parquet release the GIL) while DuckDB
+        # produces batch k+1; at most two batches are held
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="chiso-parquet") as writer:
+            pending = None
+            for b in reader:
+                if pending is not None:
+                    pending.result()
+                pending = writer.submit(step, b, start)
+                start += b.num_rows
+                del b
+            if pending is not None:
+                pending.result()
+        rows_read = start
+        if rows_read == 0:
+            raise ParseError(path, "at least one data row", "no data rows")
+        # duplicate dossier codes (first occurrence kept): candidates by the 64-bit hash, confirmed on text
+        drop: set[int] = set()  # source_row of rows written before they turned out to be duplicates
+        h = np.concatenate(hashes)
+        hashes.clear()
+        hs = np.sort(h)
+        dup_h = np.unique(hs[1:][hs[1:] == hs[:-1]])
+        del hs
+        if len(dup_h):
+            idx = np.flatnonzero(np.isin(h, dup_h))
+            written = sink.rows(["source_row", "dossier_code"])
+            wanted = pc.is_in(written.column("source_row"), value_set=pa.array(idx + 1, pa.int32()))
+            written = written.filter(wanted)
+            code_of = dict(zip((np.asarray(written.column("source_row")) - 1).tolist(),
+                               written.column("dossier_code").to_pylist()))
+            code_of.update(defect_codes)
+            seen: set[str] = set()
+            for i in idx.tolist():
+                c = code_of.get(i)
+                if c is None:
+                    continue
+                if c in seen:
+                    if i not in errors:
+                        drop.add(i + 1)
+                    errors[i] = ("MaHoSo#dup", c)
+                else:
+                    seen.add(c)
+        del h
+        fill_period = period is None
+        if fill_period:
+            rec = sink.rows(["source_row", "received_at"])
+            if drop:
+                rec = rec.filter(pc.invert(pc.is_in(rec.column("source_row"), value_set=pa.array(sorted(drop), pa.int32()))))
+            mx = pc.max(rec.column("received_at")).as_py()
+            period = date(mx.year, mx.month, 1) if mx else None
+            meta["period_source"] = "data (latest NgayTiepNhan)"
+        fix = None
+        if drop or (fill_period and period is not None):
+            fix = functools.partial(_fix_rows, drop=pa.array(sorted(drop), pa.int32()) if drop else None,
+                                    period=period if fill_period else None)
+        table = sink.close(fix)
+    except BaseException:
+        sink.abort()
+        raise
     rejects: list[RowError] = []
     for i in sorted(errors):
         d, found = errors[i]
@@ -555,6 +564,18 @@ def _run(
     )
 
 
+def _fix_rows(table: pa.Table, *, drop: pa.Array | None, period: date | None) -> pa.Table:
+    """Drop the rows found to be duplicates after they were written; fill the period found in the data."""
+    import pyarrow.compute as pc
+
+    if drop is not None:
+        table = table.filter(pc.invert(pc.is_in(table.column("source_row"), value_set=drop)))
+    if period is not None:
+        i = table.schema.get_field_index("period_month")
+        table = table.set_column(i, table.schema.field(i), pa.array([period] * table.num_rows, pa.date32()))
+    return table
+
+
 def _translate_duckdb_error(path: Path, e: Exception) -> ParseError:
     """Turn a DuckDB CSV error into a ParseError without echoing row content (it may hold personal data)."""
     text = str(e)
@@ -579,8 +600,9 @@ def _translate_duckdb_error(path: Path, e: Exception) -> ParseError:
     )
 
 
-def parse_dossier_csv(path: str | Path, *, threads: int | None = None) -> ParsedBatch:
-    """Parse a ``hoso_<PP>_<YYYY-MM>.csv`` export (docs/FORMATS.md §1)."""
+def parse_dossier_csv(path: str | Path, *, threads: int | None = None, out_dir: Path | None = None) -> ParsedBatch:
+    """Parse a ``hoso_<PP>_<YYYY-MM>.csv`` export (docs/FORMATS.md §1). With ``out_dir``, the table is streamed
+    to ``<out_dir>/motcua_dossier.parquet`` (a ``WrittenTable``) instead of being returned in memory."""
     path = Path(path)
     header, needs_nfc = _read_header(path)
     m = _NAME_RE.search(path.name)
@@ -598,8 +620,12 @@ def parse_dossier_csv(path: str | Path, *, threads: int | None = None) -> Parsed
         f"columns = {cols}, auto_detect = false, strict_mode = true, null_padding = false, encoding = 'utf-8')"
     )
     try:
-        return _run(path, con, source, header, FORMAT_CSV, period, meta, nfc_text=needs_nfc)
-    except duckdb.Error as e:
+        return _run(path, con, source, header, FORMAT_CSV, period, meta, nfc_text=needs_nfc, out_dir=out_dir)
+    except (duckdb.Error, pa.ArrowException, OSError) as e:
+        # a CSV error met while streaming reaches us through the Arrow stream (an OSError without errno,
+        # carrying DuckDB's message); anything else (a full disk, a fault of ours) is not the file's
+        if not isinstance(e, duckdb.Error) and not _DUCKDB_MESSAGE.match(str(e)):
+            raise
         raise _translate_duckdb_error(path, e) from None
     finally:
         con.close()
@@ -721,7 +747,7 @@ def _item_to_row(it: dict) -> dict[str, str | None]:
     }
 
 
-def parse_dossier_json(path: str | Path) -> ParsedBatch:
+def parse_dossier_json(path: str | Path, *, out_dir: Path | None = None) -> ParsedBatch:
     """Parse paged JSON of a one-stop-shop dossier search (see the module docstring)."""
     path = Path(path)
     obj = load_json(path)
@@ -739,6 +765,6 @@ def parse_dossier_json(path: str | Path) -> ParsedBatch:
     con = duckdb.connect()
     try:
         con.register("json_src", arrow)
-        return _run(path, con, "json_src", header, FORMAT_JSON, period, meta, nfc_text=True)
+        return _run(path, con, "json_src", header, FORMAT_JSON, period, meta, nfc_text=True, out_dir=out_dir)
     finally:
         con.close()

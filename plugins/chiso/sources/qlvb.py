@@ -19,6 +19,7 @@ from chiso.sources._common import (
     month_end,
     month_from_name,
     open_workbook,
+    per_value,
     read_text_csv,
     short,
     table_from_rows,
@@ -112,6 +113,13 @@ def _parse_rows(path: Path, rows: list[list[Any]], fmt: str, sheet: str | None) 
     out: list[dict] = []
     rejects: list[RowError] = []
     rows_read = 0
+    # per-value caches (one per file): the same types, agencies, words and dates recur on every row
+    to_date = per_value(parse_date_vn)
+    to_text = per_value(lambda v: (fix_legacy(str(v)).strip() or None) if v is not None else None)
+    to_direction = per_value(lambda v: map_value(v, DIRECTION, "Đến or Đi"))
+    to_form = per_value(lambda v: map_value(v, FORM, "Điện tử or Giấy"))
+    to_yesno = per_value(lambda v: map_value(v, YESNO, "Có or Không"))
+    to_secrecy = per_value(lambda v: map_value(v, SECRECY, "Thường, Mật, Tối mật or Tuyệt mật"))
     for i in range(hr + 1, len(rows)):
         row = rows[i]
         vals = {f: (row[c] if c < len(row) else None) for f, c in cols.items() if f != "stt"}
@@ -127,27 +135,26 @@ def _parse_rows(path: Path, rows: list[list[Any]], fmt: str, sheet: str | None) 
             if rec[col] is None:
                 raise ValueParseError("a document number", "")
             for col in ("issued_on", "due_on", "completed_on"):
-                rec[col] = parse_date_vn(vals.get(col))
+                rec[col] = to_date(vals.get(col))
             if rec["issued_on"] is None:
                 col = "issued_on"
                 raise ValueParseError("a date dd/mm/yyyy", "")
             for col in ("document_type", "issuing_agency", "agency_code"):
-                v = vals.get(col)
-                rec[col] = (fix_legacy(str(v)).strip() or None) if v is not None else None
+                rec[col] = to_text(vals.get(col))
             col = "agency_code"
             if not rec["agency_code"]:
                 raise ValueParseError("an agency code", "")
             col = "direction"
-            rec[col] = map_value(vals.get(col), DIRECTION, "Đến or Đi")
+            rec[col] = to_direction(vals.get(col))
             if rec[col] is None:
                 raise ValueParseError("Đến or Đi", "")
             col = "form"
-            rec[col] = map_value(vals.get(col), FORM, "Điện tử or Giấy")
+            rec[col] = to_form(vals.get(col))
             col = "digitally_signed"
-            yn = map_value(vals.get(col), YESNO, "Có or Không")
+            yn = to_yesno(vals.get(col))
             rec[col] = None if yn is None else yn == "true"
             col = "confidentiality"
-            rec[col] = map_value(vals.get(col), SECRECY, "Thường, Mật, Tối mật or Tuyệt mật")
+            rec[col] = to_secrecy(vals.get(col))
         except ValueParseError as e:
             rejects.append(
                 RowError(
