@@ -607,6 +607,9 @@ def run_scale(scale: str, out: Path, *, repeat: int, alt_timeout: float, alt_mem
         res["notes"]["ours_load"] = ours_summary(state, "load", "dossier")
         res["notes"]["ours_other_load"] = ours_summary(state, "load", "other")
         res["notes"]["ours_day"] = ours_summary(state, "day_ingest", "dossier")
+        if not keep:  # disk: at national scale the landed copies and Parquet are tens of GB
+            for sub in ("landing", "work"):
+                shutil.rmtree(data / sub, ignore_errors=True)
 
         # ---- the limit
         for stage in STAGES:
@@ -616,6 +619,9 @@ def run_scale(scale: str, out: Path, *, repeat: int, alt_timeout: float, alt_mem
             if stage == "build":
                 kpi["limit_build"] = limit_kpis(state)
         kpi["limit_incremental"] = limit_kpis(state)
+        if not keep:
+            shutil.rmtree(state / "limit_work", ignore_errors=True)
+            (state / "limit.duckdb").unlink(missing_ok=True)
 
         # ---- the usual alternative (capped)
         stopped = None
