@@ -5,12 +5,11 @@ and the months before the ones a load touches are not rebuilt."""
 from __future__ import annotations
 
 import os
+from datetime import date
 
 import duckdb
 import pytest
 from chiso.schemas import table_columns
-from datetime import date
-
 from chiso_dbt_fixture import MANIFEST_INSERT_COLUMNS, build_fixture_warehouse, document, dossier, run_dbt
 
 # every model a dossier load changes, compared after the incremental build and after a full refresh
@@ -23,6 +22,10 @@ COMPARED = {
     "marts.mart_units_behind": "1, 2, 3, 4, 5",
     "intermediate.int_kpi_document_measures": "unit_code, unit_valid_from, kpi_code, period_type, period_start",
     "marts.fct_document": "document_key",
+    "marts.dim_procedure": "procedure_code",
+    "marts.mart_unknown_agency_codes": "source_dataset, agency_code, department_id, reason",
+    "intermediate.int_procedure_batch": "batch_id, procedure_code",
+    "intermediate.int_unplaced_agency_batch": "batch_id, source_dataset, agency_code, period_month, reference_date",
 }
 MEASURE_COLUMNS = ("attribution, unit_code, unit_valid_from, month_start, n_received, n_received_online, "
                    "n_fee_bearing, n_fee_paid_online, n_digitised, n_finished, n_finished_on_time, n_open_at_end, "
@@ -69,7 +72,8 @@ def _snapshot(path):
     con = duckdb.connect(str(path))
     try:
         out = {t: con.execute(f"select * exclude (refreshed_through) from {t} order by {k}").fetchall()
-               if t in ("marts.fct_dossier", "marts.fct_document") else con.execute(f"select * from {t} order by {k}").fetchall()
+               if t in ("marts.fct_dossier", "marts.fct_document", "intermediate.int_procedure_batch",
+                        "intermediate.int_unplaced_agency_batch") else con.execute(f"select * from {t} order by {k}").fetchall()
                for t, k in COMPARED.items()}
         out["measures"] = con.execute(
             f"select {MEASURE_COLUMNS} from intermediate.int_dossier_month_measures order by 1, 2, 3, 4").fetchall()
