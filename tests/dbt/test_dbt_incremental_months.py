@@ -5,12 +5,11 @@ and the months before the ones a load touches are not rebuilt."""
 from __future__ import annotations
 
 import os
+from datetime import date
 
 import duckdb
 import pytest
 from chiso.schemas import table_columns
-from datetime import date
-
 from chiso_dbt_fixture import MANIFEST_INSERT_COLUMNS, build_fixture_warehouse, document, dossier, run_dbt
 
 # every model a dossier load changes, compared after the incremental build and after a full refresh
@@ -23,6 +22,10 @@ COMPARED = {
     "marts.mart_units_behind": "1, 2, 3, 4, 5",
     "intermediate.int_kpi_document_measures": "unit_code, unit_valid_from, kpi_code, period_type, period_start",
     "marts.fct_document": "document_key",
+    "marts.dim_procedure": "procedure_code",
+    "marts.mart_unknown_agency_codes": "source_dataset, agency_code, department_id, reason",
+    "intermediate.int_procedure_batch": "batch_id, procedure_code",
+    "intermediate.int_unplaced_agency_batch": "batch_id, source_dataset, agency_code, period_month, reference_date",
 }
 MEASURE_COLUMNS = ("attribution, unit_code, unit_valid_from, month_start, n_received, n_received_online, "
                    "n_fee_bearing, n_fee_paid_online, n_digitised, n_finished, n_finished_on_time, n_open_at_end, "
@@ -69,7 +72,8 @@ def _snapshot(path):
     con = duckdb.connect(str(path))
     try:
         out = {t: con.execute(f"select * exclude (refreshed_through) from {t} order by {k}").fetchall()
-               if t in ("marts.fct_dossier", "marts.fct_document") else con.execute(f"select * from {t} order by {k}").fetchall()
+               if t in ("marts.fct_dossier", "marts.fct_document", "intermediate.int_procedure_batch",
+                        "intermediate.int_unplaced_agency_batch") else con.execute(f"select * from {t} order by {k}").fetchall()
                for t, k in COMPARED.items()}
         out["measures"] = con.execute(
             f"select {MEASURE_COLUMNS} from intermediate.int_dossier_month_measures order by 1, 2, 3, 4").fetchall()
@@ -95,6 +99,9 @@ def test_incremental_months_equal_a_full_refresh(warehouse, tmp_path):
                 "received"),
         dossier("H55.03-250806-0001", "2025-09-01", "H55.03", 1, "2025-08-06 08:00", "2025-09-30 17:00",
                 "2025-09-05 10:00", "returned"),
+        # a new procedure, at an agency the crosswalk does not know (dim_procedure, mart_unknown_agency_codes)
+        dossier("H99.02-250902-0001", "2025-09-01", "H99.02", 1, "2025-09-02 08:00", "2025-09-12 17:00", None,
+                "received", procedure="1.000009"),
     ])
     # an April 2024 register: a new document, and 15/STP (March) again, now completed
     _load_batch(warehouse, "sha-apr", "sovanban_2024-04", [
@@ -102,9 +109,16 @@ def test_incremental_months_equal_a_full_refresh(warehouse, tmp_path):
          "period_month": date(2024, 4, 1)},
         {**document("15/STP", "H14.01", "incoming", "paper", "normal"), "period_month": date(2024, 4, 1),
          "due_on": date(2024, 4, 10), "completed_on": date(2024, 4, 8)},
+        {**document("41/XYZ", "H14.88", "incoming", "paper", "normal", issued="2024-04-03"),
+         "period_month": date(2024, 4, 1)},
     ], dataset="qlvb_document")
     _build(tmp_path)
     incremental, built_after = _snapshot(warehouse)
+    # the incremental build saw the new batches: the new procedure and the unknown agency codes are listed
+    new_procedure = [r for r in incremental["marts.dim_procedure"] if r[0] == "1.000009"]
+    assert len(new_procedure) == 1 and new_procedure[0][-3:] == (date(2025, 9, 1), date(2025, 9, 1), 1)
+    unknown = {(r[0], r[1]) for r in incremental["marts.mart_unknown_agency_codes"]}
+    assert {("motcua_dossier", "H99.02"), ("qlvb_document", "H14.88")} <= unknown
     # months before August 2025 were not rebuilt; August onwards were
     kept = [m for m in built_before if str(m) < "2025-08-01"]
     assert kept and all(built_after[m] == built_before[m] for m in kept)
@@ -131,10 +145,13 @@ def test_superseding_export_that_drops_a_dossier(warehouse, tmp_path):
     # a corrected export of the same month replaces the batch; it no longer lists H55.03-250806-0001
     _load_batch(warehouse, "sha-corrected", "hoso_2025-08_corrected", [dict(zip(cols, r)) for r in keep],
                 supersedes=batch)
+    before, _ = _snapshot(warehouse)
     _build(tmp_path)
     incremental, _ = _snapshot(warehouse)
     dropped = [r for r in incremental["marts.fct_dossier"] if r[0] == "H55.03-250806-0001"]
     assert dropped == []
+    counts = [{r[0]: r[-1] for r in snap["marts.dim_procedure"]} for snap in (before, incremental)]
+    assert counts[1]["1.000001"] == counts[0]["1.000001"] - 1
     _build(tmp_path, "--full-refresh")
     full, _ = _snapshot(warehouse)
     assert incremental == full

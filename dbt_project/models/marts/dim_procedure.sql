@@ -5,11 +5,17 @@
 -- published service of that snapshot is full, else partial; null when no published service ever had one (not
 -- offered online). is_fee_bearing: the catalogue's has_fee in the latest snapshot listing the procedure with
 -- has_fee set (any state), true when any of its services there is fee-bearing; null outside the catalogue.
+-- dossier_count: the dossiers whose current state (latest export row, int_dossier_current / fct_dossier)
+-- carries the procedure.
+--
+-- Proportional to the new data: the dossier side reads int_procedure_batch (one row per batch x procedure,
+-- incremental by batch) and one column of int_dossier_current, never the raw dossier rows; the catalogue is
+-- small and read whole.
 with
 
-dossier_rows as (
+procedure_batches as (
 
-    select * from {{ ref('stg_motcua__dossier') }}
+    select * from {{ ref('int_procedure_batch') }}
     where procedure_code is not null
 
 ),
@@ -26,17 +32,17 @@ dossier_names as (
     select procedure_code, procedure_name, field_code, field_name
     from (
         select
-            dossier_rows.*,
+            procedure_batches.*,
             row_number() over (
                 partition by procedure_code
                 order by
                     case when procedure_name is null then 1 else 0 end,
-                    period_month desc,
-                    updated_at desc nulls last,
-                    source_file desc,
-                    source_row desc
+                    name_period_month desc,
+                    name_updated_at desc nulls last,
+                    name_source_file desc,
+                    name_source_row desc
             ) as row_rank
-        from dossier_rows
+        from procedure_batches
     ) as ranked
     where row_rank = 1
 
@@ -46,10 +52,18 @@ dossier_months as (
 
     select
         procedure_code,
-        min(period_month) as first_period_month,
-        max(period_month) as last_period_month,
-        count(distinct dossier_code) as dossier_count
-    from dossier_rows
+        min(first_period_month) as first_period_month,
+        max(last_period_month) as last_period_month
+    from procedure_batches
+    group by procedure_code
+
+),
+
+dossier_counts as (
+
+    select procedure_code, count(*) as dossier_count
+    from {{ ref('int_dossier_current') }}
+    where procedure_code is not null
     group by procedure_code
 
 ),
@@ -133,7 +147,7 @@ fees as (
 
 procedure_codes as (
 
-    select procedure_code from dossier_rows
+    select procedure_code from procedure_batches
     union
     select procedure_code from service_rows
 
@@ -154,12 +168,14 @@ select
     -- dossiers
     dossier_months.first_period_month,
     dossier_months.last_period_month,
-    coalesce(dossier_months.dossier_count, 0) as dossier_count
+    coalesce(dossier_counts.dossier_count, 0) as dossier_count
 from procedure_codes
 left join dossier_names
     on procedure_codes.procedure_code = dossier_names.procedure_code
 left join dossier_months
     on procedure_codes.procedure_code = dossier_months.procedure_code
+left join dossier_counts
+    on procedure_codes.procedure_code = dossier_counts.procedure_code
 left join catalogue_names
     on procedure_codes.procedure_code = catalogue_names.procedure_code
 left join online_levels

@@ -7,45 +7,21 @@
 --   no_admin_unit     a row is valid but was left unmatched (no admin unit)
 -- Such rows count for no unit below the province; a dossier, document or service whose prefix is a known
 -- province's still counts for that province (the prefix is the province's level-1 identifier).
+--
+-- Proportional to the new data: the dossiers and documents come from int_unplaced_agency_batch (per batch,
+-- incremental, only the groups the crosswalk cannot place); the catalogue and the 766 units are small and
+-- read whole here.
 with
-
-crosswalk as (
-
-    select * from {{ ref('agency_crosswalk') }}
-
-),
 
 seen as (
 
     select
-        cast('motcua_dossier' as {{ dbt.type_string() }}) as source_dataset,
+        'dvc_service' as source_dataset,
         agency_code,
         cast(null as {{ dbt.type_string() }}) as department_id,
         agency_name,
-        period_month,
-        cast(coalesce(received_at, period_month) as date) as reference_date
-    from {{ ref('stg_motcua__dossier') }}
-
-    union all
-
-    select
-        'qlvb_document',
-        agency_code,
-        cast(null as {{ dbt.type_string() }}),
-        cast(null as {{ dbt.type_string() }}),  -- the register names the issuer, not the registering agency
-        period_month,
-        coalesce(issued_on, period_month)
-    from {{ ref('stg_qlvb__document') }}
-
-    union all
-
-    select
-        'dvc_service',
-        agency_code,
-        cast(null as {{ dbt.type_string() }}),
-        agency_name,
-        snapshot_month,
-        snapshot_month
+        snapshot_month as period_month,
+        snapshot_month as reference_date
     from {{ ref('stg_dvc__service') }}
 
     union all
@@ -73,67 +49,37 @@ grouped as (
         period_month,
         reference_date,
         min(agency_name) as agency_name,
-        count(*) as n_rows
+        count(*) as row_count
     from seen
     group by source_dataset, agency_code, department_id, period_month, reference_date
 
 ),
 
-candidate_rows as (
+unplaced_small as (
 
-    select grouped.seen_id, grouped.reference_date, crosswalk.valid_from, crosswalk.valid_to, crosswalk.admin_unit_code
-    from grouped
-    inner join crosswalk
-        on crosswalk.agency_code = grouped.agency_code
-
-    union all
-
-    select grouped.seen_id, grouped.reference_date, crosswalk.valid_from, crosswalk.valid_to, crosswalk.admin_unit_code
-    from grouped
-    inner join crosswalk
-        on crosswalk.dvcqg_department_id = grouped.department_id
-
-),
-
-flags as (
-
-    select
-        seen_id,
-        max(
-            case
-                when reference_date >= valid_from
-                    and reference_date <= coalesce(valid_to, cast('9999-12-31' as date))
-                    then 1
-                else 0
-            end
-        ) as has_valid_row,
-        max(
-            case
-                when reference_date >= valid_from
-                    and reference_date <= coalesce(valid_to, cast('9999-12-31' as date))
-                    and admin_unit_code is not null
-                    then 1
-                else 0
-            end
-        ) as has_matched_row
-    from candidate_rows
-    group by seen_id
+    {{ chiso_unplaced_agency_groups('grouped') }}
 
 ),
 
 unknown as (
 
+    select source_dataset, agency_code, department_id, reason, agency_name, period_month, reference_date,
+        row_count
+    from {{ ref('int_unplaced_agency_batch') }}
+    where reason is not null  -- not the per-batch markers
+
+    union all
+
     select
-        grouped.*,
-        case
-            when flags.seen_id is null then 'not_in_crosswalk'
-            when flags.has_valid_row = 0 then 'outside_validity'
-            else 'no_admin_unit'
-        end as reason
-    from grouped
-    left join flags
-        on grouped.seen_id = flags.seen_id
-    where coalesce(flags.has_matched_row, 0) = 0
+        cast(source_dataset as {{ dbt.type_string() }}),
+        agency_code,
+        department_id,
+        cast(reason as {{ dbt.type_string() }}),
+        agency_name,
+        period_month,
+        reference_date,
+        row_count
+    from unplaced_small
 
 )
 
@@ -149,6 +95,6 @@ select
     min(reference_date) as first_reference_date,
     max(reference_date) as last_reference_date,
     cast(count(distinct period_month) as integer) as period_count,
-    cast(sum(n_rows) as {{ dbt.type_bigint() }}) as row_count
+    cast(sum(row_count) as {{ dbt.type_bigint() }}) as row_count
 from unknown
 group by source_dataset, agency_code, department_id, reason
