@@ -100,7 +100,6 @@ def _child(kind: str, path: str, out: str) -> None:
                    "great_expectations_imported": "great_expectations" in sys.modules}
     else:
         import duckdb
-
         from chiso import paths
 
         start = time.perf_counter()
@@ -128,8 +127,10 @@ def _run(kind: str, path: Path) -> dict:
 def machine() -> dict:
     import duckdb
 
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
-    mem = next((int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal")), 0)
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "?")
+    mem = next((int(line.split()[1]) for line in meminfo if line.startswith("MemTotal")), 0)
     return {"cpu": cpu, "cores": os.cpu_count(), "ram_gib": round(mem / 1024 / 1024, 1),
             "python": platform.python_version(), "duckdb": duckdb.__version__, "os": platform.platform()}
 
@@ -184,8 +185,8 @@ def main() -> None:
 
 def _measure_isolated(kind: str, path: Path) -> dict:
     """Run one measurement in a fresh parent so RUSAGE_CHILDREN's max RSS belongs to that child alone."""
-    code = ("import sys, json; sys.argv=['x']; sys.path.insert(0, %r); import bench_gate as b; "
-            "print(json.dumps(b._run(%r, __import__('pathlib').Path(%r))))") % (str(Path(__file__).parent), kind, str(path))
+    code = (f"import sys, json; sys.argv=['x']; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+            f"import bench_gate as b; print(json.dumps(b._run({kind!r}, __import__('pathlib').Path({str(path)!r}))))")
     proc = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     return json.loads(proc.stdout.strip().splitlines()[-1])
 

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import shutil
+from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,56 @@ Batch = dict[str, Any]
 
 def max_reject_share() -> float:
     return float(os.environ.get("CHISO_MAX_REJECT_SHARE", "0.05"))
+
+
+# ---------------------------------------------------------------- SQL values
+class _NotALiteral(Exception):
+    pass
+
+
+def _literal(v: Any) -> str:
+    if v is None:
+        return "NULL"
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float) and math.isfinite(v):
+        return repr(v)
+    if isinstance(v, datetime) and v.tzinfo is None:
+        return f"TIMESTAMP '{v.isoformat(sep=' ')}'"
+    if isinstance(v, date) and not isinstance(v, datetime):
+        return f"DATE '{v.isoformat()}'"
+    if isinstance(v, str) and "\x00" not in v:
+        return "'" + v.replace("'", "''") + "'"
+    raise _NotALiteral(type(v).__name__)
+
+
+def _sql(con, sql: str, params: Sequence[Any] = (), *, many: bool = False):
+    """``con.execute(sql, params)`` (or ``executemany``), with the ``?`` written in as SQL literals.
+
+    Binding Python values makes the DuckDB client import pandas (to recognise its types): half a second
+    and more in every load task, for the few dozen values a load writes. A value a literal cannot carry
+    (a NUL character, an aware timestamp, ...) is bound as before."""
+    try:
+        if many:
+            head, values = sql.split(" VALUES ")
+            if not params:
+                return None
+            return con.execute(f"{head} VALUES " + ", ".join(_fill(values, row) for row in params))
+        return con.execute(_fill(sql, params))
+    except _NotALiteral:
+        return con.executemany(sql, params) if many else con.execute(sql, params)
+
+
+def _fill(sql: str, params: Sequence[Any]) -> str:
+    parts = sql.split("?")
+    if len(parts) != len(params) + 1:
+        raise ValueError(f"{len(parts) - 1} placeholders for {len(params)} values in {sql[:60]!r}")
+    out = [parts[0]]
+    for v, part in zip(params, parts[1:]):
+        out += [_literal(v), part]
+    return "".join(out)
 
 
 # ---------------------------------------------------------------- land
@@ -64,8 +116,9 @@ def _scope(dataset: str, table) -> str:
 
         needed = {"motcua_bieu06": ["reporting_unit"],
                   "dvc_766_unit": ["is_root", "department_id", "group_code", "period_type"]}
-        names = pq.read_schema(table.path).names
-        table = pq.read_table(table.path, columns=needed.get(dataset, [c for c in ["agency_code"] if c in names]))
+        with pq.ParquetFile(table.path) as f:
+            names = f.schema_arrow.names
+            table = f.read(columns=needed.get(dataset, [c for c in ["agency_code"] if c in names]))
     if dataset == "motcua_bieu06":
         col = table.column("reporting_unit")
         return "|".join(sorted({v for v in col.to_pylist() if v}))
@@ -190,8 +243,9 @@ def _quarantine(con, b: Batch, now: datetime) -> None:
 
 def _manifest_row(con, b: Batch, now: datetime, *, status: str, rows_loaded: int, rows_rejected: int) -> None:
     rec = b["landed"]
-    con.execute("DELETE FROM raw.landing_manifest WHERE batch_id = ?", [b["batch_id"]])
-    con.execute(
+    _sql(con, "DELETE FROM raw.landing_manifest WHERE batch_id = ?", [b["batch_id"]])
+    _sql(
+        con,
         "INSERT INTO raw.landing_manifest VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         [
             b["batch_id"], b["sha256"], b["source_system"], b.get("format"), b.get("dataset"), b["file_name"],
@@ -237,16 +291,18 @@ def _record_dq(con, b: Batch, now: datetime, action: str) -> None:
     sha = b["batch_id"]
     for suite in (b.get("validation") or {}).get("suites", []):
         run_id = f"{sha[:16]}:{suite['dataset']}:{suite.get('validated_at', now.isoformat())}"
-        con.execute("DELETE FROM raw.dq_result WHERE run_id = ?", [run_id])
-        con.execute("DELETE FROM raw.dq_run WHERE run_id = ?", [run_id])
-        con.execute(
+        _sql(con, "DELETE FROM raw.dq_result WHERE run_id = ?", [run_id])
+        _sql(con, "DELETE FROM raw.dq_run WHERE run_id = ?", [run_id])
+        _sql(
+            con,
             "INSERT INTO raw.dq_run VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [run_id, sha, b["source_system"], suite["dataset"], suite["suite"], b["file_name"],
              b.get("period_start"), b.get("period_end"), suite.get("validated_at") or now, suite["success"],
              suite["evaluated"], suite["failed_errors"], suite["failed_warnings"], action,
              (b.get("validation") or {}).get("data_docs_url")],
         )
-        con.executemany(
+        _sql(
+            con,
             "INSERT INTO raw.dq_result VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [[run_id, sha, suite["dataset"], c["expectation"],
               c["kwargs"].get("column") or c["kwargs"].get("column_A"),
@@ -254,52 +310,63 @@ def _record_dq(con, b: Batch, now: datetime, action: str) -> None:
               None if c["observed"] is None else str(c["observed"]), c["unexpected_count"],
               c["unexpected_percent"], json.dumps(c["sample"], ensure_ascii=False), c["why"]]
              for c in suite["checks"]],
+            many=True,
         )
     if b.get("alert_id"):
         path = alerts.outbox_dir() / f"{b['alert_id']}.json"
         if path.exists():
             rec = json.loads(path.read_text(encoding="utf-8"))
-            con.execute("DELETE FROM raw.dq_alert WHERE alert_id = ?", [rec["alert_id"]])
+            _sql(con, "DELETE FROM raw.dq_alert WHERE alert_id = ?", [rec["alert_id"]])
             rows = [[rec["alert_id"], sha, rec["severity"], rec["source_system"], rec["file"], d["channel"],
                      d["target"], d["ok"], d["detail"], alerts.render_text(rec)] for d in rec["deliveries"]]
             rows = rows or [[rec["alert_id"], sha, rec["severity"], rec["source_system"], rec["file"], "none",
                              None, False, "no channel configured", alerts.render_text(rec)]]
-            con.executemany("INSERT INTO raw.dq_alert VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
+            _sql(con, "INSERT INTO raw.dq_alert VALUES (?,?,?,?,?,?,?,?,?,?)", rows, many=True)
 
 
 def _load_one(con, b: Batch, now: datetime) -> Batch:
     from chiso import schemas
 
     sha = b["batch_id"]
-    # a re-run of the same batch replaces its own rows (idempotent)
-    for dataset in schemas.DATASETS:
-        con.execute(f"DELETE FROM raw.{dataset} WHERE batch_id = ?", [sha])
-    con.execute("DELETE FROM raw.rejected_row WHERE batch_id = ?", [sha])
+    # a re-run of the same batch replaces its own rows (idempotent). Rows of a batch are only ever written
+    # in the transaction that writes its manifest row: a batch without one has nothing to replace.
+    if _sql(con, "SELECT count(*) FROM raw.landing_manifest WHERE batch_id = ?", [sha]).fetchone()[0]:
+        for dataset in schemas.DATASETS:
+            _sql(con, f"DELETE FROM raw.{dataset} WHERE batch_id = ?", [sha])
+        _sql(con, "DELETE FROM raw.rejected_row WHERE batch_id = ?", [sha])
     loaded = 0
     for dataset, parquet in b["tables"].items():
         cols = [c for c, _ in schemas.columns(dataset)]
         select = ", ".join(f'"{c}"' for c in cols)
-        con.execute(
+        # the statement returns the number of rows it inserted: no second scan to count them
+        inserted = _sql(
+            con,
             f"INSERT INTO raw.{dataset} SELECT ?, ?, source_row, {select} FROM read_parquet(?)",
             [sha, b["file_name"], parquet],
-        )
+        ).fetchone()[0]
         if dataset == b["dataset"]:
-            loaded = con.execute(f"SELECT count(*) FROM raw.{dataset} WHERE batch_id = ?", [sha]).fetchone()[0]
-    rejects = json.loads((Path(b["work_dir"]) / "rejects.json").read_text(encoding="utf-8"))
-    if rejects:
-        con.executemany(
-            "INSERT INTO raw.rejected_row VALUES (?,?,?,?,?,?,?)",
-            [[sha, b["file_name"], r["row"], r["column"], r["expected"], r["found"], r["message"]] for r in rejects],
+            loaded = inserted
+    rejects = Path(b["work_dir"]) / "rejects.json"
+    if rejects.stat().st_size > len("[]"):
+        # straight from the parser's rejects.json (up to 5% of a file: tens of thousands of rows)
+        _sql(
+            con,
+            "INSERT INTO raw.rejected_row SELECT ?, ?, \"row\", \"column\", expected, found, message FROM read_json(?, "
+            "format = 'array', columns = {'row': 'INTEGER', 'column': 'VARCHAR', 'expected': 'VARCHAR', "
+            "'found': 'VARCHAR', 'message': 'VARCHAR'})",
+            [sha, b["file_name"], str(rejects)],
         )
     # a corrected export supersedes the earlier batch of the same slot; both stay in landing
-    older = con.execute(
+    older = _sql(
+        con,
         "SELECT batch_id FROM raw.landing_manifest WHERE slot = ? AND status = 'loaded' AND batch_id <> ?",
         [b["slot"], sha],
     ).fetchall()
     for (old,) in older:
         for dataset in schemas.DATASETS:
-            con.execute(f"DELETE FROM raw.{dataset} WHERE batch_id = ?", [old])
-        con.execute(
+            _sql(con, f"DELETE FROM raw.{dataset} WHERE batch_id = ?", [old])
+        _sql(
+            con,
             "UPDATE raw.landing_manifest SET status = 'superseded', superseded_by = ? WHERE batch_id = ?",
             [sha, old],
         )

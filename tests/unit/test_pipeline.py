@@ -111,3 +111,32 @@ def test_failed_error_expectation_quarantines_the_batch(generated):
     assert _q("select count(*) from raw.dvc_766_unit")[0][0] == loaded_before, "the last good data stays"
     runs = _q("select success, action, failed_errors from raw.dq_run where not success")
     assert runs and runs[0][1] == "quarantined" and runs[0][2] >= 1
+
+
+def test_rejected_rows_are_kept_with_their_reason(generated, monkeypatch):
+    monkeypatch.setenv("CHISO_MAX_REJECT_SHARE", "0.5")  # a small file: 2 bad rows are over 5%
+    f = sorted((paths.incoming_dir() / "motcua").rglob("hoso_*_2025-07.csv"))[0]
+    with open(f, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    rows[1]["TrangThaiHoSo"] = "Đang 'treo'"  # quotes, Vietnamese text
+    rows[4]["MaHoSo"] = rows[3]["MaHoSo"]  # a duplicate code, found after the row was written
+    with open(f, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    results = [r for r in _run("motcua") if r["file_name"].endswith(f.name)]
+    assert [(r["status"], r["rows_read"], r["rows_loaded"], r["rows_rejected"]) for r in results] == [
+        ("loaded", len(rows), len(rows) - 2, 2)]
+    got = _q("select source_row, column_name, expected, found, message from raw.rejected_row "
+             "where source_file like ? order by 1", (f"%{f.name}",))
+    assert [g[:2] for g in got] == [(2, "TrangThaiHoSo"), (5, "MaHoSo")]
+    assert got[0][3] == "Đang 'treo'" and got[0][4] == "unknown status" and "Đã trả kết quả" in got[0][2]
+    assert got[1][3] == rows[3]["MaHoSo"] and "duplicate" in got[1][4]
+    assert _q("select count(*) from raw.motcua_dossier where source_file like ? and source_row in (2, 5)",
+              (f"%{f.name}",)) == [(0,)]
+    # loading the same batch again replaces its rows, rejects included
+    again = pipeline.load([dict(results[0], status="validated")])
+    assert again[0]["rows_loaded"] == len(rows) - 2
+    assert _q("select count(*) from raw.rejected_row where source_file like ?", (f"%{f.name}",)) == [(2,)]
+    assert _q("select count(*) from raw.motcua_dossier where source_file like ?", (f"%{f.name}",)) == [
+        (len(rows) - 2,)]

@@ -42,17 +42,19 @@ def conform(table: pa.Table, dataset: str) -> pa.Table:
 # ------------------------------------------------------------------------------------------- Parquet
 #
 # The work files between parse, validate and load. Row groups of DuckDB's own size (122 880 rows), so that
-# DuckDB reads a file with all its threads; Snappy; dictionary pages only for columns with few distinct
-# values (a dictionary of unique values costs time and falls back to plain pages anyway).
+# DuckDB reads a file with all its threads; no compression codec; dictionary pages only for columns with
+# few distinct values (a dictionary of unique values costs time and falls back to plain pages anyway).
+# 2M dossiers: 255 MiB written in 0.9 CPU-s, read by DuckDB in 1.6 (Snappy: 196 MiB, 1.4 and 1.8).
 
 PARQUET_ROW_GROUP = 122_880
+PARQUET_COMPRESSION = "none"  # these files live minutes; Snappy saved little here (the dictionaries do) and cost time
 _UNIQUE_COLUMNS = {"source_row", "dossier_code", "applicant_key", "received_at", "appointment_at",
                    "completed_at", "updated_at", "document_number"}
 
 
 def parquet_options(schema: pa.Schema) -> dict[str, Any]:
     return {
-        "compression": "snappy",
+        "compression": PARQUET_COMPRESSION,
         "use_dictionary": [n for n in schema.names if n not in _UNIQUE_COLUMNS],
     }
 
@@ -96,7 +98,8 @@ class ParquetSink:
         import pyarrow.parquet as pq
 
         self._seal()
-        return pq.read_table(self.tmp, columns=columns)
+        with pq.ParquetFile(self.tmp) as f:
+            return f.read(columns=columns)
 
     def close(self, fix: Callable[[pa.Table], pa.Table] | None = None) -> WrittenTable:
         import pyarrow.parquet as pq

@@ -450,31 +450,35 @@ def _run(
         errors: dict[int, tuple[str, str | None]] = {}
         defect_codes: dict[int, str | None] = {}
         hashes: list[np.ndarray] = []
-        constant_period = (
-            pa.nulls(BATCH_ROWS, pa.date32()) if period is None
-            else pa.array(np.full(BATCH_ROWS, np.datetime64(period, "D"))).cast(pa.date32())
+        # built from buffers: pa.array() on numpy would import pandas (a second or more at every parse)
+        constant_period = pa.nulls(BATCH_ROWS, pa.date32()) if period is None else pa.Array.from_buffers(
+            pa.date32(), BATCH_ROWS,
+            [None, pa.py_buffer(np.full(BATCH_ROWS, (period - date(1970, 1, 1)).days, dtype=np.int32))],
         )
         start = 0
 
         def step(b: pa.RecordBatch, start: int) -> None:
             n = b.num_rows
             defect = b.column("defect")
-            keep = None
             if defect.null_count < n:
-                bad = np.flatnonzero(pc.is_valid(defect).to_numpy(zero_copy_only=False))
-                sub = b.select(["defect", "found", "dossier_code"]).take(pa.array(bad)).to_pylist()
-                for i, r in zip((bad + start).tolist(), sub):
-                    errors[i] = (r["defect"], r["found"])
-                    defect_codes[i] = r["dossier_code"]
-                keep = np.ones(n, dtype=bool)
-                keep[bad] = False
+                bad = pc.indices_nonzero(pc.is_valid(defect))
+                sub = b.select(["defect", "found", "dossier_code"]).take(bad).to_pylist()
+                for i, r in zip(bad.to_pylist(), sub):
+                    errors[start + i] = (r["defect"], r["found"])
+                    defect_codes[start + i] = r["dossier_code"]
+            code_hash = b.column("code_hash")
+            if code_hash.null_count:  # never: hash(NULL) is a value
+                raise AssertionError("null code_hash")
             # a copy: a view would keep the whole DuckDB batch alive
-            hashes.append(np.array(b.column("code_hash").to_numpy(zero_copy_only=False), dtype=np.uint64))
-            period_col = constant_period.slice(0, n) if n <= len(constant_period) else pa.repeat(constant_period[0], n)
-            cols = [pa.array(np.arange(start + 1, start + n + 1, dtype=np.int32)), period_col]
-            cols += [b.column(name) for name in names]
-            out = pa.Table.from_arrays(cols, schema=schema)
-            sink.write(out.filter(pa.array(keep)) if keep is not None else out)
+            hashes.append(np.frombuffer(code_hash.buffers()[1], dtype=np.uint64, count=n,
+                                        offset=code_hash.offset * 8).copy())
+            source_row = pa.Array.from_buffers(
+                pa.int32(), n, [None, pa.py_buffer(np.arange(start + 1, start + n + 1, dtype=np.int32))]
+            )
+            period_col = constant_period.slice(0, n) if n <= len(constant_period) else pa.concat_arrays(
+                [constant_period] * (n // len(constant_period) + 1)).slice(0, n)
+            out = pa.Table.from_arrays([source_row, period_col] + [b.column(name) for name in names], schema=schema)
+            sink.write(out.filter(pc.is_null(defect)) if defect.null_count < n else out)
 
         # batch k is checked and written (in a thread: Arrow and Parquet release the GIL) while DuckDB
         # produces batch k+1; at most two batches are held
