@@ -19,11 +19,11 @@
    int_document_current) rewrote since this table's watermark (built_through); every month when a corrected
    export of the dataset superseded a batch since (its rows may be gone); the new months when the reporting
    range grew. #}
-{% macro chiso_recompute_from(months, current_model, dataset) -%}
+{% macro chiso_recompute_from(months, current_model, dataset, column='recompute_from') -%}
 (
     select least(
         (
-            select cast({{ dbt.date_trunc('month', 'min(current_dossiers.recompute_from)') }} as date)
+            select cast({{ dbt.date_trunc('month', 'min(current_dossiers.' ~ column ~ ')') }} as date)
             from {{ ref(current_model) }} as current_dossiers
             where current_dossiers.refreshed_through > (select coalesce(max(built.built_through), cast('1900-01-01' as {{ dbt.type_timestamp() }})) from {{ this }} as built)
         ),

@@ -119,10 +119,12 @@ def test_incremental_months_equal_a_full_refresh(warehouse, tmp_path):
     assert len(new_procedure) == 1 and new_procedure[0][-3:] == (date(2025, 9, 1), date(2025, 9, 1), 1)
     unknown = {(r[0], r[1]) for r in incremental["marts.mart_unknown_agency_codes"]}
     assert {("motcua_dossier", "H99.02"), ("qlvb_document", "H14.88")} <= unknown
-    # months before August 2025 were not rebuilt; August onwards were
-    kept = [m for m in built_before if str(m) < "2025-08-01"]
+    # the August dossier only ended (in September) and the new one arrived in September: the months before
+    # September were not rebuilt (the August dossier counts there as before: open at August's end, in time),
+    # September onwards were
+    kept = [m for m in built_before if str(m) < "2025-09-01"]
     assert kept and all(built_after[m] == built_before[m] for m in kept)
-    assert all(built_after[m] > built_before[m] for m in built_before if str(m) >= "2025-08-01")
+    assert all(built_after[m] > built_before[m] for m in built_before if str(m) >= "2025-09-01")
     _build(tmp_path, "--full-refresh")
     full, _ = _snapshot(warehouse)
     assert incremental == full

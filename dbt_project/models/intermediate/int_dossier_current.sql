@@ -52,7 +52,22 @@ changed as (
 
 previous as (
 
-    select dossier_code, received_at as previous_received_at
+    -- the previous version of each rewritten dossier: what the monthly measures read of it
+    select
+        dossier_code,
+        received_at,
+        channel,
+        fee_amount,
+        online_payment,
+        has_digitised_components,
+        unit_code,
+        unit_valid_from,
+        agency_code,
+        procedure_code,
+        supplement_count,
+        deadline_at,
+        finished_at,
+        is_finished_on_time
     from {{ this }}
     where dossier_code in (select dossier_code from changed)
 
@@ -138,21 +153,68 @@ with_deadline as (
 select
     with_deadline.*,
     case
-        when not is_finished then null
+        when not with_deadline.is_finished then null
         -- stopped, refused and withdrawn count as resolved on time (Biểu 06 convention, FORMATS §2)
-        when status in ('stopped', 'refused', 'withdrawn') then true
+        when with_deadline.status in ('stopped', 'refused', 'withdrawn') then true
         {% if var('chiso_late_if_multiple_supplements') %}
-        when coalesce(supplement_count, 0) > 1 then false
+        when coalesce(with_deadline.supplement_count, 0) > 1 then false
         {% endif %}
-        when appointment_at is null then true
-        when finished_at is null then null
-        else finished_at <= deadline_at
+        when with_deadline.appointment_at is null then true
+        when with_deadline.finished_at is null then null
+        else with_deadline.finished_at <= with_deadline.deadline_at
     end as is_finished_on_time,
     (select max(loaded_at) from manifest) as refreshed_through,
     {% if is_incremental() %}
-    least(with_deadline.received_at, previous.previous_received_at) as recompute_from
+    -- the first moment from which the measures can differ between the previous version and this one: a new
+    -- dossier, or a change of what counts it where (receipt, channel, fee, payment, digitisation, unit,
+    -- agency, procedure, deadline): from its receipt; a change of its ending only: from that ending; no change
+    -- the measures read (e.g. another export of an open dossier): null
+    case
+        when previous.dossier_code is null then with_deadline.received_at
+        when with_deadline.received_at is distinct from previous.received_at
+            or with_deadline.channel is distinct from previous.channel
+            or with_deadline.fee_amount is distinct from previous.fee_amount
+            or with_deadline.online_payment is distinct from previous.online_payment
+            or with_deadline.has_digitised_components is distinct from previous.has_digitised_components
+            or with_deadline.unit_code is distinct from previous.unit_code
+            or with_deadline.unit_valid_from is distinct from previous.unit_valid_from
+            or with_deadline.agency_code is distinct from previous.agency_code
+            or with_deadline.procedure_code is distinct from previous.procedure_code
+            or with_deadline.supplement_count is distinct from previous.supplement_count
+            or with_deadline.deadline_at is distinct from previous.deadline_at
+            then least(with_deadline.received_at, previous.received_at)
+        when with_deadline.finished_at is distinct from previous.finished_at
+            or (
+                case
+                    when not with_deadline.is_finished then null
+                    when with_deadline.status in ('stopped', 'refused', 'withdrawn') then true
+                    {% if var('chiso_late_if_multiple_supplements') %}
+                    when coalesce(with_deadline.supplement_count, 0) > 1 then false
+                    {% endif %}
+                    when with_deadline.appointment_at is null then true
+                    when with_deadline.finished_at is null then null
+                    else with_deadline.finished_at <= with_deadline.deadline_at
+                end
+            ) is distinct from previous.is_finished_on_time
+            then least(
+                coalesce(with_deadline.finished_at, previous.finished_at),
+                coalesce(previous.finished_at, with_deadline.finished_at)
+            )
+    end as recompute_from,
+    -- the same for what is counted by receipt only (online dossiers by procedure)
+    case
+        when previous.dossier_code is null then with_deadline.received_at
+        when with_deadline.received_at is distinct from previous.received_at
+            or with_deadline.channel is distinct from previous.channel
+            or with_deadline.unit_code is distinct from previous.unit_code
+            or with_deadline.unit_valid_from is distinct from previous.unit_valid_from
+            or with_deadline.agency_code is distinct from previous.agency_code
+            or with_deadline.procedure_code is distinct from previous.procedure_code
+            then least(with_deadline.received_at, previous.received_at)
+    end as recompute_received_from
     {% else %}
-    with_deadline.received_at as recompute_from
+    with_deadline.received_at as recompute_from,
+    with_deadline.received_at as recompute_received_from
     {% endif %}
 from with_deadline
 {% if is_incremental() %}

@@ -23,7 +23,7 @@ months as (
 {% if is_incremental() %}
 rebuild as (
 
-    select {{ chiso_recompute_from('months', 'int_dossier_current', 'motcua_dossier') }} as month_start
+    select {{ chiso_recompute_from('months', 'int_dossier_current', 'motcua_dossier', 'recompute_received_from') }} as month_start
 
 ),
 {% endif %}
