@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -151,10 +152,8 @@ class MemorySink:
 
 
 def table_from_rows(rows: Iterable[dict[str, Any]], dataset: str) -> pa.Table:
-    schema = arrow_schema(dataset)
-    rows = list(rows)
-    cols = {f.name: pa.array([r.get(f.name) for r in rows], type=f.type) for f in schema}
-    return pa.table(cols, schema=schema)
+    """Rows (dicts; a missing key is null, other keys are ignored) as a table of the dataset's schema."""
+    return pa.Table.from_pylist(list(rows), schema=arrow_schema(dataset))
 
 
 class _Failed(tuple):
@@ -278,8 +277,8 @@ def load_json(path: Path) -> Any:
 
 # ------------------------------------------------------------------------------------------- XLSX
 #
-# Workbooks are read with calamine (Rust; ~15x faster than openpyxl on a 100k-row register). Its values are
-# mapped to what openpyxl (read-only, values only) gives, which the parsers were written against:
+# Workbooks are read with calamine (Rust: a 100k-row register reads in ~2 CPU-s, ~18 with openpyxl). Its
+# values are mapped to what openpyxl (read-only, values only) gives, which the parsers were written against:
 #
 # * an empty cell is None (calamine: ""), so is a cell holding an empty string (openpyxl: "");
 # * a whole-number numeric cell is an int (calamine: a float) when it is exact (|x| < 2**53);
@@ -335,25 +334,52 @@ class _Sheet:
         try:
             rows = self._book._wb.get_sheet_by_name(self.title).to_python(skip_empty_area=False, nrows=max_row)
         except Exception as e:  # noqa: BLE001 - calamine's XmlError, ZipError ...
+            rows, failure = None, e
+        fallback = self._book._openpyxl()  # the scan for error cells ran meanwhile
+        if fallback is not None:
+            yield from fallback[self.title].iter_rows(values_only=True, max_row=max_row)
+            return
+        if rows is None:
             raise ParseError(
-                self._book.path, "an XLSX workbook", f"{type(e).__name__} in sheet {self.title!r}",
+                self._book.path, "an XLSX workbook", f"{type(failure).__name__} in sheet {self.title!r}",
                 message="cannot read the worksheet",
-            ) from None
+            )
         for row in rows:
             yield tuple([(v or None) if v.__class__ is str else _cell(v) for v in row])
 
 
 class Workbook:
-    """The few parts of openpyxl's read-only workbook the parsers use, over calamine."""
+    """The few parts of openpyxl's read-only workbook the parsers use, over calamine; over openpyxl itself
+    when the file holds error cells (known from a scan of the sheet XML that runs in a thread meanwhile)."""
 
-    def __init__(self, path: Path, wb) -> None:
+    def __init__(self, path: Path, wb, error_cells: Future) -> None:
+        from python_calamine import SheetTypeEnum
+
         self.path = path
         self._wb = wb
+        self._error_cells = error_cells
+        self._fallback = None
         self.sheetnames: list[str] = list(wb.sheet_names)
+        self._worksheets = [m.name for m in wb.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+
+    def _openpyxl(self):
+        """openpyxl's read-only workbook if the file holds error cells, else None."""
+        try:
+            if not self._error_cells.result():
+                return None
+        except Exception as e:  # noqa: BLE001 - zipfile.BadZipFile ...
+            raise ParseError(
+                self.path, "an XLSX workbook", type(e).__name__, message="cannot open the workbook"
+            ) from None
+        if self._fallback is None:
+            import openpyxl
+
+            self._fallback = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+        return self._fallback
 
     @property
     def worksheets(self) -> list[_Sheet]:
-        return [_Sheet(self, n) for n in self.sheetnames]
+        return [_Sheet(self, n) for n in self._worksheets]
 
     def __getitem__(self, name: str) -> _Sheet:
         if name not in self.sheetnames:
@@ -362,24 +388,30 @@ class Workbook:
 
     def close(self) -> None:
         self._wb.close()
+        if self._fallback is not None:
+            self._fallback.close()
+        self._error_cells.cancel()
 
 
-def open_workbook(path: Path):
+_scan_thread: ThreadPoolExecutor | None = None
+
+
+def open_workbook(path: Path) -> Workbook:
     """An XLSX workbook opened for reading values (cached results, not formulas), or a ParseError.
 
-    Read with calamine; a workbook holding error cells is read with openpyxl (read-only) instead (see above).
-    Both give the same interface: ``sheetnames``, ``worksheets``, ``wb[name].iter_rows(values_only=True,
-    max_row=...)`` and ``close()``."""
+    Read with calamine, or with openpyxl (read-only) when it holds error cells (see above); the interface
+    is openpyxl's: ``sheetnames``, ``worksheets``, ``wb[name].iter_rows(values_only=True, max_row=...)``,
+    ``close()``. The scan for error cells (mostly inflating the XML) runs in a thread while calamine reads."""
+    global _scan_thread
     from python_calamine import CalamineWorkbook
 
     path = Path(path)
     try:
-        if _has_error_cells(path):
-            import openpyxl
-
-            return openpyxl.load_workbook(path, read_only=True, data_only=True)
-        return Workbook(path, CalamineWorkbook.from_path(path))
-    except Exception as e:  # noqa: BLE001 - zipfile.BadZipFile, calamine's ZipError/XmlError, KeyError ...
+        wb = CalamineWorkbook.from_path(path)
+    except Exception as e:  # noqa: BLE001 - calamine's ZipError/XmlError, not a zip file ...
         raise ParseError(
             path, "an XLSX workbook", type(e).__name__, message="cannot open the workbook"
         ) from None
+    if _scan_thread is None:
+        _scan_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chiso-xlsx-scan")
+    return Workbook(path, wb, _scan_thread.submit(_has_error_cells, path))

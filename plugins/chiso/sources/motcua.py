@@ -526,7 +526,8 @@ def _run(
         if fill_period:
             rec = sink.rows(["source_row", "received_at"])
             if drop:
-                rec = rec.filter(pc.invert(pc.is_in(rec.column("source_row"), value_set=pa.array(sorted(drop), pa.int32()))))
+                dropped = pc.is_in(rec.column("source_row"), value_set=pa.array(sorted(drop), pa.int32()))
+                rec = rec.filter(pc.invert(dropped))
             mx = pc.max(rec.column("received_at")).as_py()
             period = date(mx.year, mx.month, 1) if mx else None
             meta["period_source"] = "data (latest NgayTiepNhan)"
