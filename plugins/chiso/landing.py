@@ -49,14 +49,15 @@ def sha256_file(path: Path) -> str:
 def _copy(src: Path, dst: Path) -> None:
     """Copy in the kernel (copy_file_range, else sendfile): no pass of the bytes through Python, and on a
     filesystem that supports it the copy shares blocks copy-on-write (still a separate, immutable file)."""
-    with open(src, "rb") as fin, open(dst, "wb") as fout:
-        try:
-            while os.copy_file_range(fin.fileno(), fout.fileno(), 1 << 30):
+    copy_range = getattr(os, "copy_file_range", None)  # Linux only
+    if copy_range is not None:
+        with open(src, "rb") as fin, open(dst, "wb") as fout:
+            try:
+                while copy_range(fin.fileno(), fout.fileno(), 1 << 30):
+                    pass
+                return
+            except OSError:  # not supported across these filesystems: start again the portable way
                 pass
-            return
-        except OSError:  # not supported across these filesystems: start again the portable way
-            fout.seek(0)
-            fout.truncate()
     shutil.copyfile(src, dst)
 
 
