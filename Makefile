@@ -17,9 +17,12 @@ $(UV):
 	@$(PYTHON) -m venv $(TOOLS)
 	@$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	@echo "[setup] installing the locked environment into $(VENV)/ (uv sync --frozen)"
-	@$(UV) sync --frozen --extra dev --quiet
+# --compile-bytecode: every task, dbt run and test starts a Python process; with bytecode written at install
+# time none of them compiles Airflow, dbt or Great Expectations from source (even where
+# PYTHONDONTWRITEBYTECODE is set, as in this machine's shell)
+$(VENV)/.synced: pyproject.toml uv.lock Makefile | $(UV)
+	@echo "[setup] installing the locked environment into $(VENV)/ (uv sync --frozen --compile-bytecode)"
+	@$(UV) sync --frozen --extra dev --quiet --compile-bytecode
 	@touch $@
 
 env: $(VENV)/.synced
