@@ -25,7 +25,7 @@
         (
             select cast({{ dbt.date_trunc('month', 'min(current_dossiers.' ~ column ~ ')') }} as date)
             from {{ ref(current_model) }} as current_dossiers
-            where current_dossiers.refreshed_through > (select coalesce(max(built.built_through), cast('1900-01-01' as {{ dbt.type_timestamp() }})) from {{ this }} as built)
+            where current_dossiers.refreshed_through > {{ chiso_watermark('built_through') }}
         ),
         (
             select min({{ months }}.month_start)
@@ -37,7 +37,7 @@
                     on old_batch.superseded_by_batch_id = new_batch.batch_id
                 where old_batch.dataset = '{{ dataset }}'
                     and old_batch.load_status = 'superseded'
-                    and new_batch.loaded_at > (select coalesce(max(built.built_through), cast('1900-01-01' as {{ dbt.type_timestamp() }})) from {{ this }} as built)
+                    and new_batch.loaded_at > {{ chiso_watermark('built_through') }}
             )
                 or {{ months }}.month_start < (select coalesce(min(built.month_start), cast('9999-12-31' as date)) from {{ this }} as built)
         ),
@@ -53,4 +53,47 @@
 {# The first day of the last month of a period, from its exclusive end. #}
 {% macro chiso_last_month(period_end_exclusive) -%}
     cast({{ dbt.dateadd('month', -1, period_end_exclusive) }} as date)
+{%- endmacro %}
+
+{# The watermark of an incremental table: the newest value of `column` in it (refreshed_through = the manifest's
+   newest load time when its rows were written; built_through for the monthly measures), 1900 when empty. #}
+{% macro chiso_watermark(column='refreshed_through') -%}
+    (select coalesce(max({{ column }}), cast('1900-01-01' as {{ dbt.type_timestamp() }})) from {{ this }})
+{%- endmacro %}
+
+{# Post-hook of the tables keyed by batch rows: delete the rows whose batch is no longer loaded (a corrected
+   export superseded it), so that what a correction dropped disappears. #}
+{% macro chiso_delete_unloaded_batches() -%}
+    delete from {{ this }} where batch_id not in (
+        select batch_id from {{ ref('stg_loader__landing_manifest') }} where load_status = 'loaded'
+    )
+{%- endmacro %}
+
+{# The first three CTEs of a monthly measures table: `months` (every month of the reporting years),
+   `rebuild` (incremental runs: the first month to rebuild, macro chiso_recompute_from) and `rebuilt_months`
+   (the months this run writes). Emitted with a trailing comma. #}
+{% macro chiso_rebuilt_months(current_model, dataset, column='recompute_from') -%}
+months as (
+
+    {{ chiso_measure_months() }}
+
+),
+
+{% if is_incremental() %}
+rebuild as (
+
+    select {{ chiso_recompute_from('months', current_model, dataset, column) }} as month_start
+
+),
+{% endif %}
+
+rebuilt_months as (
+
+    select months.*
+    from months
+    {% if is_incremental() %}
+    where months.month_start >= (select rebuild.month_start from rebuild)
+    {% endif %}
+
+),
 {%- endmacro %}

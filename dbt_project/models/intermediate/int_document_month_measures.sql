@@ -14,29 +14,7 @@
 -- int_dossier_month_measures (macro chiso_recompute_from on int_document_current).
 with
 
-months as (
-
-    {{ chiso_measure_months() }}
-
-),
-
-{% if is_incremental() %}
-rebuild as (
-
-    select {{ chiso_recompute_from('months', 'int_document_current', 'qlvb_document') }} as month_start
-
-),
-{% endif %}
-
-rebuilt_months as (
-
-    select months.*
-    from months
-    {% if is_incremental() %}
-    where months.month_start >= (select rebuild.month_start from rebuild)
-    {% endif %}
-
-),
+{{ chiso_rebuilt_months('int_document_current', 'qlvb_document') }}
 
 documents as (
 

@@ -4,10 +4,7 @@
         unique_key='dossier_code',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
-        post_hook=[
-            "delete from {{ this }} where batch_id not in (select batch_id from "
-            ~ "{{ ref('stg_loader__landing_manifest') }} where load_status = 'loaded')"
-        ]
+        post_hook=["{{ chiso_delete_unloaded_batches() }}"]
     )
 }}
 -- depends_on: {{ ref('stg_loader__landing_manifest') }}
@@ -33,20 +30,13 @@ manifest as (
 ),
 
 {% if is_incremental() %}
-watermark as (
-
-    select coalesce(max(refreshed_through), cast('1900-01-01' as {{ dbt.type_timestamp() }})) as refreshed_through
-    from {{ this }}
-
-),
-
 changed as (
 
     select distinct stg.dossier_code
     from {{ ref('stg_motcua__dossier') }} as stg
     inner join manifest
         on stg.batch_id = manifest.batch_id
-    where manifest.loaded_at > (select refreshed_through from watermark)
+    where manifest.loaded_at > {{ chiso_watermark() }}
 
 ),
 
@@ -148,21 +138,29 @@ with_deadline as (
     left join unit_match
         on latest.dossier_code = unit_match.dossier_code
 
+),
+
+judged as (
+
+    select
+        with_deadline.*,
+        case
+            when not with_deadline.is_finished then null
+            -- stopped, refused and withdrawn count as resolved on time (Biểu 06 convention, FORMATS §2)
+            when with_deadline.status in ('stopped', 'refused', 'withdrawn') then true
+            {% if var('chiso_late_if_multiple_supplements') %}
+            when coalesce(with_deadline.supplement_count, 0) > 1 then false
+            {% endif %}
+            when with_deadline.appointment_at is null then true
+            when with_deadline.finished_at is null then null
+            else with_deadline.finished_at <= with_deadline.deadline_at
+        end as is_finished_on_time
+    from with_deadline
+
 )
 
 select
-    with_deadline.*,
-    case
-        when not with_deadline.is_finished then null
-        -- stopped, refused and withdrawn count as resolved on time (Biểu 06 convention, FORMATS §2)
-        when with_deadline.status in ('stopped', 'refused', 'withdrawn') then true
-        {% if var('chiso_late_if_multiple_supplements') %}
-        when coalesce(with_deadline.supplement_count, 0) > 1 then false
-        {% endif %}
-        when with_deadline.appointment_at is null then true
-        when with_deadline.finished_at is null then null
-        else with_deadline.finished_at <= with_deadline.deadline_at
-    end as is_finished_on_time,
+    judged.*,
     (select max(loaded_at) from manifest) as refreshed_through,
     {% if is_incremental() %}
     -- the first moment from which the measures can differ between the previous version and this one: a new
@@ -170,54 +168,43 @@ select
     -- agency, procedure, deadline): from its receipt; a change of its ending only: from that ending; no change
     -- the measures read (e.g. another export of an open dossier): null
     case
-        when previous.dossier_code is null then with_deadline.received_at
-        when with_deadline.received_at is distinct from previous.received_at
-            or with_deadline.channel is distinct from previous.channel
-            or with_deadline.fee_amount is distinct from previous.fee_amount
-            or with_deadline.online_payment is distinct from previous.online_payment
-            or with_deadline.has_digitised_components is distinct from previous.has_digitised_components
-            or with_deadline.unit_code is distinct from previous.unit_code
-            or with_deadline.unit_valid_from is distinct from previous.unit_valid_from
-            or with_deadline.agency_code is distinct from previous.agency_code
-            or with_deadline.procedure_code is distinct from previous.procedure_code
-            or with_deadline.supplement_count is distinct from previous.supplement_count
-            or with_deadline.deadline_at is distinct from previous.deadline_at
-            then least(with_deadline.received_at, previous.received_at)
-        when with_deadline.finished_at is distinct from previous.finished_at
-            or (
-                case
-                    when not with_deadline.is_finished then null
-                    when with_deadline.status in ('stopped', 'refused', 'withdrawn') then true
-                    {% if var('chiso_late_if_multiple_supplements') %}
-                    when coalesce(with_deadline.supplement_count, 0) > 1 then false
-                    {% endif %}
-                    when with_deadline.appointment_at is null then true
-                    when with_deadline.finished_at is null then null
-                    else with_deadline.finished_at <= with_deadline.deadline_at
-                end
-            ) is distinct from previous.is_finished_on_time
+        when previous.dossier_code is null then judged.received_at
+        when judged.received_at is distinct from previous.received_at
+            or judged.channel is distinct from previous.channel
+            or judged.fee_amount is distinct from previous.fee_amount
+            or judged.online_payment is distinct from previous.online_payment
+            or judged.has_digitised_components is distinct from previous.has_digitised_components
+            or judged.unit_code is distinct from previous.unit_code
+            or judged.unit_valid_from is distinct from previous.unit_valid_from
+            or judged.agency_code is distinct from previous.agency_code
+            or judged.procedure_code is distinct from previous.procedure_code
+            or judged.supplement_count is distinct from previous.supplement_count
+            or judged.deadline_at is distinct from previous.deadline_at
+            then least(judged.received_at, previous.received_at)
+        when judged.finished_at is distinct from previous.finished_at
+            or judged.is_finished_on_time is distinct from previous.is_finished_on_time
             then least(
-                coalesce(with_deadline.finished_at, previous.finished_at),
-                coalesce(previous.finished_at, with_deadline.finished_at)
+                coalesce(judged.finished_at, previous.finished_at),
+                coalesce(previous.finished_at, judged.finished_at)
             )
     end as recompute_from,
     -- the same for what is counted by receipt only (online dossiers by procedure)
     case
-        when previous.dossier_code is null then with_deadline.received_at
-        when with_deadline.received_at is distinct from previous.received_at
-            or with_deadline.channel is distinct from previous.channel
-            or with_deadline.unit_code is distinct from previous.unit_code
-            or with_deadline.unit_valid_from is distinct from previous.unit_valid_from
-            or with_deadline.agency_code is distinct from previous.agency_code
-            or with_deadline.procedure_code is distinct from previous.procedure_code
-            then least(with_deadline.received_at, previous.received_at)
+        when previous.dossier_code is null then judged.received_at
+        when judged.received_at is distinct from previous.received_at
+            or judged.channel is distinct from previous.channel
+            or judged.unit_code is distinct from previous.unit_code
+            or judged.unit_valid_from is distinct from previous.unit_valid_from
+            or judged.agency_code is distinct from previous.agency_code
+            or judged.procedure_code is distinct from previous.procedure_code
+            then least(judged.received_at, previous.received_at)
     end as recompute_received_from
     {% else %}
-    with_deadline.received_at as recompute_from,
-    with_deadline.received_at as recompute_received_from
+    judged.received_at as recompute_from,
+    judged.received_at as recompute_received_from
     {% endif %}
-from with_deadline
+from judged
 {% if is_incremental() %}
 left join previous
-    on with_deadline.dossier_code = previous.dossier_code
+    on judged.dossier_code = previous.dossier_code
 {% endif %}

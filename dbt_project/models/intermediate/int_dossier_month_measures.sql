@@ -23,29 +23,7 @@
 -- proportion to the months it touches and the dossiers open in them, not to the whole history.
 with
 
-months as (
-
-    {{ chiso_measure_months() }}
-
-),
-
-{% if is_incremental() %}
-rebuild as (
-
-    select {{ chiso_recompute_from('months', 'int_dossier_current', 'motcua_dossier') }} as month_start
-
-),
-{% endif %}
-
-rebuilt_months as (
-
-    select months.*
-    from months
-    {% if is_incremental() %}
-    where months.month_start >= (select rebuild.month_start from rebuild)
-    {% endif %}
-
-),
+{{ chiso_rebuilt_months('int_dossier_current', 'motcua_dossier') }}
 
 dossiers as (
 

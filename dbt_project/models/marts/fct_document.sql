@@ -4,10 +4,7 @@
         unique_key='document_key',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
-        post_hook=[
-            "delete from {{ this }} where batch_id not in (select batch_id from "
-            ~ "{{ ref('stg_loader__landing_manifest') }} where load_status = 'loaded')"
-        ]
+        post_hook=["{{ chiso_delete_unloaded_batches() }}"]
     )
 }}
 -- depends_on: {{ ref('stg_loader__landing_manifest') }}
@@ -43,7 +40,5 @@ select
     refreshed_through
 from {{ ref('int_document_current') }}
 {% if is_incremental() %}
-where refreshed_through > (
-    select coalesce(max(refreshed_through), cast('1900-01-01' as {{ dbt.type_timestamp() }})) from {{ this }}
-)
+where refreshed_through > {{ chiso_watermark() }}
 {% endif %}

@@ -5,10 +5,7 @@
         unique_key='dossier_code',
         incremental_strategy='delete+insert',
         on_schema_change='append_new_columns',
-        post_hook=[
-            "delete from {{ this }} where batch_id not in (select batch_id from "
-            ~ "{{ ref('stg_loader__landing_manifest') }} where load_status = 'loaded')"
-        ]
+        post_hook=["{{ chiso_delete_unloaded_batches() }}"]
     )
 }}
 -- One row per dossier in its latest state, without personal data, with the 766 on-time rule.
@@ -103,7 +100,5 @@ left join current_series
     on dossiers.unit_code = current_series.member_unit_code
     and dossiers.unit_valid_from = current_series.member_unit_valid_from
 {% if is_incremental() %}
-where dossiers.refreshed_through > (
-    select coalesce(max(refreshed_through), cast('1900-01-01' as {{ dbt.type_timestamp() }})) from {{ this }}
-)
+where dossiers.refreshed_through > {{ chiso_watermark() }}
 {% endif %}
