@@ -50,7 +50,3 @@ def reference_csv(name: str) -> Path:
     """A reference table kept as a dbt seed (one copy, used by dbt and by Python)."""
     return dbt_project_dir() / "seeds" / name
 
-
-def shared_reference_dir() -> Path:
-    """../shared/reference beside the checkout (admin units, 766 captures)."""
-    return _env_path("CHISO_SHARED_REFERENCE", REPO_ROOT.parent / "shared" / "reference")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from chiso import cli, sample
 
-CAPTURES = Path(__file__).resolve().parents[3] / "shared" / "reference" / "dvcqg-766"
+CAPTURES = Path(__file__).resolve().parents[1] / "fixtures" / "dvcqg-766"
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,7 @@ def _tree(root: Path, sub: str = "") -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize("script", ["make_ref_provinces.py", "make_agency_crosswalk.py"])
+@pytest.mark.parametrize("script", ["make_ref_provinces.py", "make_admin_unit_seeds.py"])
 def test_reference_seeds_are_up_to_date(script):
     r = subprocess.run([sys.executable, str(SCRIPTS / script), "--check"], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr

@@ -21,7 +21,7 @@ from chiso.sources.bieu06 import parse_bieu06_xlsx
 from chiso.sources.dvc import parse_766, parse_catalogue
 from chiso.sources.motcua import EXPORT_COLUMNS, parse_dossier_csv
 
-SHARED_766 = Path(__file__).resolve().parents[3] / "shared" / "reference" / "dvcqg-766"
+CAPTURES_766 = Path(__file__).resolve().parents[1] / "fixtures" / "dvcqg-766"
 GROUPS = [
     "transparency",
     "dvc-progress-tree",
@@ -823,7 +823,7 @@ def _captures():
 
 @pytest.mark.parametrize("group, per", _captures())
 def test_766_real_capture_parses_completely(group, per):
-    path = SHARED_766 / group / f"{per}-all.json"
+    path = CAPTURES_766 / group / f"{per}-all.json"
     raw = json.loads(path.read_text(encoding="utf-8"))["data"]
     assert detect(path) == "dvc-766-json"
     b = parse_766(path)
@@ -896,7 +896,7 @@ def test_766_period_from_file_name_and_range(tmp_path):
     d = tmp_path / "dvc" / "04" / "766" / "dvc-progress-tree"
     d.mkdir(parents=True)
     p = d / "month-2026-08.json"
-    shutil.copy(SHARED_766 / "dvc-progress-tree" / "month-all.json", p)
+    shutil.copy(CAPTURES_766 / "dvc-progress-tree" / "month-all.json", p)
     b = parse(p)
     assert (b.period_start, b.period_end, b.meta["period_source"]) == (
         date(2026, 8, 1),
@@ -907,7 +907,7 @@ def test_766_period_from_file_name_and_range(tmp_path):
     # a manifest with a non-calendar range -> period_type "range"
     h = tmp_path / "dvc" / "04" / "766" / "handling-satisfaction"
     h.mkdir()
-    shutil.copy(SHARED_766 / "handling-satisfaction" / "month-all.json", h / "custom.json")
+    shutil.copy(CAPTURES_766 / "handling-satisfaction" / "month-all.json", h / "custom.json")
     (tmp_path / "dvc" / "04" / "766" / "manifest.json").write_text(
         json.dumps(
             {
@@ -934,9 +934,9 @@ def test_766_period_from_file_name_and_range(tmp_path):
 
 def test_766_refusals(tmp_path):
     with pytest.raises(ParseError) as ei:
-        parse(SHARED_766 / "formalities" / "page-1.json")
+        parse(CAPTURES_766 / "formalities" / "page-1.json")
     assert "not an evaluation response" in str(ei.value) and "page-1.json" in str(ei.value)
-    assert detect(SHARED_766 / "formalities" / "page-1.json") == "dvc-formalities-json"
+    assert detect(CAPTURES_766 / "formalities" / "page-1.json") == "dvc-formalities-json"
     bad = tmp_path / "dvc-progress-tree" / "month-2026-08.json"
     bad.parent.mkdir()
     bad.write_text('{"code": "OK", "data": {"parent": {', encoding="utf-8")
@@ -950,7 +950,7 @@ def test_766_refusals(tmp_path):
         parse_766(other)
     assert "not an evaluation response" in str(ei.value)
     nop = tmp_path / "transparency" / "latest.json"
-    shutil.copy(SHARED_766 / "transparency" / "month-all.json", nop)
+    shutil.copy(CAPTURES_766 / "transparency" / "month-all.json", nop)
     with pytest.raises(ParseError) as ei:
         parse_766(nop)
     assert "period" in str(ei.value)

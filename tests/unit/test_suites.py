@@ -12,7 +12,7 @@ import pytest
 from chiso import paths, sample, sources, validation
 
 REPO = Path(__file__).resolve().parents[2]
-CAPTURES = REPO.parent / "shared" / "reference" / "dvcqg-766"
+CAPTURES = REPO / "tests" / "fixtures" / "dvcqg-766"
 
 
 def _write(tables: dict[str, pa.Table], where: Path) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Responses of the national 766 evaluation API (shapes of ../shared/reference/dvcqg-766), built from the
+"""Responses of the national 766 evaluation API (shapes of the real captures in tests/fixtures/dvcqg-766), built from the
 same dossiers as the one-stop-shop exports; scores by the rules of DOMAIN §3.2."""
 
 from __future__ import annotations

@@ -941,13 +941,15 @@ MINISTRIES = [
 # administrative units
 @lru_cache(maxsize=1)
 def old_district_units() -> dict[str, list[tuple[str, str]]]:
-    """Old province code → (3-digit district code, district name), in district-code order."""
-    path = paths.shared_reference_dir() / "admin-units" / "units_before_2025-07-01.csv"
+    """Old province code → (3-digit district code, district name), in district-code order.
+
+    From the product's seed of the statistics office's list before 1 July 2025 (official data)."""
     seen: dict[str, dict[str, str]] = {}
-    with open(path, encoding="utf-8-sig", newline="") as fh:
+    with open(paths.reference_csv("admin_units_before_2025_07.csv"), encoding="utf-8-sig", newline="") as fh:
         for row in csv.DictReader(fh):
-            seen.setdefault(row["Mã TP"], {})[row["Mã QH"]] = row["Quận Huyện"]
-    return {p: [(k, d[k]) for k in sorted(d)] for p, d in seen.items()}
+            if row["unit_level"] == "district":
+                seen.setdefault(row["province_code"], {})[row["unit_code"]] = row["unit_name"]
+    return {p: [(k, d[k]) for k in sorted(d)] for p, d in sorted(seen.items())}
 
 
 @cache

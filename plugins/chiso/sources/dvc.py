@@ -5,8 +5,8 @@
 TrangThai ``Đang công bố`` → published, ``Chờ thu hồi`` → pending_withdrawal, ``Thử nghiệm`` → testing;
 CoPhi ``Có``/``Không``. Snapshot month from the file name (``dichvu_<PP>_<YYYY-MM>.csv``).
 
-``parse_766`` (``dvc-766-json`` → ``dvc_766_unit`` + ``dvc_766_measure``), every shape of
-``shared/reference/dvcqg-766``:
+``parse_766`` (``dvc-766-json`` → ``dvc_766_unit`` + ``dvc_766_measure``), every shape of the
+real captures (``tests/fixtures/dvcqg-766``):
 
 * tree endpoints (``dvc-progress-tree``, ``provide-online-tree``, ``formality-online-payment-tree``):
   ``data.parent`` (root, ``is_root``) + ``data.children[]``. Unit scores: ``totalScore``/``score``,
