@@ -89,7 +89,7 @@ def _child(kind: str, path: str, out: str) -> None:
     if kind == "gate":
         os.environ.setdefault("CHISO_DATA_DIR", tempfile.mkdtemp())
         t0 = time.perf_counter()
-        from chiso import validation
+        from chiso.quality import gate as validation
 
         validation._engine_connection()  # what a task process imports once: chiso.validation and DuckDB
         imports = time.perf_counter() - t0
@@ -100,11 +100,11 @@ def _child(kind: str, path: str, out: str) -> None:
                    "great_expectations_imported": "great_expectations" in sys.modules}
     else:
         import duckdb
-        from chiso import paths
+        from chiso import settings
 
         start = time.perf_counter()
         con = duckdb.connect()
-        row = con.execute(HAND_SQL.format(path=path, ref=paths.reference_csv("ref_provinces.csv"))).fetchone()
+        row = con.execute(HAND_SQL.format(path=path, ref=settings.reference_csv("ref_provinces.csv"))).fetchone()
         summary = {"row": [int(v) for v in row]}
     seconds = time.perf_counter() - start
     Path(out).write_text(json.dumps({"seconds": seconds, "import_seconds": imports, "summary": summary}))

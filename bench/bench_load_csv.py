@@ -44,10 +44,10 @@ RESULTS = HERE / "results"
 def write_dossier_csv(path: Path, rows: int, seed: int = 20230101) -> dict:
     """Stream ``rows`` dossiers of one province into one export CSV (the generator's simulation + writer)."""
     import numpy as np
-    from chiso.sample import dossiers as dz
-    from chiso.sample import writers
-    from chiso.sample.generate import _rng
-    from chiso.sample.units import SEASON, tables, units_for
+    from chiso_sample import dossiers as dz
+    from chiso_sample import writers
+    from chiso_sample.generate import _rng
+    from chiso_sample.units import SEASON, tables, units_for
 
     u = next(x for x in units_for(1) if not x.is_new)  # 04 Cao Bằng before the reorganisation
     t = tables(u)
@@ -101,7 +101,8 @@ def child_ours(csv: Path, out: Path) -> None:
     incoming.mkdir(parents=True)
     os.link(csv, incoming / csv.name) if os.stat(csv).st_dev == os.stat(incoming).st_dev else \
         shutil.copyfile(csv, incoming / csv.name)
-    from chiso import landing, pipeline
+    from chiso.ingest import landing
+    from chiso.ingest import load as pipeline
 
     t0, c0 = time.perf_counter(), time.process_time()
     rec, _ = landing.land(incoming / csv.name, "motcua")

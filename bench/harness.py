@@ -98,8 +98,8 @@ def _next_month(ym: str) -> str:
 def scale_params(scale: str) -> dict:
     p = dict(SCALES[scale])
     if p.get("dossiers_per_month") is None:  # national: per-month volume for the target total
-        from chiso.sample.generate import _months
-        from chiso.sample.units import SEASON, units_for
+        from chiso_sample.generate import _months
+        from chiso_sample.units import SEASON, units_for
 
         w = sum(u.weight * SEASON[m - 1] for u in units_for(p["provinces"])
                 for y, m in _months(p["start"], p["end"]) if u.active(y, m))
@@ -109,7 +109,7 @@ def scale_params(scale: str) -> dict:
 
 
 def generate_child(gen_dir: str, params_json: str) -> None:
-    from chiso.sample import generate
+    from chiso_sample import generate
 
     p = json.loads(params_json)
     s = generate(Path(gen_dir), seed=SEED, **p)
@@ -202,7 +202,8 @@ def _is_dossier(b: dict) -> bool:
 
 def ours_child(stage: str, group: str, state: Path) -> None:
     """One stage of chiso's pipeline for one group of files ('dossier' = hoso CSVs, 'other' = the rest)."""
-    from chiso import dbt_runner, pipeline
+    from chiso.ingest import load as pipeline
+    from chiso.warehouse import dbt as dbt_runner
 
     def save(name, obj):
         (state / name).write_text(json.dumps(obj, default=str))
@@ -245,7 +246,7 @@ def ours_summary(state: Path, stage: str, group: str) -> dict:
     p = state / f"loaded_{group}_{stage}.json"
     if not p.exists():
         return {}
-    from chiso import pipeline
+    from chiso.ingest import load as pipeline
 
     s = pipeline.summarise(json.loads(p.read_text()))
     return {k: s[k] for k in ("files", "loaded", "quarantined", "rows_read", "rows_loaded", "rows_rejected")}
@@ -273,7 +274,7 @@ def ours_kpis(warehouse: Path) -> list[tuple] | None:
 
 # =========================================================================================== the limit
 def _hmac_sql(col: str) -> str:
-    from chiso import pii
+    from chiso.sources import pii
 
     ipad, opad = pii.hmac_pads(PII_KEY.encode())
     return f"sha256(unhex('{opad.hex()}') || unhex(sha256(unhex('{ipad.hex()}') || encode({col}))))"
@@ -324,9 +325,9 @@ def _limit_checks(rel: str) -> str:
 
 
 def _provinces_csv() -> Path:
-    from chiso import paths
+    from chiso import settings
 
-    return paths.dbt_project_dir() / "seeds" / "ref_provinces.csv"
+    return settings.dbt_project_dir() / "seeds" / "ref_provinces.csv"
 
 
 def limit_child(stage: str, state: Path, files_json: str) -> None:
@@ -431,10 +432,10 @@ def _alt_gx_validate(frame) -> dict:
     """GX 1.x on pandas, set up once per process as a team would: context, suite, a whole-dataframe batch."""
     if not _GX:
         import great_expectations as gx
-        from chiso import paths
+        from chiso import settings
         from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-        spec = json.loads((paths.expectations_dir() / "motcua_dossier.json").read_text(encoding="utf-8"))
+        spec = json.loads((settings.expectations_dir() / "motcua_dossier.json").read_text(encoding="utf-8"))
         ctx = gx.get_context(mode="ephemeral")
         suite = gx.ExpectationSuite(name="motcua_dossier")
         for e in spec["expectations"]:

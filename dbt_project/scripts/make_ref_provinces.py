@@ -185,7 +185,7 @@ def successors(admin, source: Path, old_units: dict[str, str]) -> tuple[dict[str
 
 def build() -> tuple[list[dict[str, str]], list[str]]:
     admin = _admin_seeds_module()
-    from chiso.normalize import match_key
+    from chiso.sources.normalize import match_key
 
     source = admin.reference_dir()
     old: dict[str, str] = {}

@@ -1,6 +1,6 @@
 """Installed in every Python process the test session starts (tests/conftest.py puts this folder first on
 PYTHONPATH): records each file or folder the process opens outside the checkout but beside it (in the
-checkout's parent folder), so that a DAG run, a dbt run or a script that reads ``../shared`` fails the test
+checkout's parent folder), so that a DAG run, a dbt run or a script that reads a folder beside the checkout fails the test
 that started it. The records go to the file named by ``PYTEST_OUTSIDE_READS_LOG``, one path per line."""
 
 from __future__ import annotations

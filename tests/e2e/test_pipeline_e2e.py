@@ -30,7 +30,8 @@ def pipeline(tmp_path_factory):
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
-        from chiso import orchestrate, sample
+        import chiso_sample as sample
+        from chiso.orchestration import airflow_runner as orchestrate
 
         sample.generate(data / "incoming", seed=7, provinces=2, start=START, end=END,
                         dossiers_per_month=120, documents_per_month=40)
@@ -182,7 +183,7 @@ def test_no_personal_identifier_reaches_the_warehouse(pipeline):
 
 
 def test_rerun_changes_nothing(pipeline):
-    from chiso import orchestrate
+    from chiso.orchestration import airflow_runner as orchestrate
 
     before = _mart(pipeline, "select count(*), sum(rows_loaded) from raw.landing_manifest")
     orchestrate.run_dag("ingest_motcua", echo=lambda s: None)
@@ -222,7 +223,7 @@ def test_failed_expectation_is_quarantined_through_airflow(pipeline, webhook):
     receiver, and the marts keep the last good data."""
     import json
 
-    from chiso import orchestrate
+    from chiso.orchestration import airflow_runner as orchestrate
 
     src = sorted((pipeline / "incoming" / "dvc").rglob("dvc-progress-tree/month-2025-08.json"))[0]
     doc = json.loads(src.read_text(encoding="utf-8"))

@@ -11,7 +11,7 @@ from email.policy import default as default_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from chiso import alerts
+from chiso.quality import alerts
 
 BATCH = {
     "batch_id": "e" * 64,
@@ -132,7 +132,8 @@ def test_channel_down_is_retried_and_recorded(chiso_data, http_receiver, monkeyp
 def test_stale_source_is_recorded_and_alerted(chiso_data, http_receiver, monkeypatch):
     from datetime import date
 
-    from chiso import freshness, warehouse
+    from chiso.quality import freshness
+    from chiso.warehouse import duckdb_backend as warehouse
 
     http_port, posts = http_receiver
     monkeypatch.setenv("AIRFLOW_CONN_CHISO_WEBHOOK", f"http://127.0.0.1:{http_port}/hook")

@@ -6,7 +6,7 @@ import unicodedata
 from datetime import date, datetime
 
 import pytest
-from chiso.normalize import (
+from chiso.sources.normalize import (
     ValueParseError,
     ascii_key,
     canonical_tones,

@@ -7,9 +7,11 @@ import csv
 import json
 from pathlib import Path
 
+import chiso_sample as sample
 import duckdb
 import pytest
-from chiso import paths, pipeline, sample
+from chiso import settings
+from chiso.ingest import load as pipeline
 
 
 def _run(source: str) -> list[dict]:
@@ -20,7 +22,7 @@ def _run(source: str) -> list[dict]:
 
 
 def _q(sql: str, params=()):
-    con = duckdb.connect(str(paths.warehouse_path()), read_only=True)
+    con = duckdb.connect(str(settings.warehouse_path()), read_only=True)
     try:
         return con.execute(sql, params).fetchall()
     finally:
@@ -29,7 +31,7 @@ def _q(sql: str, params=()):
 
 @pytest.fixture
 def generated(chiso_data):
-    sample.generate(paths.incoming_dir(), seed=11, provinces=2, start="2025-06", end="2025-07",
+    sample.generate(settings.incoming_dir(), seed=11, provinces=2, start="2025-06", end="2025-07",
                     dossiers_per_month=80, documents_per_month=20)
     return chiso_data
 
@@ -44,7 +46,7 @@ def test_every_source_loads_and_accounts_for_every_row(generated):
         assert read == loaded + rejected and status == "loaded"
     # what the CSVs hold is what raw holds
     n_csv = 0
-    for f in (paths.incoming_dir() / "motcua").rglob("hoso_*.csv"):
+    for f in (settings.incoming_dir() / "motcua").rglob("hoso_*.csv"):
         with open(f, encoding="utf-8-sig", newline="") as fh:
             n_csv += sum(1 for _ in csv.DictReader(fh))
     assert _q("select count(*) from raw.motcua_dossier")[0][0] == n_csv
@@ -63,7 +65,7 @@ def test_receiving_the_same_files_again_changes_nothing(generated):
 
 def test_corrected_export_supersedes_the_earlier_one(generated):
     _run("motcua")
-    f = sorted((paths.incoming_dir() / "motcua").rglob("hoso_*_2025-07.csv"))[0]
+    f = sorted((settings.incoming_dir() / "motcua").rglob("hoso_*_2025-07.csv"))[0]
     old_rows = _q("select count(*) from raw.motcua_dossier where source_file like ?", (f"%{f.name}",))[0][0]
     lines = f.read_text(encoding="utf-8-sig").splitlines(keepends=True)
     f.write_text("\ufeff" + "".join(lines[:-3]), encoding="utf-8")  # the corrected export drops 3 dossiers
@@ -74,18 +76,18 @@ def test_corrected_export_supersedes_the_earlier_one(generated):
                 (f"%{f.name}",))
     assert sorted(states) == [("loaded", False), ("superseded", True)]
     # both stay in landing
-    assert len(list(paths.landing_dir().rglob(f.name))) == 2
+    assert len(list(settings.landing_dir().rglob(f.name))) == 2
 
 
 def test_bad_file_is_quarantined_and_the_rest_loads(generated):
-    good = sorted((paths.incoming_dir() / "qlvb").rglob("*.xlsx"))
-    bad = paths.incoming_dir() / "qlvb" / "04" / "sovanban_04_2025-05.xlsx"
+    good = sorted((settings.incoming_dir() / "qlvb").rglob("*.xlsx"))
+    bad = settings.incoming_dir() / "qlvb" / "04" / "sovanban_04_2025-05.xlsx"
     bad.write_bytes(b"PK\x03\x04 this is not a workbook")
     results = _run("qlvb")
     by_name = {Path(r["file_name"]).name: r for r in results}
     assert by_name[bad.name]["status"] == "quarantined"
     assert all(by_name[g.name]["status"] == "loaded" for g in good)
-    q = paths.quarantine_dir() / "qlvb" / by_name[bad.name]["batch_id"]
+    q = settings.quarantine_dir() / "qlvb" / by_name[bad.name]["batch_id"]
     report = json.loads((q / "error_report.json").read_text())
     assert report["error"] and bad.name in report["error"]
     assert (q / bad.name).read_bytes() == bad.read_bytes()
@@ -98,7 +100,7 @@ def test_bad_file_is_quarantined_and_the_rest_loads(generated):
 def test_failed_error_expectation_quarantines_the_batch(generated):
     _run("dvc")
     loaded_before = _q("select count(*) from raw.dvc_766_unit")[0][0]
-    src = sorted((paths.incoming_dir() / "dvc").rglob("dvc-progress-tree/month-2025-07.json"))[0]
+    src = sorted((settings.incoming_dir() / "dvc").rglob("dvc-progress-tree/month-2025-07.json"))[0]
     doc = json.loads(src.read_text(encoding="utf-8"))
     child = doc["data"]["children"][0]
     child["score"] = child["maxScore"] + 5  # a score above its maximum
@@ -115,7 +117,7 @@ def test_failed_error_expectation_quarantines_the_batch(generated):
 
 def test_rejected_rows_are_kept_with_their_reason(generated, monkeypatch):
     monkeypatch.setenv("CHISO_MAX_REJECT_SHARE", "0.5")  # a small file: 2 bad rows are over 5%
-    f = sorted((paths.incoming_dir() / "motcua").rglob("hoso_*_2025-07.csv"))[0]
+    f = sorted((settings.incoming_dir() / "motcua").rglob("hoso_*_2025-07.csv"))[0]
     with open(f, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     rows[1]["TrangThaiHoSo"] = "Đang 'treo'"  # quotes, Vietnamese text

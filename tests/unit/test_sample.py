@@ -12,7 +12,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from chiso.sample import generate
+from chiso_sample import generate
 
 CAPTURES = Path(__file__).resolve().parents[1] / "fixtures" / "dvcqg-766"
 MONTHS = ["2025-05", "2025-06", "2025-07", "2025-08"]

@@ -9,16 +9,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from chiso import paths
-from chiso.sample import generate
-from chiso.sample.units import NATIONAL, rates, units_for
+from chiso import settings
+from chiso_sample import generate
+from chiso_sample.units import NATIONAL, rates, units_for
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = REPO / "dbt_project" / "scripts"
 
 
 def _rows(name: str) -> list[dict[str, str]]:
-    with open(paths.reference_csv(name), encoding="utf-8-sig", newline="") as fh:
+    with open(settings.reference_csv(name), encoding="utf-8-sig", newline="") as fh:
         return list(csv.DictReader(fh))
 
 

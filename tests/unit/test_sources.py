@@ -13,13 +13,13 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 import xlsxwriter
-from chiso import pii, schemas
-from chiso.sources import SOURCE_OF_FORMAT, detect, parse
-from chiso.sources._common import arrow_schema
+from chiso import contracts as schemas
+from chiso.sources import SOURCE_OF_FORMAT, detect, parse, pii
 from chiso.sources.base import ParseError
-from chiso.sources.bieu06 import parse_bieu06_xlsx
-from chiso.sources.dvc import parse_766, parse_catalogue
-from chiso.sources.motcua import EXPORT_COLUMNS, parse_dossier_csv
+from chiso.sources.common import arrow_schema
+from chiso.sources.dvc.api766 import parse_766, parse_catalogue
+from chiso.sources.motcua.bieu06 import parse_bieu06_xlsx
+from chiso.sources.motcua.dossier import EXPORT_COLUMNS, parse_dossier_csv
 
 CAPTURES_766 = Path(__file__).resolve().parents[1] / "fixtures" / "dvcqg-766"
 GROUPS = [
@@ -228,7 +228,8 @@ def test_dossier_streamed_to_parquet_is_the_in_memory_table(chiso_data, tmp_path
     """With an output folder the table is streamed to Parquet batch by batch; rows found later to be
     duplicates are dropped by rewriting it. The file holds exactly the table parsed in memory."""
     import pyarrow.parquet as pq
-    from chiso.sources import WrittenTable, motcua
+    from chiso.sources import WrittenTable
+    from chiso.sources.motcua import dossier as motcua
 
     monkeypatch.setattr(motcua, "BATCH_ROWS", 4)  # several batches, duplicates across them
     rows = [dossier(f"H13.05-230115-{i:04d}") for i in range(1, 12)]
@@ -611,7 +612,7 @@ def test_workbook_reader_gives_openpyxl_values(tmp_path):
     """The XLSX reader (calamine) returns what openpyxl gives: codes as text with their leading zeros,
     whole numbers as int, date cells as datetime, empty cells as None, rows and columns from A1."""
     import openpyxl
-    from chiso.sources._common import open_workbook
+    from chiso.sources.common import open_workbook
 
     p = tmp_path / "types.xlsx"
     wb = xlsxwriter.Workbook(str(p), {"strings_to_numbers": False})

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import chiso_sample as sample
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from chiso import paths, sample, sources, validation
+from chiso import settings, sources
+from chiso.quality import gate as validation
 
 REPO = Path(__file__).resolve().parents[2]
 CAPTURES = REPO / "tests" / "fixtures" / "dvcqg-766"
@@ -202,12 +204,12 @@ def test_volume_of_a_month_in_progress_is_compared_with_its_share(chiso_data, ex
 
 
 def test_passing_batches_leave_a_profile_for_later_volume_checks(chiso_data, exports):
-    from chiso import pipeline
+    from chiso.ingest import load as pipeline
 
-    paths.incoming_dir().parent.mkdir(parents=True, exist_ok=True)
+    settings.incoming_dir().parent.mkdir(parents=True, exist_ok=True)
     import shutil
 
-    shutil.copytree(exports / "motcua", paths.incoming_dir() / "motcua")
+    shutil.copytree(exports / "motcua", settings.incoming_dir() / "motcua")
     pipeline.validate(pipeline.parse(pipeline.land("motcua")))
     profiles = list((validation.profiles_dir() / "motcua_dossier").glob("*.parquet"))
     assert len(profiles) == len(list(exports.rglob("hoso_*.csv")))

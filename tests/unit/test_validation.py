@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pandas as pd
 import pytest
-from chiso import validation
+from chiso.quality import gate as validation
 
 
 def _e(t, sev="error", **kw):
@@ -207,7 +207,7 @@ def test_engines_agree_with_a_fallback_in_the_suite(chiso_data, tmp_path, monkey
 
 GATE_IN_A_FRESH_PROCESS = """
 import json, sys
-from chiso import pipeline
+from chiso.ingest import load as pipeline
 
 def batch(name):
     work = sys.argv[1] + "/" + name

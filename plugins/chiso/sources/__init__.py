@@ -47,7 +47,7 @@ def _csv_head(path: Path, n: int = 20) -> str:
 
 
 def _xlsx_labels(path: Path) -> str:
-    from chiso.sources._common import open_workbook
+    from chiso.sources.common import open_workbook
 
     wb = open_workbook(path)
     try:
@@ -62,7 +62,7 @@ def _xlsx_labels(path: Path) -> str:
 
 def detect(path: str | Path) -> str:
     """The format id of a file, from its name, extension and content."""
-    from chiso.normalize import nfc
+    from chiso.sources.normalize import nfc
 
     path = Path(path)
     name = path.name.lower()
@@ -120,17 +120,19 @@ def detect(path: str | Path) -> str:
 
 
 def _parsers() -> dict[str, Callable[..., ParsedBatch]]:
-    from chiso.sources import bieu06, dvc, motcua, qlvb
+    from chiso.sources.dvc import api766
+    from chiso.sources.motcua import bieu06, dossier
+    from chiso.sources.qlvb import register
 
     return {
-        "motcua-dossier-csv": motcua.parse_dossier_csv,
-        "motcua-dossier-json": motcua.parse_dossier_json,
+        "motcua-dossier-csv": dossier.parse_dossier_csv,
+        "motcua-dossier-json": dossier.parse_dossier_json,
         "motcua-bieu06-xlsx": bieu06.parse_bieu06_xlsx,
-        "qlvb-register-xlsx": qlvb.parse_register,
-        "qlvb-register-csv": qlvb.parse_register,
-        "dvc-catalogue-csv": dvc.parse_catalogue,
-        "dvc-766-json": dvc.parse_766,
-        "dvc-formalities-json": dvc.parse_formalities,
+        "qlvb-register-xlsx": register.parse_register,
+        "qlvb-register-csv": register.parse_register,
+        "dvc-catalogue-csv": api766.parse_catalogue,
+        "dvc-766-json": api766.parse_766,
+        "dvc-formalities-json": api766.parse_formalities,
     }
 
 

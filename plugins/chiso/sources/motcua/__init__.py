@@ -1,0 +1,1 @@
+"""The one-stop-shop system (Một cửa điện tử): dossier exports (CSV, paged JSON) and Biểu 06 workbooks."""

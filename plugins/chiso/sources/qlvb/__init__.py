@@ -1,0 +1,1 @@
+"""The document management system (QLVB): document register exports (XLSX, CSV)."""
