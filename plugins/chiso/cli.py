@@ -25,14 +25,14 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from chiso.orchestration import airflow_runner as orchestrate
+    from chiso.orchestration import airflow_runner
     from chiso.people import report
 
     steps = 3
     print(f"[1/{steps}] Airflow: initialising metadata", flush=True)
-    orchestrate.init(echo=lambda s: print(s, flush=True))
+    airflow_runner.init(echo=lambda s: print(s, flush=True))
     print(f"[2/{steps}] Airflow: running the DAGs in dependency order", flush=True)
-    orchestrate.run_all(echo=lambda s: print(s, flush=True))
+    airflow_runner.run_all(echo=lambda s: print(s, flush=True))
     print(f"[3/{steps}] Warehouse {settings.warehouse_path()} built; progress versus target:", flush=True)
     report.print_report(args.period)
     return 0
@@ -46,36 +46,41 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_data_docs(args: argparse.Namespace) -> int:
-    from chiso.quality import gate as validation
+    from chiso.quality import data_docs
 
-    index = validation.build_data_docs(render_all=args.all)
+    index = data_docs.build_data_docs(render_all=args.all)
     print(f"Data Docs: {index}")
     return 0
 
 
 def _cmd_airflow_init(args: argparse.Namespace) -> int:
-    from chiso.orchestration import airflow_runner as orchestrate
+    from chiso.orchestration import airflow_runner
 
-    orchestrate.init()
+    airflow_runner.init()
     return 0
 
 
 def _cmd_airflow_env(args: argparse.Namespace) -> int:
-    from chiso.orchestration import airflow_runner as orchestrate
+    from chiso.orchestration import airflow_runner
 
-    env = orchestrate.airflow_env()
+    env = airflow_runner.airflow_env()
     for key in sorted(k for k in env if k.startswith(("AIRFLOW", "CHISO", "PYTHONPATH", "GX_")) or k == "PATH"):
         print(f"export {key}={json.dumps(env[key])}")
     return 0
 
 
 def _cmd_build(args) -> int:
-    from chiso.warehouse import dbt as dbt_runner
+    from chiso.warehouse import dbt
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    result = dbt_runner.build(target=args.target, full_refresh=args.full_refresh)
+    result = dbt.build(target=args.target, full_refresh=args.full_refresh)
     how = f"full refresh ({result['full_refresh_reason']})" if result["full_refresh"] else "incremental"
     print(f"dbt build on {result['target']}: {how}, {result['seconds']} s, {result['summary']}")
+    return 0
+
+
+def _cmd_settings(args: argparse.Namespace) -> int:
+    print(settings.describe())
     return 0
 
 
@@ -105,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     dd.add_argument("--all", action="store_true", help="render a page for every validation, not only failures")
     dd.set_defaults(func=_cmd_data_docs)
 
+    sub.add_parser("settings", help="every CHISO_* setting: meaning, default, current value").set_defaults(
+        func=_cmd_settings)
     sub.add_parser("airflow-init", help="create Airflow's metadata and pools").set_defaults(func=_cmd_airflow_init)
     sub.add_parser("airflow-env", help="print the environment for running airflow by hand").set_defaults(
         func=_cmd_airflow_env)

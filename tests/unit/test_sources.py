@@ -14,12 +14,14 @@ import pyarrow as pa
 import pytest
 import xlsxwriter
 from chiso import contracts as schemas
+from chiso.contracts.exports import DOSSIER_CSV_COLUMNS
 from chiso.sources import SOURCE_OF_FORMAT, detect, parse, pii
 from chiso.sources.base import ParseError
-from chiso.sources.common import arrow_schema
-from chiso.sources.dvc.api766 import parse_766, parse_catalogue
+from chiso.sources.dvc.api766 import parse_766
+from chiso.sources.dvc.catalogue import parse_catalogue
 from chiso.sources.motcua.bieu06 import parse_bieu06_xlsx
-from chiso.sources.motcua.dossier import EXPORT_COLUMNS, parse_dossier_csv
+from chiso.sources.motcua.dossier import parse_dossier_csv
+from chiso.sources.tables import arrow_schema
 
 CAPTURES_766 = Path(__file__).resolve().parents[1] / "fixtures" / "dvcqg-766"
 GROUPS = [
@@ -32,7 +34,7 @@ GROUPS = [
 ]
 
 CCCD = "038099012345"
-HEADER = EXPORT_COLUMNS
+HEADER = list(DOSSIER_CSV_COLUMNS)
 PERSONAL = {"name": "Nguyễn Thị Bích", "phone": "0912345678", "address": "Số 7 phố Kim Đồng, Cao Bằng"}
 
 
@@ -612,7 +614,7 @@ def test_workbook_reader_gives_openpyxl_values(tmp_path):
     """The XLSX reader (calamine) returns what openpyxl gives: codes as text with their leading zeros,
     whole numbers as int, date cells as datetime, empty cells as None, rows and columns from A1."""
     import openpyxl
-    from chiso.sources.common import open_workbook
+    from chiso.sources.workbook import open_workbook
 
     p = tmp_path / "types.xlsx"
     wb = xlsxwriter.Workbook(str(p), {"strings_to_numbers": False})

@@ -7,7 +7,7 @@ A receipt is the content's SHA-256 together with the name it came under: its ``b
 nothing. The same bytes under another name (a monthly snapshot that did not change since last month) are a
 new receipt for another period: the content is hard-linked, not copied. A corrected export (different
 bytes) lands as a new file; both stay in landing, and the warehouse keeps the newer one for its period
-(see ``chiso.pipeline``).
+(see ``chiso.ingest.load``).
 Landing files can hold personal data (the raw exports do): the zone is created with mode 0700.
 """
 
@@ -23,10 +23,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from chiso import settings
+from chiso.contracts import exports
 
 log = logging.getLogger(__name__)
 
-SOURCE_SYSTEMS = ("motcua", "qlvb", "dvc")
+SOURCE_SYSTEMS = tuple(exports.SOURCE_SYSTEMS)
 EXPORT_SUFFIXES = {".csv", ".xlsx", ".json", ".txt"}
 _CHUNK = 4 << 20
 

@@ -46,7 +46,7 @@ def _airflow() -> str:
 def init(echo=print) -> None:
     env = airflow_env()
     Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
-    log_dir = settings.data_dir() / "logs"
+    log_dir = settings.logs_dir()
     log_dir.mkdir(parents=True, exist_ok=True)
     with open(log_dir / "airflow-init.log", "w") as fh:
         for cmd in (
@@ -67,7 +67,7 @@ _RUN_DONE = re.compile(r"DagRun Finished: dag_id=(\S+),.*state=(\w+)")
 def run_dag(dag_id: str, echo=print) -> str:
     """``airflow dags test DAG``; stream a line per finished task; full log in data/logs/<dag>.log."""
     env = airflow_env()
-    log_path = settings.data_dir() / "logs" / f"{dag_id}.log"
+    log_path = settings.logs_dir() / f"{dag_id}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     state = "unknown"

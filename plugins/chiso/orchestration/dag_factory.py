@@ -1,19 +1,21 @@
-"""DAG wiring shared by the ingestion DAGs and the build DAG. Imports nothing heavy at module level."""
+"""DAG wiring shared by the ingestion DAGs and the build DAG: which tasks, in which order, in which pool.
+
+The work of each task is in chiso.orchestration.tasks (imported inside the task: the DAG processor parses
+these files again and again, and imports nothing heavy).
+"""
 
 from __future__ import annotations
 
 import pendulum
 from airflow.sdk import Asset, chain, dag, task
 
+from chiso.contracts.exports import SOURCE_SYSTEMS
+
 WAREHOUSE_POOL = "warehouse_writer"  # one slot: DuckDB takes one writer at a time
 START = pendulum.datetime(2023, 1, 1, tz="Asia/Ho_Chi_Minh")
 DEFAULT_ARGS = {"owner": "chiso", "retries": 2, "retry_delay": pendulum.duration(minutes=1)}
 
-SOURCES = {
-    "motcua": "one-stop-shop (Một cửa điện tử): dossier exports and Biểu 06 reports",
-    "qlvb": "document management and operation system (QLVB): document register exports",
-    "dvc": "public-service portal (Cổng DVC): service catalogue and 766 evaluation responses",
-}
+SOURCES = SOURCE_SYSTEMS
 
 
 def raw_asset(source_system: str) -> Asset:
@@ -41,39 +43,37 @@ def make_ingest_dag(source_system: str, schedule: str | None = "@hourly"):
         @task
         def land_new_files() -> list[list[dict]]:
             """Store new export files once, by SHA-256; group them into chunks for the next tasks."""
-            from chiso.ingest import load as pipeline
+            from chiso.orchestration import tasks
 
-            return pipeline.chunk(pipeline.land(source_system))
+            return tasks.land_new_files(source_system)
 
         @task
         def parse(chunk: list[dict]) -> list[dict]:
             """Parse and normalise into Parquet (no personal identifiers leave this step)."""
-            from chiso.ingest import load as pipeline
+            from chiso.orchestration import tasks
 
-            return pipeline.parse(chunk)
+            return tasks.parse(chunk)
 
         @task
         def validate(chunk: list[dict]) -> list[dict]:
             """Great Expectations suite of each dataset: error expectations block, warnings notify."""
-            from chiso.ingest import load as pipeline
+            from chiso.orchestration import tasks
 
-            return pipeline.validate(chunk)
+            return tasks.validate(chunk)
 
         @task(pool=WAREHOUSE_POOL)
         def load(chunk: list[dict]) -> list[dict]:
             """Write passed batches to the raw layer, quarantine the rest (one writer at a time)."""
-            from chiso.ingest import load as pipeline
+            from chiso.orchestration import tasks
 
-            return pipeline.load(chunk)
+            return tasks.load(chunk)
 
         @task(outlets=[raw_asset(source_system)], trigger_rule="all_done")
         def publish(results: list[list[dict]], **context) -> dict:
             """Summarise the run and emit the source's Asset event for the build DAG."""
-            from chiso.ingest import load as pipeline
+            from chiso.orchestration import tasks
 
-            flat = [b for chunk in (results or []) for b in (chunk or [])]
-            summary = pipeline.summarise(flat)
-            summary["source_system"] = source_system
+            summary = tasks.summarise(results, source_system)
             outlet = context["outlet_events"][raw_asset(source_system)]
             outlet.extra = {k: summary[k] for k in ("files", "loaded", "quarantined", "rows_loaded")}
             return summary
@@ -102,22 +102,21 @@ def make_build_dag():
         @task(pool=WAREHOUSE_POOL)
         def check_freshness() -> list[dict]:
             """Each source's newest period against its allowed age; stale sources are alerted."""
-            from chiso.quality import freshness
+            from chiso.orchestration import tasks
 
-            return freshness.check()
+            return tasks.check_freshness()
 
         @task(pool=WAREHOUSE_POOL)
         def dbt_seed_and_build() -> dict:
-            from chiso.warehouse import dbt as dbt_runner
+            from chiso.orchestration import tasks
 
-            return dbt_runner.build()
+            return tasks.build_warehouse()
 
         @task(outlets=[MARTS_ASSET])
         def progress_report(build_result: dict) -> str:
-            from chiso.people import report
+            from chiso.orchestration import tasks
 
-            text = report.render_text()
-            print(text)
+            print(tasks.progress_report())
             return build_result.get("summary", "")
 
         built = dbt_seed_and_build()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chiso.warehouse import duckdb_backend as warehouse
+from chiso.warehouse import backend
 
 STATUS_VI = {
     "achieved": "Đạt",
@@ -35,9 +35,8 @@ def period_label(row: dict) -> str:
 
 def latest_rows(period_type: str = "year", limit_periods: int = 2) -> list[dict]:
     """Current provinces × KPIs for the latest ``period_type`` periods in the mart."""
-    con = warehouse.connect(read_only=True)
-    try:
-        cols = [r[0] for r in con.execute("DESCRIBE marts.mart_kpi_progress").fetchall()]
+    with backend.connect(read_only=True) as wh:
+        cols = wh.columns_of("marts", "mart_kpi_progress")
         sql = f"""
             with latest as (
                 select distinct period_start from marts.mart_kpi_progress
@@ -49,10 +48,8 @@ def latest_rows(period_type: str = "year", limit_periods: int = 2) -> list[dict]
                 and coalesce(m.unit_level, 'province') = 'province'
             order by m.unit_name, m.kpi_code, m.period_start desc
         """
-        rows = con.execute(sql, [period_type, period_type]).fetchall()
-        return [dict(zip(cols, r)) for r in rows]
-    finally:
-        con.close()
+        rows = wh.execute(sql, [period_type, period_type]).fetchall()
+    return [dict(zip(cols, r)) for r in rows]
 
 
 def _fmt(value, unit: str | None) -> str:

@@ -18,10 +18,13 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from chiso import settings
+
+if TYPE_CHECKING:
+    from chiso.ingest.batch import Batch
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +98,7 @@ def configured_channels() -> list[Channel]:
 
 
 # ---------------------------------------------------------------- message
-def build_alert(batch: dict[str, Any], outcome: dict[str, Any]) -> dict[str, Any]:
+def build_alert(batch: Batch, outcome: dict[str, Any]) -> dict[str, Any]:
     """The alert for a batch whose validation failed (errors) or warned."""
     failed = []
     for suite in outcome.get("suites", []):
@@ -112,44 +115,44 @@ def build_alert(batch: dict[str, Any], outcome: dict[str, Any]) -> dict[str, Any
                 "sample": c.get("sample", [])[:5],
                 "why": c.get("why"),
             })
-    units = sorted({u for u in (batch.get("meta") or {}).get("units", [])})[:10]
+    units = sorted({u for u in (batch.meta or {}).get("units", [])})[:10]
     blocking = any(f["severity"] == "error" for f in failed)
     return {
-        "alert_id": f"{batch['batch_id'][:16]}-{int(time.time())}",
+        "alert_id": f"{batch.batch_id[:16]}-{int(time.time())}",
         "severity": "error" if blocking else "warning",
-        "source_system": batch.get("source_system"),
-        "file": batch.get("file_name"),
-        "batch_id": batch.get("batch_id"),
-        "dataset": batch.get("dataset"),
-        "period": f"{batch.get('period_start')} → {batch.get('period_end')}",
-        "units": units or (batch.get("meta") or {}).get("scope"),
+        "source_system": batch.source_system,
+        "file": batch.file_name,
+        "batch_id": batch.batch_id,
+        "dataset": batch.dataset,
+        "period": f"{batch.period_start} → {batch.period_end}",
+        "units": units or (batch.meta or {}).get("scope"),
         "action": "quarantined: not loaded, the marts keep the last good data" if blocking else "loaded with warnings",
         "failed": failed,
         "data_docs": outcome.get("data_docs_url"),
     }
 
 
-def build_parse_alert(batch: dict[str, Any]) -> dict[str, Any]:
+def build_parse_alert(batch: Batch) -> dict[str, Any]:
     """The alert for a file that could not be read (or had too many bad rows)."""
-    errors = batch.get("errors") or []
+    errors = batch.row_errors or []
     failed = [{
-        "dataset": batch.get("dataset") or "?", "expectation": "file is readable", "column": e.get("column"),
+        "dataset": batch.dataset or "?", "expectation": "file is readable", "column": e.get("column"),
         "severity": "error", "expected": e.get("expected"), "observed": e.get("found"),
         "sample": [f"row {e.get('row')}"] if e.get("row") else [], "why": e.get("message") or None,
     } for e in errors[:10]] or [{
         "dataset": "?", "expectation": "file is readable", "column": None, "severity": "error",
-        "expected": "a parseable export", "observed": batch.get("error"), "sample": [], "why": None}]
+        "expected": "a parseable export", "observed": batch.error, "sample": [], "why": None}]
     return {
-        "alert_id": f"{batch['batch_id'][:16]}-{int(time.time())}",
+        "alert_id": f"{batch.batch_id[:16]}-{int(time.time())}",
         "severity": "error",
-        "source_system": batch.get("source_system"),
-        "file": batch.get("file_name"),
-        "batch_id": batch.get("batch_id"),
-        "dataset": batch.get("dataset"),
-        "period": f"{batch.get('period_start')} → {batch.get('period_end')}",
+        "source_system": batch.source_system,
+        "file": batch.file_name,
+        "batch_id": batch.batch_id,
+        "dataset": batch.dataset,
+        "period": f"{batch.period_start} → {batch.period_end}",
         "units": None,
         "action": "quarantined: not loaded, the marts keep the last good data",
-        "summary": batch.get("error"),
+        "summary": batch.error,
         "failed": failed,
         "data_docs": None,
     }
@@ -263,14 +266,20 @@ def send_webhook(chan: Channel, alert: dict[str, Any], timeout: float = 10.0) ->
 
 
 def outbox_dir() -> Path:
-    return settings.data_dir() / "alerts"
+    return settings.alerts_dir()
+
+
+def read_record(alert_id: str) -> dict[str, Any] | None:
+    """An alert's record from the outbox (None if it is not there)."""
+    path = outbox_dir() / f"{alert_id}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
 def dispatch(alert: dict[str, Any], channels: list[Channel] | None = None, attempts: int | None = None,
              backoff: float | None = None) -> dict[str, Any]:
     """Record the alert in the outbox, then deliver it to every channel (retrying); return the record."""
-    attempts = attempts or int(os.environ.get("CHISO_ALERT_ATTEMPTS", "3"))
-    backoff = backoff if backoff is not None else float(os.environ.get("CHISO_ALERT_BACKOFF", "2"))
+    attempts = attempts or settings.alert_attempts()
+    backoff = backoff if backoff is not None else settings.alert_backoff()
     channels = configured_channels() if channels is None else channels
     outbox = outbox_dir()
     outbox.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from chiso.util.jsonable import to_jsonable
+
 # the count columns worth totalling per dataset
 COUNT_COLUMNS = {
     "motcua_dossier": [],
@@ -71,7 +73,7 @@ def inspect_file(path: Path) -> dict[str, Any]:
         info["totals"] = totals
     info["errors"] = [e.describe(Path(path).name) for e in parsed.rejects[:10]]
     if parsed.meta:
-        info["meta"] = json.loads(json.dumps(parsed.meta, default=str, ensure_ascii=False))
+        info["meta"] = to_jsonable(parsed.meta)
     return info
 
 

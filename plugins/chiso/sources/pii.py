@@ -17,12 +17,12 @@ from chiso import settings
 
 
 def pii_key_path() -> Path:
-    return settings.data_dir() / ".pii_key"
+    return settings.pii_key_file()
 
 
 def pii_key() -> bytes:
     """The HMAC key as bytes."""
-    env = os.environ.get("CHISO_PII_KEY")
+    env = settings.pii_key_text()
     if env:
         try:
             raw = bytes.fromhex(env)

@@ -27,8 +27,8 @@ log = logging.getLogger(__name__)
 def dbt_env(target: str = "duckdb") -> dict[str, str]:
     env = dict(os.environ)
     env.setdefault("CHISO_WAREHOUSE", str(settings.warehouse_path()))
-    env.setdefault("DBT_TARGET_PATH", str(settings.data_dir() / "dbt" / "target"))
-    env.setdefault("DBT_LOG_PATH", str(settings.data_dir() / "dbt" / "logs"))
+    env.setdefault("DBT_TARGET_PATH", str(settings.dbt_state_dir() / "target"))
+    env.setdefault("DBT_LOG_PATH", str(settings.dbt_state_dir() / "logs"))
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     env["DBT_TARGET"] = target
     return env
@@ -81,7 +81,7 @@ def project_fingerprint() -> str:
 
 
 def _state_path() -> Path:
-    return settings.data_dir() / "dbt" / "build_state.json"
+    return settings.dbt_state_dir() / "build_state.json"
 
 
 def _read_state() -> dict:

@@ -7,18 +7,12 @@ import json
 from datetime import date, timedelta
 
 import numpy as np
+from chiso.contracts.vocabularies import GROUP_766
 
 from chiso_sample import catalogue as cat
 from chiso_sample.units import Agency, Unit, UnitTables
 
-ENDPOINTS = [
-    "transparency",
-    "dvc-progress-tree",
-    "provide-online-tree",
-    "formality-online-payment-tree",
-    "dossier-digitized",
-    "handling-satisfaction",
-]
+ENDPOINTS = list(GROUP_766.codes)  # the 766 evaluation groups, in the product's order
 BASE_URL = "https://dichvucong.gov.vn/api/v1/reporting/evaluation/"
 PAGE_SIZE = {"dvc-progress-tree": 100, "formality-online-payment-tree": 100}
 

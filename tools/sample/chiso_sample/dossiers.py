@@ -7,6 +7,7 @@ from datetime import date
 from functools import lru_cache
 
 import numpy as np
+from chiso.contracts.vocabularies import DOSSIER_STATUS
 
 from chiso_sample import catalogue as cat
 from chiso_sample.units import SEASON, Unit, UnitTables, rates
@@ -14,18 +15,12 @@ from chiso_sample.units import SEASON, Unit, UnitTables, rates
 DAY = 86400
 HOUR = 3600
 
-# status codes → export text
-STATUS_TEXT = [
-    "Đã tiếp nhận",
-    "Đang xử lý",
-    "Yêu cầu bổ sung",
-    "Đã xử lý xong",
-    "Đã trả kết quả",
-    "Dừng xử lý",
-    "Từ chối",
-    "Công dân yêu cầu rút hồ sơ",
-]
-S_RECEIVED, S_PROCESSING, S_SUPPLEMENT, S_DONE, S_RETURNED, S_STOPPED, S_REFUSED, S_WITHDRAWN = range(8)
+# status index → export text, in the order of the product's vocabulary (chiso.contracts)
+STATUS_TEXT = [DOSSIER_STATUS.label(code) for code in DOSSIER_STATUS.codes]
+S_RECEIVED, S_PROCESSING, S_SUPPLEMENT, S_DONE, S_RETURNED, S_STOPPED, S_REFUSED, S_WITHDRAWN = (
+    DOSSIER_STATUS.codes.index(c)
+    for c in ("received", "processing", "supplement", "done", "returned", "stopped", "refused", "withdrawn")
+)
 
 FIELDS = [
     "agency",

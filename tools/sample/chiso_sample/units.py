@@ -8,10 +8,12 @@ from datetime import date
 from functools import cache
 
 import numpy as np
+from chiso.contracts.vocabularies import SERVICE_STATE, YES_NO
 
 from chiso_sample import catalogue as cat
+from chiso_sample import volumes
 
-SEED_ORDER = ["cao_bang", "bac_kan", "can_tho", "nghe_an"]
+SEED_ORDER = list(volumes.SEED_GROUPS)
 REORG = date(2025, 7, 1)
 _NS = uuid.UUID("6f1c1e0a-3d1b-5c7e-9a55-2b7f0c1d4e21")
 # The agency prefixes the sample used before ref_provinces took the QĐ 20/2020 identifiers (province code →
@@ -123,11 +125,12 @@ def province_groups() -> tuple[tuple[str, tuple[dict[str, str], ...]], ...]:
     for new in (r for r in rows if not r["valid_to"]):
         code = new["province_code"]
         members = tuple(r for r in rows if r is new or (r["valid_to"] and r["successor_code"] == code))
-        groups[code] = (new["seed_province"] or code, members)
+        groups[code] = (volumes.seed_group(code, True) or code, members)
     seeds = [g for g in groups.values() if g[0] in SEED_ORDER]
     seeds.sort(key=lambda g: SEED_ORDER.index(g[0]))
-    for seed, members in seeds:  # a seed group is its seed_province rows, nothing else
-        if {id(r) for r in members} != {id(r) for r in rows if r["seed_province"] == seed}:
+    for seed, members in seeds:  # a seed group is a new province with all its predecessors, nothing else
+        units = {(r["province_code"], not r["valid_to"]) for r in members}
+        if units != set(volumes.SEED_GROUPS[seed]):
             raise ValueError(f"ref_provinces: the {seed} rows are not one new province and its predecessors")
     others = sorted((g for g in groups.values() if g[0] not in SEED_ORDER), key=lambda g: g[0])
     return tuple(seeds + others)
@@ -140,6 +143,7 @@ NATIONAL = 34  # new provinces since 1 July 2025: units_for(NATIONAL) simulates 
 def units_for(n_provinces: int) -> tuple[Unit, ...]:
     """The units of the first ``n_provinces`` new provinces (1-4: the seed provinces; 34: every province)."""
     groups = province_groups()
+    weight = volumes.weights(cat.province_rows())
     out: list[Unit] = []
     for _key, members in groups[: max(1, min(n_provinces, len(groups)))]:
         for row in members:
@@ -150,10 +154,10 @@ def units_for(n_provinces: int) -> tuple[Unit, ...]:
                 row["province_code"],
                 row["province_name"],
                 row["agency_prefix"],
-                float(row["monthly_dossiers_weight"]),
+                weight[(row["province_code"], is_new)],
                 vf,
                 vt,
-                row["seed_province"],
+                volumes.seed_group(row["province_code"], is_new) or "",
                 is_new,
             )
             u.root_uuid = str(uuid.uuid5(_NS, f"root/{u.key}"))
@@ -237,8 +241,8 @@ def tables(u: Unit) -> UnitTables:
             if h % 100 >= share:
                 continue  # not offered online by this agency
             r = (h >> 10) % 100
-            state = "Đang công bố" if r < 94 else ("Thử nghiệm" if r < 98 else "Chờ thu hồi")
-            if state == "Đang công bố":
+            state = SERVICE_STATE.label("published" if r < 94 else ("testing" if r < 98 else "pending_withdrawal"))
+            if state == SERVICE_STATE.label("published"):
                 online_ok[a.idx, p.idx] = True
             services.append(
                 (
@@ -249,7 +253,7 @@ def tables(u: Unit) -> UnitTables:
                     state,
                     a.code,
                     a.name,
-                    "Có" if p.fee > 0 else "Không",
+                    YES_NO.label(p.fee > 0),
                 )
             )
     return UnitTables(

@@ -12,8 +12,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import xlsxwriter
-from chiso.sources.dvc.api766 import CATALOGUE_COLUMNS
-from chiso.sources.motcua.dossier import EXPORT_COLUMNS
+from chiso.contracts import exports
+from chiso.contracts.vocabularies import (
+    CONFIDENTIALITY,
+    DOCUMENT_DIRECTION,
+    DOCUMENT_FORM,
+    ONLINE_LEVEL,
+    YES_NO,
+)
 
 from chiso_sample import catalogue as cat
 from chiso_sample.dossiers import STATUS_TEXT, take, updated_at
@@ -23,8 +29,8 @@ BOM = b"\xef\xbb\xbf"
 FIXED_CREATED = datetime(2026, 1, 1, 8, 0, 0)
 CONSTANT_MEMORY_ROWS = 50_000  # registers larger than this stream rows to disk (xlsxwriter constant_memory)
 
-DOSSIER_COLUMNS = EXPORT_COLUMNS  # the one-stop-shop export format the parser reads
-SERVICE_COLUMNS = CATALOGUE_COLUMNS  # the portal catalogue format the parser reads
+DOSSIER_COLUMNS = list(exports.DOSSIER_CSV_COLUMNS)  # the one-stop-shop export (the product's contract)
+SERVICE_COLUMNS = list(exports.CATALOGUE_COLUMNS)  # the portal's catalogue export
 
 
 @lru_cache(maxsize=1)
@@ -155,12 +161,8 @@ def write_dossier_csv(
 def write_service_csv(path: Path, t: UnitTables, y: int, m: int) -> int:
     old_wording = (y, m) < (2023, 7)
     rows = t.services
-    level = [
-        ("Mức độ 4" if r[3] == "full" else "Mức độ 3")
-        if old_wording
-        else ("Toàn trình" if r[3] == "full" else "Một phần")
-        for r in rows
-    ]
+    wording = 1 if old_wording else 0  # catalogues before 2023-07 wrote Mức độ 4 / Mức độ 3
+    level = [ONLINE_LEVEL.labels[r[3]][wording] for r in rows]
     cols = [
         pa.array([r[0] for r in rows], pa.string()),
         pa.array([r[1] for r in rows], pa.string()),
@@ -186,19 +188,7 @@ def _workbook(path: Path, **opts) -> xlsxwriter.Workbook:
     return wb
 
 
-BIEU06_FIELDS = [
-    "received_total",
-    "received_new_online",
-    "received_new_counter_postal",
-    "received_carried_over",
-    "resolved_total",
-    "resolved_early",
-    "resolved_on_time",
-    "resolved_late",
-    "pending_total",
-    "pending_within_deadline",
-    "pending_overdue",
-]
+BIEU06_FIELDS = list(exports.BIEU06_MEASURES.values())  # columns (3)..(13)
 
 
 def bieu06_counts(cls: dict[str, np.ndarray], agency: np.ndarray, n_agencies: int) -> np.ndarray:
@@ -342,26 +332,14 @@ def write_register(
     num_in = rng.integers(1, 9000, size=n)
     fam, giv = rng.integers(0, len(cat.FAMILY), size=n), rng.integers(0, len(cat.GIVEN), size=n)
     order = np.lexsort((issued, agency))
-    secret_level = np.where(rng.random(n) < 0.8, "Mật", np.where(rng.random(n) < 0.8, "Tối mật", "Tuyệt mật"))
+    secret_level = np.where(rng.random(n) < 0.8, CONFIDENTIALITY.label("secret"),
+                            np.where(rng.random(n) < 0.8, CONFIDENTIALITY.label("top_secret"),
+                                     CONFIDENTIALITY.label("absolute_secret")))
     wb = _workbook(path, constant_memory=n > CONSTANT_MEMORY_ROWS)
-    ws = wb.add_worksheet("SoVanBan")
+    ws = wb.add_worksheet(exports.REGISTER_SHEET)
     ws.write_string(0, 0, "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN - ĐI")
     ws.write_string(1, 0, f"Tháng {m:02d}/{y} - {u.root_name}")
-    header = [
-        "STT",
-        "Số, ký hiệu",
-        "Ngày văn bản",
-        "Loại văn bản",
-        "Trích yếu",
-        "Cơ quan ban hành",
-        "Mã cơ quan",
-        "Văn bản đến/đi",
-        "Hình thức",
-        "Ký số",
-        "Độ mật",
-        "Hạn xử lý",
-        "Ngày hoàn thành",
-    ]
+    header = [label for label, _ in exports.REGISTER_HEADER]
     for c, hname in enumerate(header):
         ws.write_string(3, c, hname)
     seq_out: dict[int, int] = {}
@@ -395,10 +373,10 @@ def write_register(
             subject,
             issuer,
             a.code,
-            "Đi" if outgoing[i] else "Đến",
-            "Điện tử" if electronic[i] else "Giấy",
-            "Có" if signed[i] else "Không",
-            str(secret_level[i]) if secret[i] else "Thường",
+            DOCUMENT_DIRECTION.label("outgoing" if outgoing[i] else "incoming"),
+            DOCUMENT_FORM.label("electronic" if electronic[i] else "paper"),
+            YES_NO.label(bool(signed[i])),
+            str(secret_level[i]) if secret[i] else CONFIDENTIALITY.label("normal"),
             f"{due[i].astype(date):%d/%m/%Y}" if has_due[i] else "",
             f"{comp[i].astype(date):%d/%m/%Y}" if done[i] else "",
         ]

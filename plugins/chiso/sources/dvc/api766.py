@@ -1,9 +1,4 @@
-"""Public-service portal: service catalogue CSV and the national 766 evaluation API responses.
-
-``parse_catalogue`` (``dvc-catalogue-csv`` → ``dvc_service``): MucDo ``Toàn trình``/``Mức độ 4`` → full,
-``Một phần``/``Mức độ 3`` → partial (the level 4/3 equivalence is DOMAIN §2.1's [unverified — check]);
-TrangThai ``Đang công bố`` → published, ``Chờ thu hồi`` → pending_withdrawal, ``Thử nghiệm`` → testing;
-CoPhi ``Có``/``Không``. Snapshot month from the file name (``dichvu_<PP>_<YYYY-MM>.csv``).
+"""The national 766 evaluation API's responses (docs/FORMATS.md §5).
 
 ``parse_766`` (``dvc-766-json`` → ``dvc_766_unit`` + ``dvc_766_measure``), every shape of the
 real captures (``tests/fixtures/dvcqg-766``):
@@ -39,118 +34,18 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from chiso.contracts.vocabularies import GROUPS_EVALUATION, GROUPS_TREE
 from chiso.sources.base import ParsedBatch, ParseError, RowError
-from chiso.sources.common import (
-    check_delimiter,
-    load_json,
-    month_end,
-    month_from_name,
-    read_text_csv,
-    short,
-    table_from_rows,
-)
-from chiso.sources.normalize import ValueParseError, map_value, nfc
+from chiso.sources.common import load_json, month_end, short
+from chiso.sources.normalize import nfc
+from chiso.sources.tables import table_from_rows
 
-FORMAT_CATALOGUE = "dvc-catalogue-csv"
 FORMAT_766 = "dvc-766-json"
 FORMAT_FORMALITIES = "dvc-formalities-json"
 
-TREE_GROUPS = ("dvc-progress-tree", "provide-online-tree", "formality-online-payment-tree")
-EVAL_GROUPS = ("transparency", "handling-satisfaction", "dossier-digitized")
+TREE_GROUPS = GROUPS_TREE
+EVAL_GROUPS = GROUPS_EVALUATION
 GROUPS = TREE_GROUPS + EVAL_GROUPS
-
-# ------------------------------------------------------------------------------------------- catalogue
-
-CATALOGUE_COLUMNS = [
-    "MaDichVu",
-    "MaTTHC",
-    "TenDichVu",
-    "MucDo",
-    "TrangThai",
-    "MaCoQuan",
-    "TenCoQuan",
-    "CoPhi",
-]
-LEVELS = {"Toàn trình": "full", "Một phần": "partial", "Mức độ 4": "full", "Mức độ 3": "partial"}
-STATES = {"Đang công bố": "published", "Chờ thu hồi": "pending_withdrawal", "Thử nghiệm": "testing"}
-YESNO = {"Có": "true", "Không": "false"}
-
-
-def parse_catalogue(path: str | Path) -> ParsedBatch:
-    path = Path(path)
-    rows = read_text_csv(path, expect="an online-service catalogue CSV with a header row")
-    header = [h.strip() for h in rows[0]]
-    check_delimiter(path, rows[0], "online-service catalogue")
-    missing = [c for c in CATALOGUE_COLUMNS if c not in header]
-    if missing:
-        raise ParseError(
-            path,
-            "columns " + ", ".join(CATALOGUE_COLUMNS),
-            "header without " + ", ".join(missing),
-            column=",".join(missing),
-            message="missing or renamed column(s)",
-        )
-    idx = {c: header.index(c) for c in CATALOGUE_COLUMNS}
-    snap = month_from_name(path)
-    out, rejects, rows_read, seen = [], [], 0, set()
-    for n, row in enumerate(rows[1:], start=1):
-        if not any(x.strip() for x in row):
-            continue
-        rows_read += 1
-        if len(row) < len(header):
-            rejects.append(
-                RowError(row=n, column=None, expected=f"{len(header)} fields", found=f"{len(row)} fields")
-            )
-            continue
-        v = {c: (row[i].strip() or None) for c, i in idx.items()}
-        col = "MaDichVu"
-        try:
-            if not v["MaDichVu"]:
-                raise ValueParseError("a service code", "")
-            if v["MaDichVu"] in seen:
-                raise ValueParseError("a service code not seen earlier in the file", v["MaDichVu"])
-            col = "MucDo"
-            level = map_value(v["MucDo"], LEVELS, "Toàn trình, Một phần (or Mức độ 4 / Mức độ 3)")
-            if level is None:
-                raise ValueParseError("Toàn trình or Một phần", "")
-            col = "TrangThai"
-            state = map_value(v["TrangThai"], STATES, "Đang công bố, Chờ thu hồi or Thử nghiệm")
-            col = "CoPhi"
-            fee = map_value(v["CoPhi"], YESNO, "Có or Không")
-        except ValueParseError as e:
-            rejects.append(RowError(row=n, column=col, expected=e.expected, found=short(e.found)))
-            continue
-        seen.add(v["MaDichVu"])
-        out.append(
-            {
-                "source_row": n,
-                "snapshot_month": snap,
-                "service_code": v["MaDichVu"],
-                "procedure_code": v["MaTTHC"],
-                "service_name": nfc(v["TenDichVu"]),
-                "online_level": level,
-                "level_raw": nfc(v["MucDo"]),
-                "state": state,
-                "agency_code": v["MaCoQuan"],
-                "agency_name": nfc(v["TenCoQuan"]),
-                "has_fee": None if fee is None else fee == "true",
-            }
-        )
-    if rows_read == 0:
-        raise ParseError(path, "at least one data row", "a header row only", row=1)
-    return ParsedBatch(
-        path=path,
-        source_system="dvc",
-        format=FORMAT_CATALOGUE,
-        main_dataset="dvc_service",
-        period_start=snap,
-        period_end=month_end(snap) if snap else None,
-        tables={"dvc_service": table_from_rows(out, "dvc_service")},
-        rows_read=rows_read,
-        rejects=rejects,
-        meta={"period_source": "file name" if snap else None},
-    )
-
 
 # ------------------------------------------------------------------------------------------- 766
 

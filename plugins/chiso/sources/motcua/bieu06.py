@@ -25,26 +25,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from chiso.contracts.exports import BIEU06_MEASURES
 from chiso.sources.base import ParsedBatch, ParseError, RowError
-from chiso.sources.common import month_end, month_from_name, open_workbook, short, table_from_rows
+from chiso.sources.common import month_end, month_from_name, short
 from chiso.sources.normalize import ValueParseError, fix_legacy, match_key, parse_count, parse_date_vn
+from chiso.sources.tables import table_from_rows
+from chiso.sources.workbook import open_workbook
 
 DATASET = "motcua_bieu06"
 FORMAT = "motcua-bieu06-xlsx"
 
-MEASURES = {
-    3: "received_total",
-    4: "received_new_online",
-    5: "received_new_counter_postal",
-    6: "received_carried_over",
-    7: "resolved_total",
-    8: "resolved_early",
-    9: "resolved_on_time",
-    10: "resolved_late",
-    11: "pending_total",
-    12: "pending_within_deadline",
-    13: "pending_overdue",
-}
+MEASURES = BIEU06_MEASURES  # column number (3)..(13) -> raw column
 IDENTITIES = [
     ("(3)=(4)+(5)+(6)", 3, (4, 5, 6)),
     ("(7)=(8)+(9)+(10)", 7, (8, 9, 10)),

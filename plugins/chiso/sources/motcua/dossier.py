@@ -46,62 +46,31 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from chiso import contracts as schemas
+from chiso import contracts
+from chiso.contracts import exports
+from chiso.contracts.vocabularies import CHANNEL, DOSSIER_STATUS, ONLINE_PAYMENT
 from chiso.sources import pii
 from chiso.sources.base import ParsedBatch, ParseError, RowError
-from chiso.sources.common import (
-    PARQUET_ROW_GROUP,
-    MemorySink,
-    ParquetSink,
-    arrow_schema,
-    load_json,
-    month_end,
-    short,
-)
+from chiso.sources.common import load_json, month_end, short
 from chiso.sources.normalize import ascii_key, detect_legacy
+from chiso.sources.tables import PARQUET_ROW_GROUP, MemorySink, ParquetSink, arrow_schema
+from chiso.util.sql import ident as _qi
+from chiso.util.sql import string as _sql_str
 
 DATASET = "motcua_dossier"
 FORMAT_CSV = "motcua-dossier-csv"
 FORMAT_JSON = "motcua-dossier-json"
 
-REQUIRED_COLUMNS = [
-    "MaHoSo",
-    "MaTTHC",
-    "TenTTHC",
-    "MaLinhVuc",
-    "TenLinhVuc",
-    "MaCoQuan",
-    "TenCoQuan",
-    "KenhThucHien",
-    "NgayTiepNhan",
-    "NgayHenTra",
-    "NgayKetThucXuLy",
-    "TrangThaiHoSo",
-    "SoLanBoSung",
-    "SoNgayChoBoSung",
-    "PhiLePhi",
-    "DuocThanhToanTrucTuyen",
-    "HoSoCoThanhPhanSoHoa",
-    "CoKetQuaDienTu",
-    "TaiKhoanDuocXacThucVoiVNeID",
-]
-OPTIONAL_COLUMNS = ["NgayCapNhat"]
-PERSONAL_COLUMNS = ["HoTenNguoiNop", "SoCCCD", "SoDienThoai", "DiaChi"]
+REQUIRED_COLUMNS = list(exports.DOSSIER_REQUIRED_COLUMNS)
+OPTIONAL_COLUMNS = list(exports.DOSSIER_OPTIONAL_COLUMNS)
+PERSONAL_COLUMNS = list(exports.DOSSIER_PERSONAL_COLUMNS)
 KNOWN_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS + PERSONAL_COLUMNS
-# the column order of the export itself (docs/FORMATS.md §1): what the sample generator writes
-EXPORT_COLUMNS = REQUIRED_COLUMNS + PERSONAL_COLUMNS + OPTIONAL_COLUMNS
 
-STATUS_MAP = {
-    "đã tiếp nhận": "received",
-    "đang xử lý": "processing",
-    "yêu cầu bổ sung": "supplement",
-    "đã xử lý xong": "done",
-    "đã trả kết quả": "returned",
-    "dừng xử lý": "stopped",
-    "từ chối": "refused",
-    "công dân yêu cầu rút hồ sơ": "withdrawn",
-}
-STATUS_TEXT = {v: k for k, v in STATUS_MAP.items()}
+# export text -> status code: matched exactly first, then on NFC, trimmed, lower-case text
+STATUS_LABELS = DOSSIER_STATUS.label_map()
+STATUS_TEXT = {code: label for label, code in STATUS_LABELS.items()}  # a JSON item may carry the code itself
+CHANNELS = ", ".join(str(c) for c in CHANNEL.codes)
+PAYMENTS = ", ".join(str(c) for c in ONLINE_PAYMENT.codes)
 
 BATCH_ROWS = PARQUET_ROW_GROUP  # rows per batch from DuckDB, and per Parquet row group
 _STREAM_BUFFER = "64MB"
@@ -118,7 +87,7 @@ _EXPECTED = {
     "NgayHenTra": "a timestamp dd/mm/yyyy HH:MM:SS",
     "NgayHenTra#order": "an appointment not before NgayTiepNhan",
     "NgayKetThucXuLy": "a timestamp dd/mm/yyyy HH:MM:SS or empty",
-    "TrangThaiHoSo": "one of: " + ", ".join(s.capitalize() for s in STATUS_MAP),
+    "TrangThaiHoSo": "one of: " + ", ".join(STATUS_LABELS),
     "SoLanBoSung": "a whole number",
     "SoNgayChoBoSung": "a decimal number (decimal comma)",
     "PhiLePhi": "a whole number of VND or empty",
@@ -131,14 +100,6 @@ _EXPECTED = {
 
 
 # ------------------------------------------------------------------------------------------- file checks
-
-
-def _sql_str(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
-
-def _qi(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _check_encoding(path: Path, head: bytes) -> None:
@@ -315,9 +276,9 @@ def _dec(col: str) -> str:
 
 
 def _status_case(col: str) -> str:
-    exact = " ".join(f"WHEN {_sql_str(k.capitalize())} THEN {_sql_str(v)}" for k, v in STATUS_MAP.items())
+    exact = " ".join(f"WHEN {_sql_str(k)} THEN {_sql_str(v)}" for k, v in STATUS_LABELS.items())
     v = f"lower(nfc_normalize(trim({col})))"
-    whens = " ".join(f"WHEN {_sql_str(k)} THEN {_sql_str(s)}" for k, s in STATUS_MAP.items())
+    whens = " ".join(f"WHEN {_sql_str(k.lower())} THEN {_sql_str(s)}" for k, s in STATUS_LABELS.items())
     # exact match first; the normalising fallback (NFC, trim, lower) only runs for the rows left over
     return f"(CASE {col} {exact} ELSE CASE {v} {whens} END END)"
 
@@ -353,7 +314,7 @@ def _select_sql(source_sql: str, header: list[str], period: date | None, nfc_tex
     period_sql = f"DATE '{period.isoformat()}'" if period else "NULL::DATE"
     found_case = " ".join(f"WHEN {_sql_str(c)} THEN {_qi(c)}" for c in _RAW_FOR_ERRORS)
     out_cols = ", ".join(
-        n for n, _ in schemas.columns(DATASET) if n != "period_month"
+        n for n, _ in contracts.columns(DATASET) if n != "period_month"
     )
     return f"""
         SELECT {out_cols}, hash(dossier_code) AS code_hash, defect,
@@ -364,7 +325,7 @@ def _select_sql(source_sql: str, header: list[str], period: date | None, nfc_tex
           SELECT *,
             CASE
               WHEN dossier_code IS NULL THEN 'MaHoSo'
-              WHEN channel IS NULL OR channel NOT IN (1, 2, 3) THEN 'KenhThucHien'
+              WHEN channel IS NULL OR channel NOT IN ({CHANNELS}) THEN 'KenhThucHien'
               WHEN received_at IS NULL THEN 'NgayTiepNhan'
               WHEN appointment_at IS NULL AND {nn("NgayHenTra")} IS NOT NULL THEN 'NgayHenTra'
               WHEN appointment_at < received_at THEN 'NgayHenTra#order'
@@ -374,7 +335,7 @@ def _select_sql(source_sql: str, header: list[str], period: date | None, nfc_tex
               WHEN supplement_wait_days IS NULL AND {nn("SoNgayChoBoSung")} IS NOT NULL THEN 'SoNgayChoBoSung'
               WHEN (fee_amount IS NULL AND {nn("PhiLePhi")} IS NOT NULL) OR fee_amount < 0 THEN 'PhiLePhi'
               WHEN (online_payment IS NULL AND {nn("DuocThanhToanTrucTuyen")} IS NOT NULL)
-                   OR online_payment NOT IN (0, 1, 2) THEN 'DuocThanhToanTrucTuyen'
+                   OR online_payment NOT IN ({PAYMENTS}) THEN 'DuocThanhToanTrucTuyen'
               WHEN has_digitised_components IS NULL AND {nn("HoSoCoThanhPhanSoHoa")} IS NOT NULL THEN 'HoSoCoThanhPhanSoHoa'
               WHEN has_electronic_result IS NULL AND {nn("CoKetQuaDienTu")} IS NOT NULL THEN 'CoKetQuaDienTu'
               WHEN vneid_verified IS NULL AND {nn("TaiKhoanDuocXacThucVoiVNeID")} IS NOT NULL THEN 'TaiKhoanDuocXacThucVoiVNeID'

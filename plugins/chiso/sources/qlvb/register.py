@@ -13,45 +13,41 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from chiso.contracts.exports import REGISTER_HEADER, REGISTER_SHEET
+from chiso.contracts.vocabularies import CONFIDENTIALITY, DOCUMENT_DIRECTION, DOCUMENT_FORM, YES_NO
 from chiso.sources.base import ParsedBatch, ParseError, RowError
 from chiso.sources.common import (
     check_delimiter,
     month_end,
     month_from_name,
-    open_workbook,
+    one_of,
     per_value,
     read_text_csv,
     short,
-    table_from_rows,
+    words,
 )
 from chiso.sources.normalize import ValueParseError, fix_legacy, map_value, parse_date_vn
+from chiso.sources.tables import table_from_rows
+from chiso.sources.workbook import open_workbook
 
 DATASET = "qlvb_document"
 FORMAT_XLSX = "qlvb-register-xlsx"
 FORMAT_CSV = "qlvb-register-csv"
 
-# label (lowercase NFC) -> field; None = recognised but never loaded
-LABELS: dict[str, str | None] = {
-    "stt": "stt",
-    "số, ký hiệu": "document_number",
-    "số ký hiệu": "document_number",
-    "ngày văn bản": "issued_on",
-    "loại văn bản": "document_type",
-    "trích yếu": None,
-    "cơ quan ban hành": "issuing_agency",
-    "mã cơ quan": "agency_code",
-    "văn bản đến/đi": "direction",
-    "hình thức": "form",
-    "ký số": "digitally_signed",
-    "độ mật": "confidentiality",
-    "hạn xử lý": "due_on",
-    "ngày hoàn thành": "completed_on",
-}
+# label (lowercase NFC) -> field; None = recognised but never loaded. The contract's header, with "stt" kept to
+# recognise the row number and the variant "Số ký hiệu" (no comma) accepted
+LABELS: dict[str, str | None] = {}
+for _label, _field in REGISTER_HEADER:
+    LABELS[_label.lower()] = "stt" if _label == "STT" else _field
+    if _label == "Số, ký hiệu":
+        LABELS["số ký hiệu"] = _field
+del _label, _field
 REQUIRED = ["document_number", "issued_on", "agency_code", "direction"]
-DIRECTION = {"Đến": "incoming", "Đi": "outgoing"}
-FORM = {"Điện tử": "electronic", "Giấy": "paper"}
-YESNO = {"Có": "true", "Không": "false"}
-SECRECY = {"Thường": "normal", "Mật": "secret", "Tối mật": "top_secret", "Tuyệt mật": "absolute_secret"}
+DIRECTION = words(DOCUMENT_DIRECTION)
+FORM = words(DOCUMENT_FORM)
+YESNO = words(YES_NO)
+SECRECY = words(CONFIDENTIALITY)
+
 _MONTH = re.compile(r"tháng\s*(\d{1,2})\s*[/-]\s*(\d{4})", re.IGNORECASE)
 _FIELD_NAMES = {v: k for k, v in LABELS.items() if v}
 
@@ -116,10 +112,10 @@ def _parse_rows(path: Path, rows: list[list[Any]], fmt: str, sheet: str | None) 
     # per-value caches (one per file): the same types, agencies, words and dates recur on every row
     to_date = per_value(parse_date_vn)
     to_text = per_value(lambda v: (fix_legacy(str(v)).strip() or None) if v is not None else None)
-    to_direction = per_value(lambda v: map_value(v, DIRECTION, "Đến or Đi"))
-    to_form = per_value(lambda v: map_value(v, FORM, "Điện tử or Giấy"))
-    to_yesno = per_value(lambda v: map_value(v, YESNO, "Có or Không"))
-    to_secrecy = per_value(lambda v: map_value(v, SECRECY, "Thường, Mật, Tối mật or Tuyệt mật"))
+    to_direction = per_value(lambda v: map_value(v, DIRECTION, one_of(DOCUMENT_DIRECTION)))
+    to_form = per_value(lambda v: map_value(v, FORM, one_of(DOCUMENT_FORM)))
+    to_yesno = per_value(lambda v: map_value(v, YESNO, one_of(YES_NO)))
+    to_secrecy = per_value(lambda v: map_value(v, SECRECY, one_of(CONFIDENTIALITY)))
     for i in range(hr + 1, len(rows)):
         row = rows[i]
         vals = {f: (row[c] if c < len(row) else None) for f, c in cols.items() if f != "stt"}
@@ -147,7 +143,7 @@ def _parse_rows(path: Path, rows: list[list[Any]], fmt: str, sheet: str | None) 
             col = "direction"
             rec[col] = to_direction(vals.get(col))
             if rec[col] is None:
-                raise ValueParseError("Đến or Đi", "")
+                raise ValueParseError(one_of(DOCUMENT_DIRECTION), "")
             col = "form"
             rec[col] = to_form(vals.get(col))
             col = "digitally_signed"
@@ -199,7 +195,7 @@ def parse_register(path: str | Path) -> ParsedBatch:
     wb = open_workbook(path)
     try:
         names = wb.sheetnames
-        order = [n for n in names if n.lower() == "sovanban"] + names
+        order = [n for n in names if n.lower() == REGISTER_SHEET.lower()] + names
         for name in dict.fromkeys(order):
             rows = [list(r) for r in wb[name].iter_rows(values_only=True)]
             if _find_header(rows):
