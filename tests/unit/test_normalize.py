@@ -1,4 +1,4 @@
-"""chiso.normalize: text keys, legacy encodings, numbers and dates."""
+"""chiso.sources.normalize: text keys, legacy encodings, numbers and dates."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The sample exports generator (chiso.sample): layout, formats, internal consistency, determinism."""
+"""The sample exports generator (tools/sample, chiso_sample): layout, formats, internal consistency, determinism."""
 
 from __future__ import annotations
 

@@ -13,7 +13,6 @@ rows leave the raw layer while both files stay in landing.
 
 from __future__ import annotations
 
-import json
 import logging
 import shutil
 from datetime import UTC, datetime
@@ -136,7 +135,3 @@ def load(batches: list[Batch]) -> list[Batch]:
         wh.checkpoint()
     return results
 
-
-def read_json_batches(text: str) -> list[Batch]:
-    """Descriptors saved with ``json.dumps([b.to_json() ...])`` (benchmarks keep them between stages)."""
-    return [Batch.from_json(d) for d in json.loads(text)]

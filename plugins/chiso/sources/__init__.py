@@ -28,7 +28,6 @@ from chiso.sources.detect import EXPECTED_FORMATS, SOURCE_OF_FORMAT, detect
 __all__ = ["PARSERS", "SOURCE_OF_FORMAT", "ParseError", "ParsedBatch", "RowError", "WrittenTable", "detect", "parse"]
 
 
-
 def _parsers() -> dict[str, Callable[..., ParsedBatch]]:
     from chiso.sources.dvc import api766, catalogue
     from chiso.sources.motcua import bieu06, dossier
