@@ -15,10 +15,10 @@ from typing import Any
 
 from chiso import settings
 from chiso.quality import profiles
+from chiso.quality.suites import SAMPLE_SIZE
 from chiso.util.sql import ident as _q
 from chiso.util.sql import literal as _lit
 
-SAMPLE_SIZE = 5
 # columns whose values may be shown in results and alerts (the rest could identify a person or are noise)
 SAFE_SAMPLE_COLUMNS_EXCLUDED = {"applicant_key"}
 

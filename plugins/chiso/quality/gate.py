@@ -20,14 +20,11 @@ from chiso.ingest.batch import Batch
 from chiso.quality import compiler, data_docs, profiles, suites
 from chiso.quality import results as stored
 from chiso.quality.results import NO_EXCEPTION, CheckResult
-from chiso.quality.suites import Expectation
+from chiso.quality.suites import SAMPLE_SIZE, Expectation
 from chiso.util.jsonable import to_jsonable
 from chiso.util.sql import literal as _lit
 
 log = logging.getLogger(__name__)
-
-SAMPLE_SIZE = 5  # offending values kept per expectation (never of a personal column)
-
 
 def _evaluate(dataset: str, parquet: str | Path, engine: str,
               context: dict[str, Any] | None = None) -> tuple[dict[str, Any], list[CheckResult]]:

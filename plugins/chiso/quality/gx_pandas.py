@@ -13,11 +13,9 @@ import os
 from functools import lru_cache
 from typing import Any
 
-from chiso.quality.suites import load_suite_json
+from chiso.quality.suites import SAMPLE_SIZE, load_suite_json
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-
-SAMPLE_SIZE = 5
 
 
 def quiet_gx() -> None:

@@ -14,6 +14,8 @@ from typing import Any
 from chiso import settings
 from chiso.util.jsonable import to_jsonable
 
+SAMPLE_SIZE = 5  # offending values a result keeps per expectation (never of a personal column)
+
 
 def load_suite_json(dataset: str) -> dict[str, Any]:
     path = settings.expectations_dir() / f"{dataset}.json"
