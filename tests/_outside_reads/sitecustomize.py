@@ -38,4 +38,19 @@ def _install() -> None:
     sys.addaudithook(hook)
 
 
+def _chain() -> None:
+    """Run the sitecustomize this one shadows, if the interpreter has one further along its path."""
+    import importlib.util
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    for entry in sys.path[1:]:
+        candidate = os.path.join(entry or ".", "sitecustomize.py")
+        if os.path.abspath(entry or ".") != here and os.path.isfile(candidate):
+            spec = importlib.util.spec_from_file_location("_shadowed_sitecustomize", candidate)
+            spec.loader.exec_module(importlib.util.module_from_spec(spec))
+            return
+
+
 _install()
+if __name__ == "sitecustomize":  # imported by site at start-up (not by tests/conftest.py)
+    _chain()
