@@ -68,7 +68,7 @@ bench-gate: env
 	@$(BIN)/python bench/bench_gate.py
 
 lint: env
-	@$(BIN)/ruff check plugins dags tests
+	@$(BIN)/ruff check plugins dags tests tools bench
 
 clean:
 	rm -rf data/work data/logs data/dbt .airflow

@@ -89,22 +89,22 @@ def _child(kind: str, path: str, out: str) -> None:
     if kind == "gate":
         os.environ.setdefault("CHISO_DATA_DIR", tempfile.mkdtemp())
         t0 = time.perf_counter()
-        from chiso import validation
+        from chiso.quality import compiler, gate
 
-        validation._engine_connection()  # what a task process imports once: chiso.validation and DuckDB
+        compiler.engine_connection()  # what a task process imports once: chiso.quality.gate and DuckDB
         imports = time.perf_counter() - t0
         start = time.perf_counter()
-        outcome, _ = validation.validate_parquet("motcua_dossier", path)
+        outcome, _ = gate.validate_parquet("motcua_dossier", path)
         summary = {"success": outcome["success"], "failed": [c["why"][:50] for c in outcome["checks"]
                                                              if not c["success"]],
                    "great_expectations_imported": "great_expectations" in sys.modules}
     else:
         import duckdb
-        from chiso import paths
+        from chiso import settings
 
         start = time.perf_counter()
         con = duckdb.connect()
-        row = con.execute(HAND_SQL.format(path=path, ref=paths.reference_csv("ref_provinces.csv"))).fetchone()
+        row = con.execute(HAND_SQL.format(path=path, ref=settings.reference_csv("ref_provinces.csv"))).fetchone()
         summary = {"row": [int(v) for v in row]}
     seconds = time.perf_counter() - start
     Path(out).write_text(json.dumps({"seconds": seconds, "import_seconds": imports, "summary": summary}))
@@ -175,7 +175,7 @@ def main() -> None:
     for kind, label in (("gate", "chiso gate (GX suite, compiled)"), ("hand_sql", "one hand-written SQL pass")):
         print(f"| {label} | {res[kind]['seconds_median']} | {res[kind]['process_seconds_median']} | "
               f"{res[kind]['peak_mib']} MiB |")
-    print(f"\ngate / hand SQL = {ratio:.2f}× (the gate's imports per task process, chiso.validation and DuckDB, "
+    print(f"\ngate / hand SQL = {ratio:.2f}× (the gate's imports per task process, chiso.quality.gate and DuckDB, "
           f"{res['gate']['import_seconds']}s, are not counted; Great Expectations imported: "
           f"{res['gate']['summary']['great_expectations_imported']})   machine: {report['machine']}")
     if not args.keep:

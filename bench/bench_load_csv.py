@@ -7,8 +7,8 @@
    Bằng), the dossiers received month by month over 2024, each written once with its state at the end of the
    year, into ``hoso_04_2024-12.csv`` (one BOM, one header), cut at exactly ``--rows`` rows.
 2. In a child process per measurement, on a fresh DuckDB file each time:
-   * **chiso**: ``landing.land`` (hash + immutable copy; timed separately), then ``pipeline.parse_one``
-     (``parse_dossier_csv`` → Parquet) and ``pipeline.load`` (the load step's SQL: INSERT … FROM
+   * **chiso**: ``landing.land`` (hash + immutable copy; timed separately), then ``parse.parse_batch``
+     (``parse_dossier_csv`` → Parquet) and ``load.load`` (the load step's SQL: INSERT … FROM
      read_parquet into ``raw.motcua_dossier``, manifest, accounting), with ``CHISO_DATA_DIR`` in a temp dir;
    * **read_csv**: ``CREATE TABLE t AS SELECT * FROM read_csv('file')`` (auto-detected types).
 3. Prints a Markdown table (medians of ``--repeat`` runs) and writes ``bench/results/load_csv.json``.
@@ -44,10 +44,10 @@ RESULTS = HERE / "results"
 def write_dossier_csv(path: Path, rows: int, seed: int = 20230101) -> dict:
     """Stream ``rows`` dossiers of one province into one export CSV (the generator's simulation + writer)."""
     import numpy as np
-    from chiso.sample import dossiers as dz
-    from chiso.sample import writers
-    from chiso.sample.generate import _rng
-    from chiso.sample.units import SEASON, tables, units_for
+    from chiso_sample import dossiers as dz
+    from chiso_sample import writers
+    from chiso_sample.generate import _rng
+    from chiso_sample.units import SEASON, tables, units_for
 
     u = next(x for x in units_for(1) if not x.is_new)  # 04 Cao Bằng before the reorganisation
     t = tables(u)
@@ -101,22 +101,22 @@ def child_ours(csv: Path, out: Path) -> None:
     incoming.mkdir(parents=True)
     os.link(csv, incoming / csv.name) if os.stat(csv).st_dev == os.stat(incoming).st_dev else \
         shutil.copyfile(csv, incoming / csv.name)
-    from chiso import landing, pipeline
+    from chiso.ingest import landing, load, parse
+    from chiso.ingest.batch import Batch
 
     t0, c0 = time.perf_counter(), time.process_time()
     rec, _ = landing.land(incoming / csv.name, "motcua")
     t1, c1 = time.perf_counter(), time.process_time()
-    b = pipeline.parse_one({"batch_id": rec.batch_id, "sha256": rec.sha256, "source_system": "motcua",
-                            "landed": rec.to_dict()})
+    b = parse.parse_batch(Batch(landed=rec))
     t2, c2 = time.perf_counter(), time.process_time()
-    assert b["status"] == "parsed", b.get("error")
-    b["status"] = "validated"  # this benchmark is parse + load; the GX gate is timed by bench/harness.py
-    res = pipeline.load([b])[0]
+    assert b.status == "parsed", b.error
+    b = b.but(status="validated")  # this benchmark is parse + load; the GX gate is timed by bench/harness.py
+    res = load.load([b])[0]
     t3, c3 = time.perf_counter(), time.process_time()
-    assert res["status"] == "loaded", res
+    assert res.status == "loaded", res
     out.write_text(json.dumps({"land": t1 - t0, "parse": t2 - t1, "load": t3 - t2,
                                "cpu_land": c1 - c0, "cpu_parse": c2 - c1, "cpu_load": c3 - c2,
-                               "rows_loaded": res["rows_loaded"], "rows_rejected": res["rows_rejected"],
+                               "rows_loaded": res.rows_loaded, "rows_rejected": res.rows_rejected,
                                "warehouse_bytes": (data / "warehouse.duckdb").stat().st_size}))
     shutil.rmtree(data, ignore_errors=True)
 

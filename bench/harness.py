@@ -28,12 +28,12 @@ Stages, each in its own child process (wall time, peak RSS via ``os.wait4``):
 =================  ===================================  ===========================  =============================
 stage              chiso (ours)                         the limit (DuckDB alone)     the usual alternative
 =================  ===================================  ===========================  =============================
-land_parse         landing.land + pipeline.parse        read_csv → Parquet (HMAC of  pandas.read_csv per file +
+land_parse         landing.land + parse.parse           read_csv → Parquet (HMAC of  pandas.read_csv per file +
                    (SHA-256, immutable copy,            the ID, personal columns     pandas transforms (hmac per
                    parse_dossier_csv → Parquet)         dropped)                     row) → Parquet
-validate           pipeline.validate (GX suite          one aggregate SQL per file   GX 1.x on pandas, the same
+validate           gate.validate (GX suite              one aggregate SQL per file   GX 1.x on pandas, the same
                    compiled to DuckDB SQL, Data Docs)   (same checks)                suite (expectations/…json)
-load               pipeline.load (INSERT into raw.*)    CREATE TABLE AS              DataFrame.to_sql → SQLite
+load               load.load (INSERT into raw.*)        CREATE TABLE AS              DataFrame.to_sql → SQLite
                                                         read_parquet                 file (chunks of 10 000)
 build              dbt build (from scratch)             one SQL pass: the KPIs       the KPI SQL on SQLite
 day_ingest         land+parse+validate+load of the      read_csv + INSERT            read_csv + GX + to_sql
@@ -98,8 +98,8 @@ def _next_month(ym: str) -> str:
 def scale_params(scale: str) -> dict:
     p = dict(SCALES[scale])
     if p.get("dossiers_per_month") is None:  # national: per-month volume for the target total
-        from chiso.sample.generate import _months
-        from chiso.sample.units import SEASON, units_for
+        from chiso_sample.generate import _months
+        from chiso_sample.units import SEASON, units_for
 
         w = sum(u.weight * SEASON[m - 1] for u in units_for(p["provinces"])
                 for y, m in _months(p["start"], p["end"]) if u.active(y, m))
@@ -109,7 +109,7 @@ def scale_params(scale: str) -> dict:
 
 
 def generate_child(gen_dir: str, params_json: str) -> None:
-    from chiso.sample import generate
+    from chiso_sample import generate
 
     p = json.loads(params_json)
     s = generate(Path(gen_dir), seed=SEED, **p)
@@ -196,58 +196,64 @@ def make_day_files(gen: Path, out_dir: Path, month: str) -> list[Path]:
 
 
 # =========================================================================================== ours
-def _is_dossier(b: dict) -> bool:
-    return bool(re.search(r"hoso_[^/]*\.csv$", b["landed"]["relative_name"]))
+def _is_dossier(b) -> bool:
+    return bool(re.search(r"hoso_[^/]*\.csv$", b.file_name))
 
 
 def ours_child(stage: str, group: str, state: Path) -> None:
     """One stage of chiso's pipeline for one group of files ('dossier' = hoso CSVs, 'other' = the rest)."""
-    from chiso import dbt_runner, pipeline
+    from chiso.ingest import landing, load, parse
+    from chiso.ingest.batch import Batch
+    from chiso.quality import gate
+    from chiso.warehouse import dbt
 
-    def save(name, obj):
-        (state / name).write_text(json.dumps(obj, default=str))
+    def save(name, batches):
+        (state / name).write_text(json.dumps([b.to_json() for b in batches]))
 
     def read(name):
-        return json.loads((state / name).read_text())
+        return [Batch.from_json(d) for d in json.loads((state / name).read_text())]
+
+    def land(source):
+        return [Batch(landed=rec) for rec in landing.land_new(source)]
 
     timings = {}
     t0 = time.perf_counter()
     if stage in ("land_parse", "day_ingest"):
         if group == "dossier":
-            landed = pipeline.land("motcua")
+            landed = land("motcua")
             mine = [b for b in landed if _is_dossier(b)]
             save(f"landed_motcua_other_{stage}.json", [b for b in landed if not _is_dossier(b)])
         else:
-            mine = read(f"landed_motcua_other_{stage}.json") + pipeline.land("qlvb") + pipeline.land("dvc")
+            mine = read(f"landed_motcua_other_{stage}.json") + land("qlvb") + land("dvc")
         timings["land"] = time.perf_counter() - t0
-        parsed = pipeline.parse(mine)
+        parsed = parse.parse(mine)
         timings["parse"] = time.perf_counter() - t0 - timings["land"]
         if stage == "day_ingest":
             t1 = time.perf_counter()
-            v = pipeline.validate(parsed)
+            v = gate.validate(parsed)
             timings["validate"] = time.perf_counter() - t1
             t1 = time.perf_counter()
-            loaded = pipeline.load(v)
+            loaded = load.load(v)
             timings["load"] = time.perf_counter() - t1
             save(f"loaded_{group}_{stage}.json", loaded)
         else:
             save(f"parsed_{group}.json", parsed)
     elif stage == "validate":
-        save(f"validated_{group}.json", pipeline.validate(read(f"parsed_{group}.json")))
+        save(f"validated_{group}.json", gate.validate(read(f"parsed_{group}.json")))
     elif stage == "load":
-        save(f"loaded_{group}_load.json", pipeline.load(read(f"validated_{group}.json")))
+        save(f"loaded_{group}_load.json", load.load(read(f"validated_{group}.json")))
     elif stage in ("build", "incremental_build"):
-        timings["dbt"] = dbt_runner.build()
-    save(f"timings_{stage}_{group}.json", timings)
+        timings["dbt"] = dbt.build()
+    (state / f"timings_{stage}_{group}.json").write_text(json.dumps(timings, default=str))
 
 
 def ours_summary(state: Path, stage: str, group: str) -> dict:
     p = state / f"loaded_{group}_{stage}.json"
     if not p.exists():
         return {}
-    from chiso import pipeline
+    from chiso.ingest.batch import Batch, summarise
 
-    s = pipeline.summarise(json.loads(p.read_text()))
+    s = summarise([Batch.from_json(d) for d in json.loads(p.read_text())])
     return {k: s[k] for k in ("files", "loaded", "quarantined", "rows_read", "rows_loaded", "rows_rejected")}
 
 
@@ -273,7 +279,7 @@ def ours_kpis(warehouse: Path) -> list[tuple] | None:
 
 # =========================================================================================== the limit
 def _hmac_sql(col: str) -> str:
-    from chiso import pii
+    from chiso.sources import pii
 
     ipad, opad = pii.hmac_pads(PII_KEY.encode())
     return f"sha256(unhex('{opad.hex()}') || unhex(sha256(unhex('{ipad.hex()}') || encode({col}))))"
@@ -324,9 +330,9 @@ def _limit_checks(rel: str) -> str:
 
 
 def _provinces_csv() -> Path:
-    from chiso import paths
+    from chiso import settings
 
-    return paths.dbt_project_dir() / "seeds" / "ref_provinces.csv"
+    return settings.dbt_project_dir() / "seeds" / "ref_provinces.csv"
 
 
 def limit_child(stage: str, state: Path, files_json: str) -> None:
@@ -431,10 +437,10 @@ def _alt_gx_validate(frame) -> dict:
     """GX 1.x on pandas, set up once per process as a team would: context, suite, a whole-dataframe batch."""
     if not _GX:
         import great_expectations as gx
-        from chiso import paths
+        from chiso import settings
         from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-        spec = json.loads((paths.expectations_dir() / "motcua_dossier.json").read_text(encoding="utf-8"))
+        spec = json.loads((settings.expectations_dir() / "motcua_dossier.json").read_text(encoding="utf-8"))
         ctx = gx.get_context(mode="ephemeral")
         suite = gx.ExpectationSuite(name="motcua_dossier")
         for e in spec["expectations"]:

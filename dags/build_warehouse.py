@@ -1,5 +1,5 @@
 """airflow DAG: dbt build of the warehouse whenever a source's raw layer changed (Asset-scheduled)."""
 
-from chiso.dag_factory import make_build_dag
+from chiso.orchestration.dag_factory import make_build_dag
 
 dag = make_build_dag()

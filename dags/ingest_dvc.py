@@ -1,5 +1,5 @@
 """airflow DAG: ingestion of the dvc source system (wiring only: the work lives in plugins/chiso)."""
 
-from chiso.dag_factory import make_ingest_dag
+from chiso.orchestration.dag_factory import make_ingest_dag
 
 dag = make_ingest_dag("dvc")

@@ -1,7 +1,15 @@
-"""Shared test set-up: every test gets its own data folder; nothing touches the real data/."""
+"""Shared test set-up: every test gets its own data folder; nothing touches the real data/; nothing outside the
+checkout is read.
+
+Reads outside the checkout: every Python process of the session (this one, and through PYTHONPATH every child:
+``airflow dags test``, dbt, scripts) records the files and folders it opens in the checkout's parent folder
+but outside the checkout (``tests/_outside_reads/sitecustomize.py``). A test during which any such read
+happened fails, naming the path: a user's clone has nothing beside it.
+"""
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 from pathlib import Path
@@ -9,11 +17,42 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+FIXTURES = REPO / "tests" / "fixtures"
+OUTSIDE_READS_LOG = Path(os.environ.get("TMPDIR", "/tmp")) / f"chiso-outside-reads-{os.getpid()}.log"
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
+# the recorder, in this process and in every child process (inherited environment)
+os.environ["PYTEST_OUTSIDE_READS_LOG"] = str(OUTSIDE_READS_LOG)
+os.environ["PYTEST_OUTSIDE_READS_CHECKOUT"] = str(REPO)
+_RECORDER = REPO / "tests" / "_outside_reads"
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_RECORDER), os.environ.get("PYTHONPATH")]))
+OUTSIDE_READS_LOG.unlink(missing_ok=True)
+_spec = importlib.util.spec_from_file_location("chiso_outside_reads", _RECORDER / "sitecustomize.py")
+_spec.loader.exec_module(importlib.util.module_from_spec(_spec))  # installs the audit hook in this process
+
+
+def outside_reads() -> list[str]:
+    """Paths read outside the checkout so far in this session (by this process or its children)."""
+    try:
+        return OUTSIDE_READS_LOG.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+
+
+@pytest.fixture(autouse=True)
+def _nothing_read_outside_the_checkout():
+    before = len(outside_reads())
+    yield
+    new = outside_reads()[before:]
+    if new:
+        pytest.fail("read outside the checkout (a clone has nothing beside it):\n  " + "\n  ".join(new[:20]))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    OUTSIDE_READS_LOG.unlink(missing_ok=True)
 
 
 @pytest.fixture

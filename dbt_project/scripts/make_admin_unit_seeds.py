@@ -1,7 +1,6 @@
 """Convert the statistics office's admin-unit lists into dbt seeds (run again when the lists change).
 
-Inputs (``$CHISO_SHARED_REFERENCE/admin-units``, default ``../shared/reference/admin-units`` beside the
-checkout; see its SOURCE.md):
+Inputs (``dbt_project/reference/admin-units``, committed with their source in its README.md):
 
 - ``units_before_2025-07-01.csv``: three-level list as of 2025-01-04 (province, district, commune)
 - ``crosswalk_2025-07-01_old_to_new.csv``: old -> new commune crosswalk (two header rows, ALL-CAPS province
@@ -15,27 +14,29 @@ Outputs (``dbt_project/seeds``):
 
 Codes stay text with their leading zeros (province 2, district 3, commune 5 digits).
 
-    .venv/bin/python dbt_project/scripts/make_admin_unit_seeds.py
+    .venv/bin/python dbt_project/scripts/make_admin_unit_seeds.py [--check]
 """
 
 from __future__ import annotations
 
+import argparse
 import csv
-import os
+import io
 import re
+import sys
 import unicodedata
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SEEDS = PROJECT_DIR / "seeds"
-DEFAULT_REFERENCE = PROJECT_DIR.parents[1] / "shared" / "reference" / "admin-units"
+REFERENCE = PROJECT_DIR / "reference" / "admin-units"
 
 CODE_IN_BRACKETS = re.compile(r"^(?P<name>.*?)\s*\((?P<code>\d+)\)\s*$")
 
 
 def reference_dir() -> Path:
-    env = os.environ.get("CHISO_SHARED_REFERENCE")
-    return Path(env) / "admin-units" if env else DEFAULT_REFERENCE
+    """The statistics office's original lists, as committed in the repository."""
+    return REFERENCE
 
 
 def clean(text: str) -> str:
@@ -154,22 +155,38 @@ def crosswalk(path: Path) -> list[list[str]]:
     return rows
 
 
-def write(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
+def render(header: list[str], rows: list[list[str]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def write(path: Path, header: list[str], rows: list[list[str]], check: bool = False) -> bool:
+    """Write the seed (or, with ``check``, only compare it with the committed one); True when up to date."""
+    text = render(header, rows)
+    if check:
+        same = path.read_text(encoding="utf-8") == text
+        print(f"{path.name} is {'up to date' if same else 'out of date: run make_admin_unit_seeds.py'}")
+        return same
+    path.write_text(text, encoding="utf-8", newline="")
     print(f"wrote {len(rows)} rows to {path}")
+    return True
 
 
-def main() -> None:
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="compare with the committed seeds, write nothing")
+    check = parser.parse_args().check
     source = reference_dir()
-    write(
+    ok = write(
         SEEDS / "admin_units_before_2025_07.csv",
         ["unit_code", "unit_name", "unit_level", "unit_kind", "parent_code", "province_code"],
         units_before(source / "units_before_2025-07-01.csv"),
+        check,
     )
-    write(
+    ok &= write(
         SEEDS / "admin_crosswalk_2025_07.csv",
         [
             "new_province_code",
@@ -187,8 +204,10 @@ def main() -> None:
             "old_province_name",
         ],
         crosswalk(source / "crosswalk_2025-07-01_old_to_new.csv"),
+        check,
     )
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

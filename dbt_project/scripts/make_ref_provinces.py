@@ -3,8 +3,7 @@
 Every column and where it comes from:
 
 - ``province_code``, ``province_name``: old provinces (valid 1900-01-01 .. 2025-06-30) from the statistics
-  office's unit list ``units_before_2025-07-01.csv`` (``$CHISO_SHARED_REFERENCE/admin-units``, default
-  ``../shared/reference/admin-units``); new provinces (from 2025-07-01) from the ``vietnam_provinces`` package
+  office's unit list ``units_before_2025-07-01.csv`` (``dbt_project/reference/admin-units``); new provinces (from 2025-07-01) from the ``vietnam_provinces`` package
   (``Tỉnh`` + name for a province, the name as given for a centrally-run city), checked against the names and
   codes in the statistics office's crosswalk.
 - ``successor_code``, ``relation``: the new province that each old one's communes went to, from the statistics
@@ -81,7 +80,7 @@ CALIBRATED: dict[str, dict[tuple[str, bool], tuple[str, str]]] = {
 # Identifiers seen in real data (DOMAIN §6 and third-party code quoting provincial portals), old province code →
 # prefix. The script stops if the alphabetical order gives another value.
 PREFIX_EVIDENCE = {
-    "25": "H44",  # Phú Thọ: departmentCode of the 766 captures (../shared/reference/dvcqg-766), DOMAIN §3
+    "25": "H44",  # Phú Thọ: departmentCode of the 766 captures (tests/fixtures/dvcqg-766), DOMAIN §3
     "79": "H29",  # Hồ Chí Minh: procedure codes ….000.00.00.H29 on the city's public-service portal
     "10": "H38",  # Lào Cai: procedure code 1.011442.000.00.00.H38 on the province's portal (after 2025-07-01)
     "51": "H48",  # Quảng Ngãi: dossier codes 000.00.53.H48-… of the province's one-stop-shop API
@@ -186,7 +185,7 @@ def successors(admin, source: Path, old_units: dict[str, str]) -> tuple[dict[str
 
 def build() -> tuple[list[dict[str, str]], list[str]]:
     admin = _admin_seeds_module()
-    from chiso.normalize import match_key
+    from chiso.sources.normalize import match_key
 
     source = admin.reference_dir()
     old: dict[str, str] = {}

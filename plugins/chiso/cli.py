@@ -1,4 +1,9 @@
-"""The ``chiso`` command line."""
+"""The ``chiso`` command line.
+
+Other installed packages add commands through the entry-point group ``chiso.commands``: each entry point is a
+function ``register(subparsers)`` that adds its subcommand (the development environment's sample generator,
+tools/sample, adds ``chiso sample``). chiso itself never imports them by name.
+"""
 
 from __future__ import annotations
 
@@ -6,117 +11,82 @@ import argparse
 import json
 import logging
 import sys
-import time
-from pathlib import Path
+from importlib.metadata import entry_points
 
-from chiso import paths
+from chiso import settings
 
-
-def _cmd_sample(args: argparse.Namespace) -> int:
-    from chiso import sample
-
-    out = Path(args.out) if args.out else paths.incoming_dir()
-    if args.if_missing and out.exists() and any(p.is_file() for p in out.rglob("*")):
-        print(f"  sample exports already present in {out} — keeping them")
-        return 0
-    started = time.monotonic()
-    summary = sample.generate(
-        out,
-        seed=args.seed,
-        provinces=args.provinces,
-        start=args.start,
-        end=args.end,
-        dossiers_per_month=args.dossiers_per_month,
-        documents_per_month=args.documents_per_month,
-        progress=(lambda line: print(f"    {line}", flush=True)) if not args.quiet else None,
-    )
-    print(f"  sample written to {out} in {time.monotonic() - started:.1f}s: {summary}")
-    return 0
+COMMANDS_GROUP = "chiso.commands"
 
 
 def _cmd_inspect(args: argparse.Namespace) -> int:
-    from chiso import inspection as inspect_mod
+    from chiso.sources import inspect as inspect_mod
 
     return inspect_mod.main(args.files, as_json=args.json)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from chiso import orchestrate, report
+    from chiso.orchestration import airflow_runner
+    from chiso.people import report
 
     steps = 3
     print(f"[1/{steps}] Airflow: initialising metadata", flush=True)
-    orchestrate.init(echo=lambda s: print(s, flush=True))
+    airflow_runner.init(echo=lambda s: print(s, flush=True))
     print(f"[2/{steps}] Airflow: running the DAGs in dependency order", flush=True)
-    orchestrate.run_all(echo=lambda s: print(s, flush=True))
-    print(f"[3/{steps}] Warehouse {paths.warehouse_path()} built; progress versus target:", flush=True)
+    airflow_runner.run_all(echo=lambda s: print(s, flush=True))
+    print(f"[3/{steps}] Warehouse {settings.warehouse_path()} built; progress versus target:", flush=True)
     report.print_report(args.period)
     return 0
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from chiso import report
+    from chiso.people import report
 
     report.print_report(args.period)
     return 0
 
 
 def _cmd_data_docs(args: argparse.Namespace) -> int:
-    from chiso import validation
+    from chiso.quality import data_docs
 
-    index = validation.build_data_docs(render_all=args.all)
+    index = data_docs.build_data_docs(render_all=args.all)
     print(f"Data Docs: {index}")
     return 0
 
 
 def _cmd_airflow_init(args: argparse.Namespace) -> int:
-    from chiso import orchestrate
+    from chiso.orchestration import airflow_runner
 
-    orchestrate.init()
+    airflow_runner.init()
     return 0
 
 
 def _cmd_airflow_env(args: argparse.Namespace) -> int:
-    from chiso import orchestrate
+    from chiso.orchestration import airflow_runner
 
-    env = orchestrate.airflow_env()
+    env = airflow_runner.airflow_env()
     for key in sorted(k for k in env if k.startswith(("AIRFLOW", "CHISO", "PYTHONPATH", "GX_")) or k == "PATH"):
         print(f"export {key}={json.dumps(env[key])}")
     return 0
 
 
 def _cmd_build(args) -> int:
-    from chiso import dbt_runner
+    from chiso.warehouse import dbt
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    result = dbt_runner.build(target=args.target, full_refresh=args.full_refresh)
+    result = dbt.build(target=args.target, full_refresh=args.full_refresh)
     how = f"full refresh ({result['full_refresh_reason']})" if result["full_refresh"] else "incremental"
     print(f"dbt build on {result['target']}: {how}, {result['seconds']} s, {result['summary']}")
+    return 0
+
+
+def _cmd_settings(args: argparse.Namespace) -> int:
+    print(settings.describe())
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="chiso", description="chiso — provincial reform and digital-transformation indicators")
     sub = p.add_subparsers(dest="command", required=True)
-
-    s = sub.add_parser("sample", help="generate realistic sample exports of the three source systems")
-    s.add_argument("--out", help="output folder (default: data/incoming)")
-    s.add_argument("--seed", type=int, default=20230101)
-    s.add_argument(
-        "--provinces",
-        type=int,
-        default=4,
-        help="how many new provinces with their predecessors (1-4: the seed provinces; 34: the whole country)",
-    )
-    s.add_argument(
-        "--national", dest="provinces", action="store_const", const=34, help="all 34 provinces (= --provinces 34)"
-    )
-    s.add_argument("--start", default="2023-01", help="first month YYYY-MM")
-    s.add_argument("--end", default=None, help="last month YYYY-MM (default: last full month)")
-    s.add_argument("--dossiers-per-month", type=int, default=1000)
-    s.add_argument("--documents-per-month", type=int, default=300)
-    s.add_argument("--if-missing", action="store_true", help="do nothing if the folder already has files")
-    s.add_argument("--quiet", action="store_true")
-    s.set_defaults(func=_cmd_sample)
 
     i = sub.add_parser("inspect", help="tell whether chiso understands export files (writes nothing)")
     i.add_argument("files", nargs="+")
@@ -140,9 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
     dd.add_argument("--all", action="store_true", help="render a page for every validation, not only failures")
     dd.set_defaults(func=_cmd_data_docs)
 
+    sub.add_parser("settings", help="every CHISO_* setting: meaning, default, current value").set_defaults(
+        func=_cmd_settings)
     sub.add_parser("airflow-init", help="create Airflow's metadata and pools").set_defaults(func=_cmd_airflow_init)
     sub.add_parser("airflow-env", help="print the environment for running airflow by hand").set_defaults(
         func=_cmd_airflow_env)
+    for ep in sorted(entry_points(group=COMMANDS_GROUP), key=lambda e: e.name):
+        ep.load()(sub)  # a command another installed package adds (the sample generator adds `sample`)
     return p
 
 

@@ -28,7 +28,7 @@ def test_harness_tiny(tmp_path):
     env = dict(os.environ, GX_ANALYTICS_ENABLED="false", DBT_SEND_ANONYMOUS_USAGE_STATS="false")
     for name in ("CHISO_DATA_DIR", "CHISO_WAREHOUSE", "CHISO_INCOMING_DIR", "CHISO_LANDING_DIR", "CHISO_WORK_DIR"):
         env.pop(name, None)
-    dbt = os.environ.get("CHISO_BENCH_DBT_FROM_GIT")  # e.g. HEAD while dbt_project/ is mid-edit
+    dbt = os.environ.get("BENCH_DBT_FROM_GIT")  # e.g. HEAD while dbt_project/ is mid-edit
     cmd = [sys.executable, str(REPO / "bench" / "harness.py"), "--scale", "tiny", "--out", str(out),
            "--workdir", str(tmp_path / "runs"), "--cache", str(tmp_path / "cache"), "--no-chart"] + (["--dbt-from-git", dbt] if dbt else [])
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=290)

@@ -30,12 +30,13 @@ def pipeline(tmp_path_factory):
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
-        from chiso import orchestrate, sample
+        import chiso_sample as sample
+        from chiso.orchestration import airflow_runner
 
         sample.generate(data / "incoming", seed=7, provinces=2, start=START, end=END,
                         dossiers_per_month=120, documents_per_month=40)
-        orchestrate.init(echo=lambda s: None)
-        orchestrate.run_all(echo=print)
+        airflow_runner.init(echo=lambda s: None)
+        airflow_runner.run_all(echo=print)
         yield data
     finally:
         for k, v in old.items():
@@ -182,10 +183,10 @@ def test_no_personal_identifier_reaches_the_warehouse(pipeline):
 
 
 def test_rerun_changes_nothing(pipeline):
-    from chiso import orchestrate
+    from chiso.orchestration import airflow_runner
 
     before = _mart(pipeline, "select count(*), sum(rows_loaded) from raw.landing_manifest")
-    orchestrate.run_dag("ingest_motcua", echo=lambda s: None)
+    airflow_runner.run_dag("ingest_motcua", echo=lambda s: None)
     after = _mart(pipeline, "select count(*), sum(rows_loaded) from raw.landing_manifest")
     assert before == after
 
@@ -222,7 +223,7 @@ def test_failed_expectation_is_quarantined_through_airflow(pipeline, webhook):
     receiver, and the marts keep the last good data."""
     import json
 
-    from chiso import orchestrate
+    from chiso.orchestration import airflow_runner
 
     src = sorted((pipeline / "incoming" / "dvc").rglob("dvc-progress-tree/month-2025-08.json"))[0]
     doc = json.loads(src.read_text(encoding="utf-8"))
@@ -235,8 +236,8 @@ def test_failed_expectation_is_quarantined_through_airflow(pipeline, webhook):
     child["score"], child["ratio"] = child["maxScore"] + 5, 180.0
     src.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
 
-    orchestrate.run_dag("ingest_dvc", echo=lambda s: None)
-    orchestrate.run_dag("build_warehouse", echo=lambda s: None)
+    airflow_runner.run_dag("ingest_dvc", echo=lambda s: None)
+    airflow_runner.run_dag("build_warehouse", echo=lambda s: None)
 
     status = _mart(pipeline, "select status, rows_loaded, error from raw.landing_manifest where file_name = ?",
                    (src.relative_to(pipeline / "incoming" / "dvc").as_posix(),))

@@ -6,23 +6,27 @@ from __future__ import annotations
 import json
 import socket
 import threading
+from datetime import date
 from email import message_from_bytes
 from email.policy import default as default_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from chiso import alerts
+from chiso.ingest.batch import Batch
+from chiso.ingest.landing import LandedFile
+from chiso.quality import alerts
 
-BATCH = {
-    "batch_id": "e" * 64,
-    "sha256": "f" * 64,
-    "source_system": "motcua",
-    "file_name": "04/hoso_04_2025-08.csv",
-    "dataset": "motcua_dossier",
-    "period_start": "2025-08-01",
-    "period_end": "2025-08-31",
-    "meta": {"units": ["H13.01", "H13.100"]},
-}
+BATCH = Batch(
+    landed=LandedFile(batch_id="e" * 64, sha256="f" * 64, source_system="motcua",
+                      original_path="/incoming/motcua/04/hoso_04_2025-08.csv", relative_name="04/hoso_04_2025-08.csv",
+                      landed_path="/landing/motcua/ff/04/hoso_04_2025-08.csv", size_bytes=1,
+                      received_at="2025-09-01T00:00:00+00:00"),
+    status="validation_failed",
+    dataset="motcua_dossier",
+    period_start=date(2025, 8, 1),
+    period_end=date(2025, 8, 31),
+    meta={"units": ["H13.01", "H13.100"]},
+)
 OUTCOME = {
     "data_docs_url": "file:///data/dq/data_docs/validations/motcua_dossier/fff.html",
     "suites": [{
@@ -132,18 +136,19 @@ def test_channel_down_is_retried_and_recorded(chiso_data, http_receiver, monkeyp
 def test_stale_source_is_recorded_and_alerted(chiso_data, http_receiver, monkeypatch):
     from datetime import date
 
-    from chiso import freshness, warehouse
+    from chiso.quality import freshness
+    from chiso.warehouse import backend, schema
 
     http_port, posts = http_receiver
     monkeypatch.setenv("AIRFLOW_CONN_CHISO_WEBHOOK", f"http://127.0.0.1:{http_port}/hook")
     monkeypatch.delenv("AIRFLOW_CONN_CHISO_SMTP", raising=False)
     monkeypatch.setenv("CHISO_FRESHNESS_MAX_DAYS_QLVB", "10")
-    con = warehouse.connect()
-    warehouse.ensure_raw_schema(con)
+    con = backend.connect()
+    schema.ensure_raw_schema(con)
     for source, end in (("motcua", "2026-10-31"), ("qlvb", "2026-09-30"), ("dvc", "2026-10-31")):
         con.execute("insert into raw.landing_manifest (batch_id, source_system, period_end, status) "
                     "values (?, ?, ?, 'loaded')", [source, source, end])
-    results = {r["source_system"]: r for r in freshness.check(today=date(2026, 11, 21), con=con)}
+    results = {r["source_system"]: r for r in freshness.check(today=date(2026, 11, 21), wh=con)}
     assert results["motcua"]["ok"] and results["motcua"]["age_days"] == 21
     assert not results["qlvb"]["ok"] and results["qlvb"]["age_days"] == 52
     runs = con.execute("select source_system, success from raw.dq_run where dataset = 'freshness' "

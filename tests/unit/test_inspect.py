@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import chiso_sample as sample
 import pytest
-from chiso import cli, sample
+from chiso import cli
 
-CAPTURES = Path(__file__).resolve().parents[3] / "shared" / "reference" / "dvcqg-766"
+CAPTURES = Path(__file__).resolve().parents[1] / "fixtures" / "dvcqg-766"
 
 
 @pytest.fixture(scope="module")

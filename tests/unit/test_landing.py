@@ -7,7 +7,8 @@ import json
 import os
 import stat
 
-from chiso import landing, paths
+from chiso import settings
+from chiso.ingest import landing
 
 
 def _write(path, text):
@@ -17,26 +18,26 @@ def _write(path, text):
 
 
 def test_land_stores_once_by_checksum(chiso_data):
-    src = _write(paths.incoming_dir() / "motcua" / "04" / "hoso_04_2023-01.csv", "MaHoSo\nH13.01-230101-0001\n")
+    src = _write(settings.incoming_dir() / "motcua" / "04" / "hoso_04_2023-01.csv", "MaHoSo\nH13.01-230101-0001\n")
     rec, new = landing.land(src, "motcua")
     assert new
     assert rec.sha256 == hashlib.sha256(src.read_bytes()).hexdigest()
     assert rec.batch_id == landing.batch_id_of(rec.sha256, "04/hoso_04_2023-01.csv")
-    landed = paths.landing_dir() / "motcua" / rec.sha256[:2] / rec.sha256 / "04" / "hoso_04_2023-01.csv"
+    landed = settings.landing_dir() / "motcua" / rec.sha256[:2] / rec.sha256 / "04" / "hoso_04_2023-01.csv"
     assert landed.read_bytes() == src.read_bytes()
     assert not os.stat(landed).st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH), "landed files are read-only"
     assert rec.relative_name == "04/hoso_04_2023-01.csv"
     assert rec.size_bytes == src.stat().st_size
 
-    before = sorted(p.relative_to(paths.landing_dir()) for p in paths.landing_dir().rglob("*"))
+    before = sorted(p.relative_to(settings.landing_dir()) for p in settings.landing_dir().rglob("*"))
     rec2, new2 = landing.land(src, "motcua")
     assert not new2 and rec2 == rec
-    after = sorted(p.relative_to(paths.landing_dir()) for p in paths.landing_dir().rglob("*"))
+    after = sorted(p.relative_to(settings.landing_dir()) for p in settings.landing_dir().rglob("*"))
     assert before == after, "receiving the same file again changes nothing"
 
 
 def test_corrected_export_lands_beside_the_original(chiso_data):
-    src = _write(paths.incoming_dir() / "qlvb" / "04" / "sovanban_04_2023-01.csv", "v1\n")
+    src = _write(settings.incoming_dir() / "qlvb" / "04" / "sovanban_04_2023-01.csv", "v1\n")
     first, _ = landing.land(src, "qlvb")
     src.write_text("v2 corrected\n", encoding="utf-8")
     second, new = landing.land(src, "qlvb")
@@ -45,8 +46,8 @@ def test_corrected_export_lands_beside_the_original(chiso_data):
 
 
 def test_same_bytes_under_another_name_is_a_new_receipt_stored_once(chiso_data):
-    a = _write(paths.incoming_dir() / "dvc" / "04" / "dichvu_04_2025-05.csv", "MaDichVu\nX\n")
-    b = _write(paths.incoming_dir() / "dvc" / "04" / "dichvu_04_2025-06.csv", "MaDichVu\nX\n")
+    a = _write(settings.incoming_dir() / "dvc" / "04" / "dichvu_04_2025-05.csv", "MaDichVu\nX\n")
+    b = _write(settings.incoming_dir() / "dvc" / "04" / "dichvu_04_2025-06.csv", "MaDichVu\nX\n")
     ra, _ = landing.land(a, "dvc")
     rb, new = landing.land(b, "dvc")
     assert new and ra.sha256 == rb.sha256 and ra.batch_id != rb.batch_id
@@ -54,7 +55,7 @@ def test_same_bytes_under_another_name_is_a_new_receipt_stored_once(chiso_data):
 
 
 def test_land_new_skips_landed_and_manifests(chiso_data):
-    base = paths.incoming_dir() / "dvc" / "04" / "766"
+    base = settings.incoming_dir() / "dvc" / "04" / "766"
     _write(base / "transparency" / "month-2023-01.json", '{"code":"OK"}')
     _write(base / "manifest.json", json.dumps({"captures": []}))
     new = landing.land_new("dvc")
@@ -76,7 +77,7 @@ def test_unknown_source_is_refused(chiso_data, tmp_path):
 
 
 def test_a_file_that_changes_while_landing_is_not_landed(chiso_data, monkeypatch):
-    src = _write(paths.incoming_dir() / "motcua" / "04" / "hoso_04_2023-02.csv", "MaHoSo\nH13.01-230201-0001\n")
+    src = _write(settings.incoming_dir() / "motcua" / "04" / "hoso_04_2023-02.csv", "MaHoSo\nH13.01-230201-0001\n")
     # the bytes hashed first are not the bytes copied (the vendor was still writing the export)
     monkeypatch.setattr(landing, "sha256_file", lambda p: "0" * 64)
     try:
@@ -85,4 +86,4 @@ def test_a_file_that_changes_while_landing_is_not_landed(chiso_data, monkeypatch
         assert "changed while being landed" in str(exc)
     else:
         raise AssertionError("expected RuntimeError")
-    assert not [p for p in paths.landing_dir().rglob("*") if p.is_file()], "nothing torn is left in landing"
+    assert not [p for p in settings.landing_dir().rglob("*") if p.is_file()], "nothing torn is left in landing"

@@ -1,4 +1,4 @@
-"""chiso.normalize: text keys, legacy encodings, numbers and dates."""
+"""chiso.sources.normalize: text keys, legacy encodings, numbers and dates."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import unicodedata
 from datetime import date, datetime
 
 import pytest
-from chiso.normalize import (
+from chiso.sources.normalize import (
     ValueParseError,
     ascii_key,
     canonical_tones,

@@ -1,5 +1,5 @@
 """land → parse → validate → load in-process (the steps the DAG tasks call), on generated exports:
-accounting, idempotence, supersession, quarantine, DQ history."""
+accounting, idempotence, supersession, quarantine, DQ history; and the batch descriptor the tasks pass."""
 
 from __future__ import annotations
 
@@ -7,20 +7,26 @@ import csv
 import json
 from pathlib import Path
 
+import chiso_sample as sample
 import duckdb
 import pytest
-from chiso import paths, pipeline, sample
+from chiso import settings
+from chiso.ingest import landing, load, parse
+from chiso.ingest.batch import Batch
+from chiso.orchestration import tasks
+from chiso.quality import gate
 
 
-def _run(source: str) -> list[dict]:
+def _run(source: str) -> list[Batch]:
+    """What the ingestion DAG's tasks do, in-process (through their JSON descriptors, as over XCom)."""
     out = []
-    for chunk in pipeline.chunk(pipeline.land(source)):
-        out += pipeline.load(pipeline.validate(pipeline.parse(chunk)))
-    return out
+    for chunk in tasks.land_new_files(source):
+        out += tasks.load(tasks.validate(tasks.parse(chunk)))
+    return [Batch.from_json(d) for d in out]
 
 
 def _q(sql: str, params=()):
-    con = duckdb.connect(str(paths.warehouse_path()), read_only=True)
+    con = duckdb.connect(str(settings.warehouse_path()), read_only=True)
     try:
         return con.execute(sql, params).fetchall()
     finally:
@@ -29,7 +35,7 @@ def _q(sql: str, params=()):
 
 @pytest.fixture
 def generated(chiso_data):
-    sample.generate(paths.incoming_dir(), seed=11, provinces=2, start="2025-06", end="2025-07",
+    sample.generate(settings.incoming_dir(), seed=11, provinces=2, start="2025-06", end="2025-07",
                     dossiers_per_month=80, documents_per_month=20)
     return chiso_data
 
@@ -37,14 +43,14 @@ def generated(chiso_data):
 def test_every_source_loads_and_accounts_for_every_row(generated):
     for source in ("motcua", "qlvb", "dvc"):
         results = _run(source)
-        assert results and all(r["status"] == "loaded" for r in results), [r.get("error") for r in results]
+        assert results and all(r.status == "loaded" for r in results), [r.error for r in results]
     rows = _q("select source_system, rows_read, rows_loaded, rows_rejected, status from raw.landing_manifest")
     assert {r[0] for r in rows} == {"motcua", "qlvb", "dvc"}
     for _, read, loaded, rejected, status in rows:
         assert read == loaded + rejected and status == "loaded"
     # what the CSVs hold is what raw holds
     n_csv = 0
-    for f in (paths.incoming_dir() / "motcua").rglob("hoso_*.csv"):
+    for f in (settings.incoming_dir() / "motcua").rglob("hoso_*.csv"):
         with open(f, encoding="utf-8-sig", newline="") as fh:
             n_csv += sum(1 for _ in csv.DictReader(fh))
     assert _q("select count(*) from raw.motcua_dossier")[0][0] == n_csv
@@ -63,29 +69,29 @@ def test_receiving_the_same_files_again_changes_nothing(generated):
 
 def test_corrected_export_supersedes_the_earlier_one(generated):
     _run("motcua")
-    f = sorted((paths.incoming_dir() / "motcua").rglob("hoso_*_2025-07.csv"))[0]
+    f = sorted((settings.incoming_dir() / "motcua").rglob("hoso_*_2025-07.csv"))[0]
     old_rows = _q("select count(*) from raw.motcua_dossier where source_file like ?", (f"%{f.name}",))[0][0]
     lines = f.read_text(encoding="utf-8-sig").splitlines(keepends=True)
     f.write_text("\ufeff" + "".join(lines[:-3]), encoding="utf-8")  # the corrected export drops 3 dossiers
     results = _run("motcua")
-    assert [r["status"] for r in results] == ["loaded"]
+    assert [r.status for r in results] == ["loaded"]
     assert _q("select count(*) from raw.motcua_dossier where source_file like ?", (f"%{f.name}",))[0][0] == old_rows - 3
     states = _q("select status, superseded_by is not null from raw.landing_manifest where file_name like ?",
                 (f"%{f.name}",))
     assert sorted(states) == [("loaded", False), ("superseded", True)]
     # both stay in landing
-    assert len(list(paths.landing_dir().rglob(f.name))) == 2
+    assert len(list(settings.landing_dir().rglob(f.name))) == 2
 
 
 def test_bad_file_is_quarantined_and_the_rest_loads(generated):
-    good = sorted((paths.incoming_dir() / "qlvb").rglob("*.xlsx"))
-    bad = paths.incoming_dir() / "qlvb" / "04" / "sovanban_04_2025-05.xlsx"
+    good = sorted((settings.incoming_dir() / "qlvb").rglob("*.xlsx"))
+    bad = settings.incoming_dir() / "qlvb" / "04" / "sovanban_04_2025-05.xlsx"
     bad.write_bytes(b"PK\x03\x04 this is not a workbook")
     results = _run("qlvb")
-    by_name = {Path(r["file_name"]).name: r for r in results}
-    assert by_name[bad.name]["status"] == "quarantined"
-    assert all(by_name[g.name]["status"] == "loaded" for g in good)
-    q = paths.quarantine_dir() / "qlvb" / by_name[bad.name]["batch_id"]
+    by_name = {Path(r.file_name).name: r for r in results}
+    assert by_name[bad.name].status == "quarantined"
+    assert all(by_name[g.name].status == "loaded" for g in good)
+    q = settings.quarantine_dir() / "qlvb" / by_name[bad.name].batch_id
     report = json.loads((q / "error_report.json").read_text())
     assert report["error"] and bad.name in report["error"]
     assert (q / bad.name).read_bytes() == bad.read_bytes()
@@ -98,15 +104,15 @@ def test_bad_file_is_quarantined_and_the_rest_loads(generated):
 def test_failed_error_expectation_quarantines_the_batch(generated):
     _run("dvc")
     loaded_before = _q("select count(*) from raw.dvc_766_unit")[0][0]
-    src = sorted((paths.incoming_dir() / "dvc").rglob("dvc-progress-tree/month-2025-07.json"))[0]
+    src = sorted((settings.incoming_dir() / "dvc").rglob("dvc-progress-tree/month-2025-07.json"))[0]
     doc = json.loads(src.read_text(encoding="utf-8"))
     child = doc["data"]["children"][0]
     child["score"] = child["maxScore"] + 5  # a score above its maximum
     child["ratio"] = 180.0  # and a ratio over 100
     src.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")  # a re-sent, damaged response
     results = _run("dvc")
-    assert [r["status"] for r in results] == ["quarantined"]
-    failed = [c for s in results[0]["validation"]["suites"] for c in s["checks"] if not c["success"]]
+    assert [r.status for r in results] == ["quarantined"]
+    failed = [c for s in results[0].validation["suites"] for c in s["checks"] if not c["success"]]
     assert {c["kwargs"].get("column") or c["kwargs"].get("column_A") for c in failed} >= {"ratio"}
     assert _q("select count(*) from raw.dvc_766_unit")[0][0] == loaded_before, "the last good data stays"
     runs = _q("select success, action, failed_errors from raw.dq_run where not success")
@@ -115,7 +121,7 @@ def test_failed_error_expectation_quarantines_the_batch(generated):
 
 def test_rejected_rows_are_kept_with_their_reason(generated, monkeypatch):
     monkeypatch.setenv("CHISO_MAX_REJECT_SHARE", "0.5")  # a small file: 2 bad rows are over 5%
-    f = sorted((paths.incoming_dir() / "motcua").rglob("hoso_*_2025-07.csv"))[0]
+    f = sorted((settings.incoming_dir() / "motcua").rglob("hoso_*_2025-07.csv"))[0]
     with open(f, encoding="utf-8-sig", newline="") as fh:
         rows = list(csv.DictReader(fh))
     rows[1]["TrangThaiHoSo"] = "Đang 'treo'"  # quotes, Vietnamese text
@@ -124,8 +130,8 @@ def test_rejected_rows_are_kept_with_their_reason(generated, monkeypatch):
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
-    results = [r for r in _run("motcua") if r["file_name"].endswith(f.name)]
-    assert [(r["status"], r["rows_read"], r["rows_loaded"], r["rows_rejected"]) for r in results] == [
+    results = [r for r in _run("motcua") if r.file_name.endswith(f.name)]
+    assert [(r.status, r.rows_read, r.rows_loaded, r.rows_rejected) for r in results] == [
         ("loaded", len(rows), len(rows) - 2, 2)]
     got = _q("select source_row, column_name, expected, found, message from raw.rejected_row "
              "where source_file like ? order by 1", (f"%{f.name}",))
@@ -135,8 +141,42 @@ def test_rejected_rows_are_kept_with_their_reason(generated, monkeypatch):
     assert _q("select count(*) from raw.motcua_dossier where source_file like ? and source_row in (2, 5)",
               (f"%{f.name}",)) == [(0,)]
     # loading the same batch again replaces its rows, rejects included
-    again = pipeline.load([dict(results[0], status="validated")])
-    assert again[0]["rows_loaded"] == len(rows) - 2
+    again = load.load([results[0].but(status="validated")])
+    assert again[0].rows_loaded == len(rows) - 2
     assert _q("select count(*) from raw.rejected_row where source_file like ?", (f"%{f.name}",)) == [(2,)]
     assert _q("select count(*) from raw.motcua_dossier where source_file like ?", (f"%{f.name}",)) == [
         (len(rows) - 2,)]
+
+
+def test_batch_descriptor_round_trips_through_json(generated):
+    """What crosses XCom is the descriptor's JSON; every field comes back as it was."""
+    import json
+
+    batches = [Batch(landed=rec) for rec in landing.land_new("qlvb")][:1]
+    parsed = parse.parse(batches)
+    checked = gate.validate(parsed)[0]
+    text = json.dumps(checked.to_json())
+    back = Batch.from_json(json.loads(text))
+    assert back == checked
+    assert back.period_start.isoformat() == "2025-06-01" and back.status == "validated"
+    assert back.supersede_key.startswith("qlvb-register-xlsx|") and back.supersede_key.endswith("|2025-06-30")
+    with pytest.raises(ValueError, match="not fields"):
+        Batch.from_json(dict(json.loads(text), slot="x"))
+    with pytest.raises(ValueError, match="unknown batch status"):
+        checked.but(status="half-loaded")
+
+
+def test_renamed_manifest_column_is_migrated(chiso_data):
+    """A warehouse made before the supersede key was named so (column ``slot``) is renamed in place."""
+    from chiso.warehouse import backend, schema
+
+    con = duckdb.connect(str(settings.warehouse_path()))
+    con.execute("create schema raw")
+    con.execute("create table raw.landing_manifest (batch_id varchar, slot varchar)")
+    con.execute("insert into raw.landing_manifest values ('b1', 'fmt|04|2025-06-01|2025-06-30')")
+    con.close()
+    with backend.connect() as wh:
+        schema.ensure_raw_schema(wh)
+        assert wh.execute("select supersede_key from raw.landing_manifest").fetchall() == [
+            ("fmt|04|2025-06-01|2025-06-30",)]
+        schema.ensure_raw_schema(wh)  # twice: nothing left to rename

@@ -9,16 +9,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from chiso import paths
-from chiso.sample import generate
-from chiso.sample.units import NATIONAL, rates, units_for
+from chiso import settings
+from chiso_sample import generate
+from chiso_sample.units import NATIONAL, rates, units_for
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = REPO / "dbt_project" / "scripts"
 
 
 def _rows(name: str) -> list[dict[str, str]]:
-    with open(paths.reference_csv(name), encoding="utf-8-sig", newline="") as fh:
+    with open(settings.reference_csv(name), encoding="utf-8-sig", newline="") as fh:
         return list(csv.DictReader(fh))
 
 
@@ -31,7 +31,7 @@ def _tree(root: Path, sub: str = "") -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize("script", ["make_ref_provinces.py", "make_agency_crosswalk.py"])
+@pytest.mark.parametrize("script", ["make_ref_provinces.py", "make_admin_unit_seeds.py"])
 def test_reference_seeds_are_up_to_date(script):
     r = subprocess.run([sys.executable, str(SCRIPTS / script), "--check"], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
@@ -60,10 +60,19 @@ def test_ref_provinces_covers_the_country():
     assert all(n == old[o]["successor_code"] for o, n in xw if o not in ("44", "82", "89")), (
         "only the crosswalk's three mislabelled rows (Cồn Cỏ, Phường 4 of Tân An, Tiên Hải) may disagree"
     )
-    # the calibrated weights of the four seed groups did not move
-    w = {(r["province_code"], bool(r["valid_to"])): r["monthly_dossiers_weight"] for r in rows}
-    assert w[("04", True)] == "0.55" and w[("92", False)] == "2.35" and w[("19", False)] == "1.20"
-    assert w[("40", True)] == "1.60" and w[("93", True)] == "0.55"
+
+
+def test_generator_volume_weights():
+    """The generator's own weights (not reference data): the seed groups' calibrated ones did not move; another
+    old province weighs 0.75 x its 2019 population in millions, a new one the sum of its predecessors'."""
+    from chiso_sample import volumes
+
+    w = volumes.weights(_rows("ref_provinces.csv"))  # (code, is new) -> weight
+    assert len(w) == 97
+    assert w[("04", False)] == 0.55 and w[("92", True)] == 2.35 and w[("19", True)] == 1.20
+    assert w[("40", False)] == 1.60 and w[("93", False)] == 0.55
+    assert w[("02", False)] == 0.64 and w[("08", False)] == 0.59  # Hà Giang 854k, Tuyên Quang 785k
+    assert w[("08", True)] == 1.23  # Tuyên Quang from 1 July 2025 = Hà Giang + Tuyên Quang
 
 
 def test_national_units_match_the_reference_tables():

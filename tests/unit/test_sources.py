@@ -13,15 +13,17 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 import xlsxwriter
-from chiso import pii, schemas
-from chiso.sources import SOURCE_OF_FORMAT, detect, parse
-from chiso.sources._common import arrow_schema
+from chiso import contracts as schemas
+from chiso.contracts.exports import DOSSIER_CSV_COLUMNS
+from chiso.sources import SOURCE_OF_FORMAT, detect, parse, pii
 from chiso.sources.base import ParseError
-from chiso.sources.bieu06 import parse_bieu06_xlsx
-from chiso.sources.dvc import parse_766, parse_catalogue
-from chiso.sources.motcua import EXPORT_COLUMNS, parse_dossier_csv
+from chiso.sources.dvc.api766 import parse_766
+from chiso.sources.dvc.catalogue import parse_catalogue
+from chiso.sources.motcua.bieu06 import parse_bieu06_xlsx
+from chiso.sources.motcua.dossier import parse_dossier_csv
+from chiso.sources.tables import arrow_schema
 
-SHARED_766 = Path(__file__).resolve().parents[3] / "shared" / "reference" / "dvcqg-766"
+CAPTURES_766 = Path(__file__).resolve().parents[1] / "fixtures" / "dvcqg-766"
 GROUPS = [
     "transparency",
     "dvc-progress-tree",
@@ -32,7 +34,7 @@ GROUPS = [
 ]
 
 CCCD = "038099012345"
-HEADER = EXPORT_COLUMNS
+HEADER = list(DOSSIER_CSV_COLUMNS)
 PERSONAL = {"name": "Nguyễn Thị Bích", "phone": "0912345678", "address": "Số 7 phố Kim Đồng, Cao Bằng"}
 
 
@@ -228,7 +230,8 @@ def test_dossier_streamed_to_parquet_is_the_in_memory_table(chiso_data, tmp_path
     """With an output folder the table is streamed to Parquet batch by batch; rows found later to be
     duplicates are dropped by rewriting it. The file holds exactly the table parsed in memory."""
     import pyarrow.parquet as pq
-    from chiso.sources import WrittenTable, motcua
+    from chiso.sources import WrittenTable
+    from chiso.sources.motcua import dossier as motcua
 
     monkeypatch.setattr(motcua, "BATCH_ROWS", 4)  # several batches, duplicates across them
     rows = [dossier(f"H13.05-230115-{i:04d}") for i in range(1, 12)]
@@ -611,7 +614,7 @@ def test_workbook_reader_gives_openpyxl_values(tmp_path):
     """The XLSX reader (calamine) returns what openpyxl gives: codes as text with their leading zeros,
     whole numbers as int, date cells as datetime, empty cells as None, rows and columns from A1."""
     import openpyxl
-    from chiso.sources._common import open_workbook
+    from chiso.sources.workbook import open_workbook
 
     p = tmp_path / "types.xlsx"
     wb = xlsxwriter.Workbook(str(p), {"strings_to_numbers": False})
@@ -823,7 +826,7 @@ def _captures():
 
 @pytest.mark.parametrize("group, per", _captures())
 def test_766_real_capture_parses_completely(group, per):
-    path = SHARED_766 / group / f"{per}-all.json"
+    path = CAPTURES_766 / group / f"{per}-all.json"
     raw = json.loads(path.read_text(encoding="utf-8"))["data"]
     assert detect(path) == "dvc-766-json"
     b = parse_766(path)
@@ -896,7 +899,7 @@ def test_766_period_from_file_name_and_range(tmp_path):
     d = tmp_path / "dvc" / "04" / "766" / "dvc-progress-tree"
     d.mkdir(parents=True)
     p = d / "month-2026-08.json"
-    shutil.copy(SHARED_766 / "dvc-progress-tree" / "month-all.json", p)
+    shutil.copy(CAPTURES_766 / "dvc-progress-tree" / "month-all.json", p)
     b = parse(p)
     assert (b.period_start, b.period_end, b.meta["period_source"]) == (
         date(2026, 8, 1),
@@ -907,7 +910,7 @@ def test_766_period_from_file_name_and_range(tmp_path):
     # a manifest with a non-calendar range -> period_type "range"
     h = tmp_path / "dvc" / "04" / "766" / "handling-satisfaction"
     h.mkdir()
-    shutil.copy(SHARED_766 / "handling-satisfaction" / "month-all.json", h / "custom.json")
+    shutil.copy(CAPTURES_766 / "handling-satisfaction" / "month-all.json", h / "custom.json")
     (tmp_path / "dvc" / "04" / "766" / "manifest.json").write_text(
         json.dumps(
             {
@@ -934,9 +937,9 @@ def test_766_period_from_file_name_and_range(tmp_path):
 
 def test_766_refusals(tmp_path):
     with pytest.raises(ParseError) as ei:
-        parse(SHARED_766 / "formalities" / "page-1.json")
+        parse(CAPTURES_766 / "formalities" / "page-1.json")
     assert "not an evaluation response" in str(ei.value) and "page-1.json" in str(ei.value)
-    assert detect(SHARED_766 / "formalities" / "page-1.json") == "dvc-formalities-json"
+    assert detect(CAPTURES_766 / "formalities" / "page-1.json") == "dvc-formalities-json"
     bad = tmp_path / "dvc-progress-tree" / "month-2026-08.json"
     bad.parent.mkdir()
     bad.write_text('{"code": "OK", "data": {"parent": {', encoding="utf-8")
@@ -950,7 +953,7 @@ def test_766_refusals(tmp_path):
         parse_766(other)
     assert "not an evaluation response" in str(ei.value)
     nop = tmp_path / "transparency" / "latest.json"
-    shutil.copy(SHARED_766 / "transparency" / "month-all.json", nop)
+    shutil.copy(CAPTURES_766 / "transparency" / "month-all.json", nop)
     with pytest.raises(ParseError) as ei:
         parse_766(nop)
     assert "period" in str(ei.value)

@@ -5,14 +5,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import chiso_sample as sample
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
-from chiso import paths, sample, sources, validation
+from chiso import settings, sources
+from chiso.ingest import landing, parse
+from chiso.ingest.batch import Batch
+from chiso.quality import gate, profiles
 
 REPO = Path(__file__).resolve().parents[2]
-CAPTURES = REPO.parent / "shared" / "reference" / "dvcqg-766"
+CAPTURES = REPO / "tests" / "fixtures" / "dvcqg-766"
 
 
 def _write(tables: dict[str, pa.Table], where: Path) -> dict[str, str]:
@@ -51,7 +55,7 @@ def test_real_portal_captures_pass_every_error_expectation(chiso_data, tmp_path,
     batch = sources.parse(CAPTURES / group / "month-all.json")
     tables = _write(batch.tables, tmp_path)
     for dataset, parquet in tables.items():
-        outcome, _ = validation.validate_parquet(dataset, parquet, context={"tables": tables})
+        outcome, _ = gate.validate_parquet(dataset, parquet, context={"tables": tables})
         assert outcome["success"], [c for c in outcome["checks"] if not c["success"] and c["severity"] == "error"]
 
 
@@ -65,7 +69,7 @@ def test_portal_identity_violation_is_caught(chiso_data, tmp_path):
     values[idx] += 1
     m = m.set_column(m.column_names.index("value"), "value", pa.array(values, pa.float64()))
     tables = _write({**batch.tables, "dvc_766_measure": m}, tmp_path)
-    outcome, _ = validation.validate_parquet("dvc_766_measure", tables["dvc_766_measure"], context={"tables": tables})
+    outcome, _ = gate.validate_parquet("dvc_766_measure", tables["dvc_766_measure"], context={"tables": tables})
     assert not outcome["success"]
     bad = [c for c in outcome["checks"] if not c["success"]]
     assert len(bad) == 1 and "totalReceived = totalOnTime + totalOverdue" in bad[0]["why"]
@@ -80,7 +84,7 @@ def test_group_score_sum_violation_is_caught(chiso_data, tmp_path):
     scores[i] = scores[i] - 0.02  # beyond the 0.015 rounding allowance
     u = u.set_column(u.column_names.index("total_score"), "total_score", pa.array(scores, pa.float64()))
     tables = _write({**batch.tables, "dvc_766_unit": u}, tmp_path)
-    outcome, _ = validation.validate_parquet("dvc_766_unit", tables["dvc_766_unit"], context={"tables": tables})
+    outcome, _ = gate.validate_parquet("dvc_766_unit", tables["dvc_766_unit"], context={"tables": tables})
     bad = [c for c in outcome["checks"] if not c["success"] and c["severity"] == "error"]
     assert len(bad) == 1 and "sum of its metric scores" in bad[0]["why"] and bad[0]["observed"] == 1
 
@@ -92,7 +96,7 @@ def _bieu06(exports) -> pa.Table:
 
 def test_bieu06_identities_hold_on_a_generated_report(chiso_data, exports, tmp_path):
     tables = _write({"motcua_bieu06": _bieu06(exports)}, tmp_path)
-    outcome, _ = validation.validate_parquet("motcua_bieu06", tables["motcua_bieu06"])
+    outcome, _ = gate.validate_parquet("motcua_bieu06", tables["motcua_bieu06"])
     assert outcome["success"] and outcome["failed_warnings"] == 0
 
 
@@ -104,7 +108,7 @@ def test_bieu06_broken_identity_and_total_are_caught(chiso_data, exports, tmp_pa
     received[i] += 7
     t = t.set_column(t.column_names.index("received_total"), "received_total", pa.array(received, pa.int64()))
     tables = _write({"motcua_bieu06": t}, tmp_path)
-    outcome, _ = validation.validate_parquet("motcua_bieu06", tables["motcua_bieu06"])
+    outcome, _ = gate.validate_parquet("motcua_bieu06", tables["motcua_bieu06"])
     whys = {c["why"] for c in outcome["checks"] if not c["success"]}
     assert not outcome["success"]
     assert any("(3) = (4) + (5) + (6)" in w for w in whys)
@@ -118,10 +122,10 @@ def test_bieu06_vendor_convention_is_configurable(chiso_data, exports, tmp_path,
     for col in ("received_total", "received_carried_over"):
         t = t.set_column(t.column_names.index(col), col, pc.add(t.column(col), 2))
     tables = _write({"motcua_bieu06": t}, tmp_path)
-    strict, _ = validation.validate_parquet("motcua_bieu06", tables["motcua_bieu06"])
+    strict, _ = gate.validate_parquet("motcua_bieu06", tables["motcua_bieu06"])
     assert not strict["success"]
     monkeypatch.setenv("CHISO_BIEU06_PAUSED", "outside")
-    lenient, _ = validation.validate_parquet("motcua_bieu06", tables["motcua_bieu06"])
+    lenient, _ = gate.validate_parquet("motcua_bieu06", tables["motcua_bieu06"])
     # the rows add up under that vendor's convention (the printed total is still checked: +2 per unit row
     # makes the total row differ from the sum of units unless it was shifted the same way)
     failed = [c["why"] for c in lenient["checks"] if not c["success"]]
@@ -136,7 +140,7 @@ def test_unknown_agency_prefix_is_reported_not_blocking(chiso_data, exports, tmp
     codes[0] = "Z99.01"  # an identifier nobody issued
     t = t.set_column(t.column_names.index("agency_code"), "agency_code", pa.array(codes))
     tables = _write({"motcua_dossier": t}, tmp_path)
-    outcome, _ = validation.validate_parquet("motcua_dossier", tables["motcua_dossier"])
+    outcome, _ = gate.validate_parquet("motcua_dossier", tables["motcua_dossier"])
     assert outcome["success"], "a warning does not block"
     ref = [c for c in outcome["checks"] if not c["success"]]
     assert len(ref) == 1 and "References" in ref[0]["why"] and ref[0]["observed"] == 1
@@ -150,7 +154,7 @@ def test_volume_far_outside_history_is_flagged(chiso_data, exports, tmp_path):
 
     unit, n_now = Counter(t.column("agency_code").to_pylist()).most_common(1)[0]
     # history: the same unit had 10x more dossiers in each of the previous 6 months (a collapse this month)
-    hist = validation.profiles_dir() / "motcua_dossier"
+    hist = profiles.profiles_dir() / "motcua_dossier"
     hist.mkdir(parents=True)
     import duckdb
 
@@ -160,8 +164,8 @@ def test_volume_far_outside_history_is_flagged(chiso_data, exports, tmp_path):
             f"COPY (SELECT '{unit}' AS unit, (DATE '2025-08-01' - INTERVAL {k} MONTH)::DATE AS period_start, "
             f"{n_now * 10}::BIGINT AS n, 'h{k}' AS slot_key) TO '{hist}/H13__h{k}.parquet' (FORMAT parquet)")
     tables = _write({"motcua_dossier": t}, tmp_path)
-    context = {"tables": tables, "slot": "motcua-dossier-csv|H13|2025-08-01|2025-08-31", "slot_key": "now"}
-    outcome, _ = validation.validate_parquet("motcua_dossier", tables["motcua_dossier"], context=context)
+    context = {"tables": tables, "supersede_key": "motcua-dossier-csv|H13|2025-08-01|2025-08-31"}
+    outcome, _ = gate.validate_parquet("motcua_dossier", tables["motcua_dossier"], context=context)
     vol = [c for c in outcome["checks"] if not c["success"] and "Volume" in c["why"]]
     assert outcome["success"] and len(vol) == 1 and vol[0]["severity"] == "warning"
     assert unit in vol[0]["sample"][0]
@@ -186,7 +190,7 @@ def test_volume_of_a_month_in_progress_is_compared_with_its_share(chiso_data, ex
                       pa.array([datetime(2025, 8, 2, 16)] * rows, t.schema.field("updated_at").type))
           .set_column(t.schema.get_field_index("completed_at"), "completed_at",
                       pa.nulls(rows, t.schema.field("completed_at").type)))
-    hist = validation.profiles_dir() / "motcua_dossier"
+    hist = profiles.profiles_dir() / "motcua_dossier"
     hist.mkdir(parents=True)
     con = duckdb.connect()
     for k in range(1, 7):  # 3,100 dossiers a month before
@@ -194,20 +198,18 @@ def test_volume_of_a_month_in_progress_is_compared_with_its_share(chiso_data, ex
             f"COPY (SELECT '{unit}' AS unit, (DATE '2025-08-01' - INTERVAL {k} MONTH)::DATE AS period_start, "
             f"3100::BIGINT AS n, 'h{k}' AS slot_key) TO '{hist}/H14__h{k}.parquet' (FORMAT parquet)")
     tables = _write({"motcua_dossier": t}, tmp_path)
-    context = {"tables": tables, "slot": "motcua-dossier-csv|H14|2025-08-01|2025-08-31", "slot_key": "now"}
-    outcome, _ = validation.validate_parquet("motcua_dossier", tables["motcua_dossier"], context=context)
+    context = {"tables": tables, "supersede_key": "motcua-dossier-csv|H14|2025-08-01|2025-08-31"}
+    outcome, _ = gate.validate_parquet("motcua_dossier", tables["motcua_dossier"], context=context)
     vol = [c for c in outcome["checks"] if "Volume" in (c["why"] or "")]
     assert len(vol) == 1
     assert vol[0]["success"] is (not flagged)
 
 
 def test_passing_batches_leave_a_profile_for_later_volume_checks(chiso_data, exports):
-    from chiso import pipeline
-
-    paths.incoming_dir().parent.mkdir(parents=True, exist_ok=True)
     import shutil
 
-    shutil.copytree(exports / "motcua", paths.incoming_dir() / "motcua")
-    pipeline.validate(pipeline.parse(pipeline.land("motcua")))
-    profiles = list((validation.profiles_dir() / "motcua_dossier").glob("*.parquet"))
-    assert len(profiles) == len(list(exports.rglob("hoso_*.csv")))
+    settings.incoming_dir().parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(exports / "motcua", settings.incoming_dir() / "motcua")
+    gate.validate(parse.parse([Batch(landed=rec) for rec in landing.land_new("motcua")]))
+    written = list((profiles.profiles_dir() / "motcua_dossier").glob("*.parquet"))
+    assert len(written) == len(list(exports.rglob("hoso_*.csv")))

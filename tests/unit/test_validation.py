@@ -7,7 +7,10 @@ from datetime import datetime
 
 import pandas as pd
 import pytest
-from chiso import validation
+from chiso.ingest.batch import Batch
+from chiso.ingest.landing import LandedFile
+from chiso.quality import data_docs, gate
+from chiso.quality import results as stored_results
 
 
 def _e(t, sev="error", **kw):
@@ -42,6 +45,12 @@ FRAME = pd.DataFrame({
 })
 
 
+def parsed_batch(batch_id: str, tables: dict[str, str], work, name: str = "x.csv") -> Batch:
+    landed = LandedFile(batch_id=batch_id, sha256=batch_id, source_system="motcua", original_path=name,
+                        relative_name=name, landed_path=name, size_bytes=0, received_at="2025-01-01T00:00:00+00:00")
+    return Batch(landed=landed, status="parsed", tables=tables, work_dir=str(work), supersede_key=f"probe|{name}")
+
+
 @pytest.fixture
 def suite_dir(tmp_path, monkeypatch):
     (tmp_path / "probe.json").write_text(json.dumps(SUITE))
@@ -50,8 +59,8 @@ def suite_dir(tmp_path, monkeypatch):
 
 
 def test_duckdb_engine_matches_gx_pandas(suite_dir):
-    ours = validation.validate_frame("probe", FRAME, engine="duckdb")
-    ref = validation.validate_frame("probe", FRAME, engine="gx")
+    ours = gate.validate_frame("probe", FRAME, engine="duckdb")
+    ref = gate.validate_frame("probe", FRAME, engine="gx")
     assert ours["engine"] == "duckdb" and ref["engine"] == "gx"
     assert len(ours["checks"]) == len(ref["checks"]) == len(SUITE["expectations"])
     for mine, theirs in zip(ours["checks"], ref["checks"]):
@@ -74,7 +83,7 @@ def test_duckdb_engine_matches_gx_pandas(suite_dir):
 
 
 def test_samples_are_reported(suite_dir):
-    ours = validation.validate_frame("probe", FRAME)
+    ours = gate.validate_frame("probe", FRAME)
     in_set = ours["checks"][2]
     assert in_set["sample"] == ["4.0"] or in_set["sample"] == ["4"]
 
@@ -82,11 +91,11 @@ def test_samples_are_reported(suite_dir):
 def test_clean_frame_passes(suite_dir):
     clean = FRAME.iloc[[0, 5]].assign(due=[datetime(2023, 1, 2), datetime(2023, 1, 7)],
                                       done=[datetime(2023, 1, 3), datetime(2023, 1, 8)], agency=["H13.01", "H05.30"])
-    assert validation.validate_frame("probe", clean)["success"]
+    assert gate.validate_frame("probe", clean)["success"]
 
 
 def test_missing_column_fails_the_expectation(suite_dir):
-    out = validation.validate_frame("probe", FRAME.drop(columns=["fee"]))
+    out = gate.validate_frame("probe", FRAME.drop(columns=["fee"]))
     fee_checks = [c for c in out["checks"] if c["kwargs"].get("column") == "fee"]
     assert fee_checks and all(not c["success"] for c in fee_checks)
     assert all("fee" in (c["exception"] or "") for c in fee_checks)
@@ -99,14 +108,13 @@ def test_data_docs_page_is_rendered(chiso_data, suite_dir):
     work = chiso_data / "work" / "abc"
     work.mkdir(parents=True)
     pq.write_table(pa.Table.from_pandas(FRAME), work / "probe.parquet")
-    out = validation.validate_batch({"batch_id": "abc" * 10, "tables": {"probe": str(work / "probe.parquet")},
-                                     "work_dir": str(work), "file_name": "x.csv"})
-    page = validation.data_docs_dir() / "validations" / "probe" / ("abc" * 10 + ".html")
+    out = gate.validate_batch(parsed_batch("abc" * 10, {"probe": str(work / "probe.parquet")}, work))
+    page = data_docs.data_docs_dir() / "validations" / "probe" / ("abc" * 10 + ".html")
     html = page.read_text()
     assert "channel" in html and "fee" in html  # GX's page lists the expectations of the failed validation
     assert out["data_docs_url"] == page.resolve().as_uri()
-    assert (validation.results_dir() / "probe" / ("abc" * 10 + ".json")).exists()
-    index = validation.build_data_docs().read_text()
+    assert (stored_results.results_dir() / "probe" / ("abc" * 10 + ".json")).exists()
+    index = data_docs.build_data_docs().read_text()
     assert "probe" in index and "validations/probe/" in index
 
 
@@ -169,10 +177,10 @@ def test_stored_result_is_what_gx_writes(chiso_data, tmp_path, monkeypatch):
     work.mkdir(parents=True)
     pq.write_table(pa.Table.from_pandas(_rich_frame(), preserve_index=False), work / "rich.parquet")
     seen = []
-    evaluate = validation._evaluate
-    monkeypatch.setattr(validation, "_evaluate", lambda *a, **k: seen.append(evaluate(*a, **k)) or seen[-1])
+    evaluate = gate._evaluate
+    monkeypatch.setattr(gate, "_evaluate", lambda *a, **k: seen.append(evaluate(*a, **k)) or seen[-1])
 
-    outcome, doc = validation.validate_parquet("rich", work / "rich.parquet")
+    outcome, doc = gate.validate_parquet("rich", work / "rich.parquet")
     _, results = seen[0]
     assert len(results) == len(RICH_SUITE["expectations"]) == outcome["evaluated"]
     assert [r.gx is not None for r in results][-2:] == [True, True]  # the pandas fallback ran
@@ -185,12 +193,12 @@ def test_stored_result_is_what_gx_writes(chiso_data, tmp_path, monkeypatch):
     expected = _gx_serialisation(results, doc)
     assert doc == expected
     # byte for byte as GX's result would have been stored, and GX reads it back to the same result
-    stored = validation.store_result(doc, "rich", "b" * 64)
+    stored = stored_results.store_result(doc, "rich", "b" * 64)
     assert stored.read_text(encoding="utf-8") == json.dumps(expected, default=str)
-    assert validation.gx_suite_result(json.loads(stored.read_text(encoding="utf-8"))).to_json_dict() == expected
+    assert stored_results.gx_suite_result(json.loads(stored.read_text(encoding="utf-8"))).to_json_dict() == expected
     # and GX's renderer takes it (chiso data-docs --all)
-    validation.build_data_docs(render_all=True)
-    html = validation.page_path("rich", "b" * 64).read_text(encoding="utf-8")
+    data_docs.build_data_docs(render_all=True)
+    html = data_docs.page_path("rich", "b" * 64).read_text(encoding="utf-8")
     assert "amount" in html and "no_such_column" in html
 
 
@@ -198,8 +206,8 @@ def test_engines_agree_with_a_fallback_in_the_suite(chiso_data, tmp_path, monkey
     (tmp_path / "rich.json").write_text(json.dumps(RICH_SUITE))
     monkeypatch.setenv("CHISO_EXPECTATIONS_DIR", str(tmp_path))
     frame = _rich_frame()
-    ours = validation.validate_frame("rich", frame, engine="duckdb")
-    ref = validation.validate_frame("rich", frame, engine="gx")
+    ours = gate.validate_frame("rich", frame, engine="duckdb")
+    ref = gate.validate_frame("rich", frame, engine="gx")
     for mine, theirs in zip(ours["checks"], ref["checks"], strict=True):
         assert (mine["expectation"], mine["success"], mine["unexpected_count"]) == \
                (theirs["expectation"], theirs["success"], theirs["unexpected_count"]), (mine, theirs)
@@ -207,18 +215,23 @@ def test_engines_agree_with_a_fallback_in_the_suite(chiso_data, tmp_path, monkey
 
 GATE_IN_A_FRESH_PROCESS = """
 import json, sys
-from chiso import pipeline
+from chiso.ingest.batch import Batch
+from chiso.ingest.landing import LandedFile
+from chiso.quality import gate
 
 def batch(name):
     work = sys.argv[1] + "/" + name
-    return {"batch_id": name * 8, "status": "parsed", "source_system": "test", "file_name": name + ".csv",
-            "tables": {"probe": work + "/probe.parquet"}, "work_dir": work, "slot": "probe|" + name}
+    landed = LandedFile(batch_id=name * 8, sha256=name * 8, source_system="motcua", original_path=name + ".csv",
+                        relative_name=name + ".csv", landed_path=name + ".csv", size_bytes=0,
+                        received_at="2025-01-01T00:00:00+00:00")
+    return Batch(landed=landed, status="parsed", tables={"probe": work + "/probe.parquet"}, work_dir=work,
+                 supersede_key="probe|" + name)
 
-passed = pipeline.validate([batch("good")])[0]
+passed = gate.validate([batch("good")])[0]
 after_pass = sorted(m for m in ("great_expectations", "pandas", "airflow") if m in sys.modules)
-failed = pipeline.validate([batch("bad")])[0]
-print(json.dumps({"passed": passed["status"], "after_pass": after_pass, "failed": failed["status"],
-                  "docs": failed["validation"]["data_docs_url"], "gx_after_fail": "great_expectations" in sys.modules}))
+failed = gate.validate([batch("bad")])[0]
+print(json.dumps({"passed": passed.status, "after_pass": after_pass, "failed": failed.status,
+                  "docs": failed.validation["data_docs_url"], "gx_after_fail": "great_expectations" in sys.modules}))
 """
 
 
@@ -243,8 +256,8 @@ def test_passing_batch_never_imports_great_expectations(chiso_data, suite_dir, t
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out["passed"] == "validated" and out["after_pass"] == []
     assert out["failed"] == "validation_failed" and out["gx_after_fail"]
-    page = validation.page_path("probe", "bad" * 8)
+    page = data_docs.page_path("probe", "bad" * 8)
     assert out["docs"] == page.resolve().as_uri() and "channel" in page.read_text(encoding="utf-8")
-    assert not validation.page_path("probe", "good" * 8).exists()  # rendered on demand (data-docs --all)
-    stored = json.loads((validation.results_dir() / "probe" / ("good" * 8 + ".json")).read_text(encoding="utf-8"))
+    assert not data_docs.page_path("probe", "good" * 8).exists()  # rendered on demand (data-docs --all)
+    stored = json.loads((stored_results.results_dir() / "probe" / ("good" * 8 + ".json")).read_text(encoding="utf-8"))
     assert stored["success"] and stored["statistics"]["evaluated_expectations"] == len(SUITE["expectations"])

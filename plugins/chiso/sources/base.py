@@ -1,6 +1,6 @@
 """What every source parser returns, and the errors it raises.
 
-A parser turns one export file into one or more raw-layer tables (``chiso.schemas``), plus the rows it
+A parser turns one export file into one or more raw-layer tables (``chiso.contracts.raw``), plus the rows it
 rejected with a reason each. It never writes anything. Personal data never leaves the parser: a rejected
 value that could identify a person is reported by its column and kind, not by its value.
 """
@@ -64,8 +64,8 @@ class WrittenTable:
 class ParsedBatch:
     """The parse of one file.
 
-    ``tables`` maps a dataset name of ``chiso.schemas.DATASETS`` to an Arrow table whose columns are
-    ``source_row`` (INTEGER, 1-based) followed by exactly ``schemas.columns(dataset)``, in that order; or,
+    ``tables`` maps a dataset name of ``chiso.contracts.DATASETS`` to an Arrow table whose columns are
+    ``source_row`` (INTEGER, 1-based) followed by exactly ``contracts.columns(dataset)``, in that order; or,
     when the parser was given an output folder, to a ``WrittenTable`` (the same table, already in Parquet).
     ``rows_read`` counts the file's data rows; it equals the rows of the main table plus the distinct rows
     in ``rejects`` (``rows_read == rows_loaded + rows_rejected``).

@@ -1,0 +1,1 @@
+"""Getting export files in: the immutable landing zone, the batch descriptor, the parse and load steps."""

@@ -1,0 +1,136 @@
+"""The parse step: a landed file → its raw tables as Parquet under ``data/work/<batch_id>/``.
+
+The file's format is recognised and parsed by ``chiso.sources``; its tables are written as
+``<dataset>.parquet`` and the rows the parser rejected as ``rejects.parquet`` (one row per defect: row, column,
+expected, found, message). A file that cannot be parsed, or whose rejected share exceeds
+``CHISO_MAX_REJECT_SHARE``, comes out ``parse_failed`` with the reason: the load step quarantines it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+from pathlib import Path
+
+from chiso import settings
+from chiso.ingest.batch import Batch
+from chiso.util.jsonable import to_jsonable
+
+log = logging.getLogger(__name__)
+
+ROW_ERRORS_KEPT = 50  # rejected rows carried in the descriptor (the alert and the error report show them)
+REJECT_COLUMNS = ("source_row", "column_name", "expected", "found", "message")  # = raw.rejected_row's own
+
+
+def coverage_scope(dataset: str, table) -> str:
+    """What a file covers besides its format and period (part of its supersede key): the agencies of a dossier,
+    register or catalogue export, the reporting unit of a Biểu 06, the 766 groups, root units and period types.
+
+    ``table``: an Arrow table, or a ``WrittenTable`` (only the columns needed are read from its Parquet)."""
+    import pyarrow.compute as pc
+
+    from chiso.sources import WrittenTable
+
+    if table.num_rows == 0:
+        return ""
+    if isinstance(table, WrittenTable):
+        import pyarrow.parquet as pq
+
+        needed = {"motcua_bieu06": ["reporting_unit"],
+                  "dvc_766_unit": ["is_root", "department_id", "group_code", "period_type"]}
+        with pq.ParquetFile(table.path) as f:
+            names = f.schema_arrow.names
+            table = f.read(columns=needed.get(dataset, [c for c in ["agency_code"] if c in names]))
+    if dataset == "motcua_bieu06":
+        col = table.column("reporting_unit")
+        return "|".join(sorted({v for v in col.to_pylist() if v}))
+    if dataset == "dvc_766_unit":
+        # the root unit's departmentId: the code is missing from some endpoints' responses
+        is_root = table.column("is_root").to_pylist()
+        roots = {d for d, r in zip(table.column("department_id").to_pylist(), is_root) if r and d}
+        groups = {v for v in table.column("group_code").to_pylist() if v}
+        types = {v for v in table.column("period_type").to_pylist() if v}
+        return "|".join(sorted(groups) + sorted(roots) + sorted(types))
+    if "agency_code" in table.column_names:
+        codes = pc.unique(table.column("agency_code")).to_pylist()
+        return "|".join(sorted({str(c).split(".")[0] for c in codes if c}))
+    return ""
+
+
+def _write_rejects(rejects: list, path: Path) -> None:
+    import pyarrow as pa
+
+    from chiso.sources.tables import write_parquet
+
+    columns = {
+        "source_row": pa.array([e.row for e in rejects], pa.int32()),
+        "column_name": pa.array([e.column for e in rejects], pa.string()),
+        "expected": pa.array([e.expected for e in rejects], pa.string()),
+        "found": pa.array([e.found for e in rejects], pa.string()),
+        "message": pa.array([e.message for e in rejects], pa.string()),
+    }
+    write_parquet(pa.table(columns), path)
+
+
+def parse_batch(batch: Batch) -> Batch:
+    """Parse one landed file into Parquet tables under the work folder."""
+    from chiso import sources
+    from chiso.sources.base import ParseError, WrittenTable
+    from chiso.sources.tables import write_parquet
+
+    path = Path(batch.landed.landed_path)
+    out_dir = settings.work_dir() / batch.batch_id
+    out_dir.mkdir(parents=True, exist_ok=True)
+    batch = batch.but(work_dir=str(out_dir))
+    try:
+        parsed = sources.parse(path, out_dir=out_dir)  # large tables are streamed to out_dir as they are parsed
+    except ParseError as exc:
+        log.warning("parse failed: %s", exc)
+        return batch.but(status="parse_failed", error=str(exc), row_errors=[asdict(exc.error)],
+                         rows_read=exc.__dict__.get("rows_read", 0))
+    except Exception as exc:  # an unexpected parser fault quarantines the file, never the run
+        log.exception("parser crashed on %s", path)
+        return batch.but(status="parse_failed", error=f"{path.name}: parser error {type(exc).__name__}: {exc}")
+    tables = {}
+    for dataset, table in parsed.tables.items():
+        if isinstance(table, WrittenTable):
+            tables[dataset] = str(table.path)
+            continue
+        target = out_dir / f"{dataset}.parquet"
+        write_parquet(table, target)
+        tables[dataset] = str(target)
+    rejects_file = out_dir / "rejects.parquet"
+    if parsed.rejects:
+        _write_rejects(parsed.rejects, rejects_file)
+    else:
+        rejects_file.unlink(missing_ok=True)  # from an earlier attempt
+    main = parsed.tables.get(parsed.main_dataset)
+    supersede_key = "|".join(
+        [parsed.format, coverage_scope(parsed.main_dataset, main) if main is not None else "",
+         str(parsed.period_start), str(parsed.period_end)]
+    )
+    status, error = "parsed", None
+    share = settings.max_reject_share()
+    if parsed.rows_read and parsed.rows_rejected / parsed.rows_read > share:
+        status = "parse_failed"
+        error = (f"{path.name}: {parsed.rows_rejected} of {parsed.rows_read} rows rejected, over the "
+                 f"{share:.0%} allowed; first: " + "; ".join(e.describe(path.name) for e in parsed.rejects[:3]))
+    return batch.but(
+        status=status,
+        error=error,
+        format=parsed.format,
+        dataset=parsed.main_dataset,
+        period_start=parsed.period_start,
+        period_end=parsed.period_end,
+        rows_read=parsed.rows_read,
+        rows_accepted=parsed.rows_accepted,
+        rows_rejected=parsed.rows_rejected,
+        row_errors=[asdict(e) for e in parsed.rejects[:ROW_ERRORS_KEPT]],
+        tables=tables,
+        supersede_key=supersede_key,
+        meta=to_jsonable(parsed.meta),
+    )
+
+
+def parse(batches: list[Batch]) -> list[Batch]:
+    return [parse_batch(b) for b in batches]

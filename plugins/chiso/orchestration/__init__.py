@@ -1,0 +1,1 @@
+"""Airflow: the DAG factory the dags/ files call, and running the DAGs from the command line."""

@@ -1,0 +1,126 @@
+"""DAG wiring shared by the ingestion DAGs and the build DAG: which tasks, in which order, in which pool.
+
+The work of each task is in chiso.orchestration.tasks (imported inside the task: the DAG processor parses
+these files again and again, and imports nothing heavy).
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import Asset, chain, dag, task
+
+from chiso.contracts.exports import SOURCE_SYSTEMS
+
+WAREHOUSE_POOL = "warehouse_writer"  # one slot: DuckDB takes one writer at a time
+START = pendulum.datetime(2023, 1, 1, tz="Asia/Ho_Chi_Minh")
+DEFAULT_ARGS = {"owner": "chiso", "retries": 2, "retry_delay": pendulum.duration(minutes=1)}
+
+SOURCES = SOURCE_SYSTEMS
+
+
+def raw_asset(source_system: str) -> Asset:
+    return Asset(name=f"raw_{source_system}", uri=f"chiso://warehouse/raw/{source_system}", group="chiso")
+
+
+MARTS_ASSET = Asset(name="marts", uri="chiso://warehouse/marts", group="chiso")
+
+
+def make_ingest_dag(source_system: str, schedule: str | None = "@hourly"):
+    """discover → land → parse → validate → load (pool) → publish the source's Asset."""
+
+    @dag(
+        dag_id=f"ingest_{source_system}",
+        description=f"Ingest {SOURCES[source_system]}",
+        schedule=schedule,
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        tags=["chiso", "ingest", source_system],
+        default_args=DEFAULT_ARGS,
+        doc_md=__doc__,
+    )
+    def ingest():
+        @task
+        def land_new_files() -> list[list[dict]]:
+            """Store new export files once, by SHA-256; group them into chunks for the next tasks."""
+            from chiso.orchestration import tasks
+
+            return tasks.land_new_files(source_system)
+
+        @task
+        def parse(chunk: list[dict]) -> list[dict]:
+            """Parse and normalise into Parquet (no personal identifiers leave this step)."""
+            from chiso.orchestration import tasks
+
+            return tasks.parse(chunk)
+
+        @task
+        def validate(chunk: list[dict]) -> list[dict]:
+            """Great Expectations suite of each dataset: error expectations block, warnings notify."""
+            from chiso.orchestration import tasks
+
+            return tasks.validate(chunk)
+
+        @task(pool=WAREHOUSE_POOL)
+        def load(chunk: list[dict]) -> list[dict]:
+            """Write passed batches to the raw layer, quarantine the rest (one writer at a time)."""
+            from chiso.orchestration import tasks
+
+            return tasks.load(chunk)
+
+        @task(outlets=[raw_asset(source_system)], trigger_rule="all_done")
+        def publish(results: list[list[dict]], **context) -> dict:
+            """Summarise the run and emit the source's Asset event for the build DAG."""
+            from chiso.orchestration import tasks
+
+            summary = tasks.summarise(results, source_system)
+            outlet = context["outlet_events"][raw_asset(source_system)]
+            outlet.extra = {k: summary[k] for k in ("files", "loaded", "quarantined", "rows_loaded")}
+            return summary
+
+        chunks = land_new_files()
+        loaded = load.expand(chunk=validate.expand(chunk=parse.expand(chunk=chunks)))
+        publish(loaded)
+
+    return ingest()
+
+
+def make_build_dag():
+    """dbt build (models and their tests) when any source's raw layer changed, then the report."""
+
+    @dag(
+        dag_id="build_warehouse",
+        description="dbt build of staging → intermediate → marts on the warehouse",
+        schedule=(raw_asset("motcua") | raw_asset("qlvb") | raw_asset("dvc")),
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        tags=["chiso", "dbt", "build"],
+        default_args=DEFAULT_ARGS,
+    )
+    def build():
+        @task(pool=WAREHOUSE_POOL)
+        def check_freshness() -> list[dict]:
+            """Each source's newest period against its allowed age; stale sources are alerted."""
+            from chiso.orchestration import tasks
+
+            return tasks.check_freshness()
+
+        @task(pool=WAREHOUSE_POOL)
+        def dbt_seed_and_build() -> dict:
+            from chiso.orchestration import tasks
+
+            return tasks.build_warehouse()
+
+        @task(outlets=[MARTS_ASSET])
+        def progress_report(build_result: dict) -> str:
+            from chiso.orchestration import tasks
+
+            print(tasks.progress_report())
+            return build_result.get("summary", "")
+
+        built = dbt_seed_and_build()
+        chain(check_freshness(), built)
+        progress_report(built)
+
+    return build()

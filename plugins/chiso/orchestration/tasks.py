@@ -1,0 +1,81 @@
+"""What each Airflow task runs: the ingestion steps over batch descriptors as JSON (XCom), and the build.
+
+Tasks pass descriptors (paths, ids, counts: chiso.ingest.batch.Batch as JSON), never data. A task takes a
+chunk of descriptors (several small files per task: a task per file costs more than the file) and returns the
+chunk after its step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chiso import settings
+from chiso.ingest.batch import Batch
+
+Chunk = list[dict[str, Any]]  # batch descriptors as JSON
+
+
+def _batches(chunk: Chunk) -> list[Batch]:
+    return [Batch.from_json(d) for d in chunk or []]
+
+
+def _json(batches: list[Batch]) -> Chunk:
+    return [b.to_json() for b in batches]
+
+
+def chunk(items: list, size: int | None = None) -> list[list]:
+    """Group items so that a task handles several small files (``CHISO_FILES_PER_TASK``)."""
+    size = size or settings.files_per_task()
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def land_new_files(source_system: str) -> list[Chunk]:
+    """Land the source's new export files; one descriptor per new file, in chunks."""
+    from chiso.ingest import landing
+
+    return chunk(_json([Batch(landed=rec) for rec in landing.land_new(source_system)]))
+
+
+def parse(c: Chunk) -> Chunk:
+    from chiso.ingest import parse as step
+
+    return _json(step.parse(_batches(c)))
+
+
+def validate(c: Chunk) -> Chunk:
+    from chiso.quality import gate
+
+    return _json(gate.validate(_batches(c)))
+
+
+def load(c: Chunk) -> Chunk:
+    from chiso.ingest import load as step
+
+    return _json(step.load(_batches(c)))
+
+
+def summarise(results: list[Chunk], source_system: str) -> dict[str, Any]:
+    """What an ingestion run did: files loaded and quarantined, rows, periods."""
+    from chiso.ingest.batch import summarise as summary
+
+    out = summary(_batches([d for c in (results or []) for d in (c or [])]))
+    out["source_system"] = source_system
+    return out
+
+
+def check_freshness() -> list[dict[str, Any]]:
+    from chiso.quality import freshness
+
+    return freshness.check()
+
+
+def build_warehouse() -> dict[str, Any]:
+    from chiso.warehouse import dbt
+
+    return dbt.build()
+
+
+def progress_report() -> str:
+    from chiso.people import report
+
+    return report.render_text()

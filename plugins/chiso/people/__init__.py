@@ -1,0 +1,1 @@
+"""What people read: the progress-versus-target report."""

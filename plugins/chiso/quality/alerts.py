@@ -1,0 +1,299 @@
+"""Data-quality alerts: email through SMTP and a Slack-compatible webhook.
+
+Channels are Airflow connections (``chiso_smtp``, ``chiso_webhook``), looked up through Airflow when running
+inside a task, else from the environment (``AIRFLOW_CONN_CHISO_SMTP`` / ``AIRFLOW_CONN_CHISO_WEBHOOK`` as
+URIs). A channel that is down is retried with backoff and logged; it never fails the load. Every alert is
+first written to the outbox (``data/alerts/<id>.json``) with each channel's delivery outcome, so no alert is
+lost whatever the channels do; the load step copies the records into the warehouse (``raw.dq_alert``).
+
+Messages never carry personal data: offending values are shown only for columns that cannot identify a
+person (the parsers have already removed names, ID numbers, phones and addresses).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from chiso import settings
+
+if TYPE_CHECKING:
+    from chiso.ingest.batch import Batch
+
+log = logging.getLogger(__name__)
+
+SMTP_CONN_ID = "chiso_smtp"
+WEBHOOK_CONN_ID = "chiso_webhook"
+
+
+@dataclass
+class Channel:
+    kind: str  # smtp | webhook
+    host: str | None = None
+    port: int | None = None
+    login: str | None = None
+    password: str | None = None
+    url: str | None = None
+    sender: str | None = None
+    recipients: tuple[str, ...] = ()
+    starttls: bool = False
+
+
+def _from_uri(conn_id: str, uri: str) -> Channel | None:
+    parts = urlsplit(uri)
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    if conn_id == SMTP_CONN_ID:
+        return Channel(
+            kind="smtp", host=parts.hostname, port=parts.port or 25,
+            login=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            sender=query.get("from_email", "chiso@localhost"),
+            recipients=tuple(r.strip() for r in query.get("recipients", "").split(",") if r.strip()),
+            starttls=query.get("starttls", "false").lower() == "true",
+        )
+    scheme = query.pop("__scheme", None) or ("https" if parts.scheme in ("https", "http+https") else "http")
+    if parts.scheme in ("http", "https"):
+        scheme = parts.scheme
+    netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
+    return Channel(kind="webhook", url=f"{scheme}://{netloc}{parts.path}")
+
+
+def _airflow_connection(conn_id: str) -> Channel | None:
+    try:
+        from airflow.sdk import BaseHook  # type: ignore[attr-defined]
+    except Exception:  # pragma: no cover - outside Airflow
+        return None
+    try:
+        conn = BaseHook.get_connection(conn_id)
+    except Exception:
+        return None
+    extra = conn.extra_dejson if hasattr(conn, "extra_dejson") else {}
+    if conn_id == SMTP_CONN_ID:
+        return Channel(kind="smtp", host=conn.host, port=conn.port or 25, login=conn.login, password=conn.password,
+                       sender=extra.get("from_email", "chiso@localhost"),
+                       recipients=tuple(r.strip() for r in str(extra.get("recipients", "")).split(",") if r.strip()),
+                       starttls=str(extra.get("starttls", "false")).lower() == "true")
+    scheme = extra.get("scheme") or conn.schema or "http"
+    port = f":{conn.port}" if conn.port else ""
+    host = conn.host or ""
+    if host.startswith(("http://", "https://")):
+        return Channel(kind="webhook", url=host)
+    return Channel(kind="webhook", url=f"{scheme}://{host}{port}{extra.get('path', '')}")
+
+
+def configured_channels() -> list[Channel]:
+    channels = []
+    for conn_id in (SMTP_CONN_ID, WEBHOOK_CONN_ID):
+        uri = os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}")
+        chan = _from_uri(conn_id, uri) if uri else _airflow_connection(conn_id)
+        if chan and (chan.url or chan.host):
+            channels.append(chan)
+    return channels
+
+
+# ---------------------------------------------------------------- message
+def build_alert(batch: Batch, outcome: dict[str, Any]) -> dict[str, Any]:
+    """The alert for a batch whose validation failed (errors) or warned."""
+    failed = []
+    for suite in outcome.get("suites", []):
+        for c in suite["checks"]:
+            if c["success"]:
+                continue
+            failed.append({
+                "dataset": suite["dataset"],
+                "expectation": c["expectation"],
+                "column": c["kwargs"].get("column") or c["kwargs"].get("column_A"),
+                "severity": c["severity"],
+                "expected": _expected(c),
+                "observed": _observed(c),
+                "sample": c.get("sample", [])[:5],
+                "why": c.get("why"),
+            })
+    units = sorted({u for u in (batch.meta or {}).get("units", [])})[:10]
+    blocking = any(f["severity"] == "error" for f in failed)
+    return {
+        "alert_id": f"{batch.batch_id[:16]}-{int(time.time())}",
+        "severity": "error" if blocking else "warning",
+        "source_system": batch.source_system,
+        "file": batch.file_name,
+        "batch_id": batch.batch_id,
+        "dataset": batch.dataset,
+        "period": f"{batch.period_start} → {batch.period_end}",
+        "units": units or (batch.meta or {}).get("scope"),
+        "action": "quarantined: not loaded, the marts keep the last good data" if blocking else "loaded with warnings",
+        "failed": failed,
+        "data_docs": outcome.get("data_docs_url"),
+    }
+
+
+def build_parse_alert(batch: Batch) -> dict[str, Any]:
+    """The alert for a file that could not be read (or had too many bad rows)."""
+    errors = batch.row_errors or []
+    failed = [{
+        "dataset": batch.dataset or "?", "expectation": "file is readable", "column": e.get("column"),
+        "severity": "error", "expected": e.get("expected"), "observed": e.get("found"),
+        "sample": [f"row {e.get('row')}"] if e.get("row") else [], "why": e.get("message") or None,
+    } for e in errors[:10]] or [{
+        "dataset": "?", "expectation": "file is readable", "column": None, "severity": "error",
+        "expected": "a parseable export", "observed": batch.error, "sample": [], "why": None}]
+    return {
+        "alert_id": f"{batch.batch_id[:16]}-{int(time.time())}",
+        "severity": "error",
+        "source_system": batch.source_system,
+        "file": batch.file_name,
+        "batch_id": batch.batch_id,
+        "dataset": batch.dataset,
+        "period": f"{batch.period_start} → {batch.period_end}",
+        "units": None,
+        "action": "quarantined: not loaded, the marts keep the last good data",
+        "summary": batch.error,
+        "failed": failed,
+        "data_docs": None,
+    }
+
+
+def _expected(c: dict) -> str:
+    kw = c["kwargs"]
+    if "value_set" in kw:
+        return f"one of {kw['value_set']}"
+    if "min_value" in kw or "max_value" in kw:
+        return f"between {kw.get('min_value')} and {kw.get('max_value')}"
+    if "regex" in kw:
+        return f"matching {kw['regex']}"
+    if "column_A" in kw:
+        return f"{kw['column_A']} {'≥' if kw.get('or_equal') else '>'} {kw['column_B']}"
+    if c["expectation"].endswith("not_be_null"):
+        return "no nulls"
+    if c["expectation"].endswith("be_unique"):
+        return "unique values"
+    return json.dumps({k: v for k, v in kw.items() if k != "column"}, ensure_ascii=False, default=str)
+
+
+def _observed(c: dict) -> str:
+    if c.get("exception"):
+        return f"error: {c['exception']}"
+    if c.get("unexpected_count") is not None:
+        pct = c.get("unexpected_percent")
+        return f"{c['unexpected_count']} unexpected row(s)" + (f" ({pct:.2f}%)" if pct is not None else "")
+    return str(c.get("observed"))
+
+
+def render_text(alert: dict[str, Any]) -> str:
+    lines = [
+        f"[chiso] Data-quality {alert['severity'].upper()}: {alert['source_system']} / {alert['file'] or alert['dataset']}",
+        f"Period: {alert['period']}   Units: {alert['units']}",
+        f"Action: {alert['action']}",
+        "",
+        "Failed expectations:",
+    ]
+    for f in alert["failed"]:
+        lines.append(f"- [{f['severity']}] {f['dataset']}.{f['column'] or ''} {f['expectation']}: "
+                     f"expected {f['expected']}, observed {f['observed']}")
+        if f["sample"]:
+            lines.append(f"    e.g. {', '.join(map(str, f['sample']))}")
+    if alert.get("data_docs"):
+        lines += ["", f"Validation report (Data Docs): {alert['data_docs']}"]
+    lines += ["", f"Batch {alert['batch_id']}"]
+    return "\n".join(lines)
+
+
+def slack_payload(alert: dict[str, Any]) -> dict[str, Any]:
+    text = render_text(alert)
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": f"chiso DQ {alert['severity']}: {alert['file']}"[:150]}},
+        {"type": "section", "fields": [
+            {"type": "mrkdwn", "text": f"*Source*\n{alert['source_system']}"},
+            {"type": "mrkdwn", "text": f"*Period*\n{alert['period']}"},
+            {"type": "mrkdwn", "text": f"*Units*\n{alert['units']}"},
+            {"type": "mrkdwn", "text": f"*Action*\n{alert['action']}"},
+        ]},
+        {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(
+            f"• `{f['dataset']}.{f['column'] or ''}` {f['expectation']} — expected {f['expected']}, "
+            f"observed {f['observed']}" for f in alert["failed"])[:2900] or "—"}},
+    ]
+    if alert.get("data_docs"):
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"<{alert['data_docs']}|Data Docs>"}})
+    return {"text": text, "blocks": blocks}
+
+
+# ---------------------------------------------------------------- delivery
+def _retry(fn, what: str, attempts: int, backoff: float) -> tuple[bool, str]:
+    last = ""
+    for i in range(1, attempts + 1):
+        try:
+            fn()
+            return True, f"delivered on attempt {i}"
+        except Exception as exc:  # a channel that is down must never fail the load
+            last = f"{type(exc).__name__}: {exc}"
+            log.warning("%s: attempt %d/%d failed: %s", what, i, attempts, last)
+            if i < attempts:
+                time.sleep(backoff * (2 ** (i - 1)))
+    return False, f"failed after {attempts} attempts: {last}"
+
+
+def send_email(chan: Channel, alert: dict[str, Any], timeout: float = 10.0) -> None:
+    import smtplib  # here, not at the top: the validate task imports this module on every run
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["Subject"] = (f"[chiso] DQ {alert['severity']}: {alert['source_system']} "
+                      f"{alert['file'] or alert['dataset']} ({alert['period']})")
+    msg["From"] = chan.sender or "chiso@localhost"
+    msg["To"] = ", ".join(chan.recipients) or "root@localhost"
+    msg.set_content(render_text(alert))
+    with smtplib.SMTP(chan.host, chan.port or 25, timeout=timeout) as smtp:
+        if chan.starttls:
+            smtp.starttls()
+        if chan.login:
+            smtp.login(chan.login, chan.password or "")
+        smtp.send_message(msg)
+
+
+def send_webhook(chan: Channel, alert: dict[str, Any], timeout: float = 10.0) -> None:
+    import urllib.request
+
+    body = json.dumps(slack_payload(alert), ensure_ascii=False).encode("utf-8")
+    req = urllib.request.Request(chan.url, data=body, headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
+        if resp.status >= 300:
+            raise RuntimeError(f"HTTP {resp.status}")
+
+
+def outbox_dir() -> Path:
+    return settings.alerts_dir()
+
+
+def read_record(alert_id: str) -> dict[str, Any] | None:
+    """An alert's record from the outbox (None if it is not there)."""
+    path = outbox_dir() / f"{alert_id}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def dispatch(alert: dict[str, Any], channels: list[Channel] | None = None, attempts: int | None = None,
+             backoff: float | None = None) -> dict[str, Any]:
+    """Record the alert in the outbox, then deliver it to every channel (retrying); return the record."""
+    attempts = attempts or settings.alert_attempts()
+    backoff = backoff if backoff is not None else settings.alert_backoff()
+    channels = configured_channels() if channels is None else channels
+    outbox = outbox_dir()
+    outbox.mkdir(parents=True, exist_ok=True)
+    record = dict(alert, deliveries=[])
+    path = outbox / f"{alert['alert_id']}.json"
+    path.write_text(json.dumps(record, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    for chan in channels:
+        target = chan.url if chan.kind == "webhook" else f"smtp://{chan.host}:{chan.port}"
+        sender = send_webhook if chan.kind == "webhook" else send_email
+        ok, detail = _retry(lambda s=sender, c=chan: s(c, alert), f"alert {chan.kind} {target}", attempts, backoff)
+        record["deliveries"].append({"channel": chan.kind, "target": target, "ok": ok, "detail": detail,
+                                     "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+        path.write_text(json.dumps(record, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    if not channels:
+        log.warning("no alert channel configured (connections %s, %s): alert kept in %s",
+                    SMTP_CONN_ID, WEBHOOK_CONN_ID, path)
+    return record

@@ -1,0 +1,204 @@
+"""Every setting of chiso: the ``CHISO_*`` environment variables, read here and nowhere else.
+
+Each variable is declared in :data:`VARIABLES` with its default and meaning (``chiso settings`` prints them,
+tests/unit/test_settings.py checks that no other module reads one and that every ``CHISO_*`` name used in the
+repository is declared). Values are read when asked for, never cached: a test or a task may change them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    default: str
+    meaning: str
+    read_by: str = "chiso"  # chiso (this module) | dbt (profiles.yml) | deployment (docker-compose.yaml)
+
+
+VARIABLES: dict[str, Variable] = {v.name: v for v in (
+    # ---- where things live
+    Variable("CHISO_DATA_DIR", "<repo>/data", "root of everything chiso writes: incoming, landing, work, "
+             "quarantine, dq, alerts, logs, the warehouse"),
+    Variable("CHISO_INCOMING_DIR", "$CHISO_DATA_DIR/incoming", "where the source systems' exports arrive "
+             "(<source>/...)"),
+    Variable("CHISO_LANDING_DIR", "$CHISO_DATA_DIR/landing", "the immutable landing zone (every received file, "
+             "once, read-only)"),
+    Variable("CHISO_WORK_DIR", "$CHISO_DATA_DIR/work", "parsed batches (Parquet) between the parse, validate "
+             "and load tasks"),
+    Variable("CHISO_QUARANTINE_DIR", "$CHISO_DATA_DIR/quarantine", "quarantined files with their error reports"),
+    Variable("CHISO_WAREHOUSE", "$CHISO_DATA_DIR/warehouse.duckdb", "the DuckDB warehouse file (dbt's profile "
+             "reads it too)"),
+    Variable("CHISO_DBT_PROJECT_DIR", "<repo>/dbt_project", "the dbt project (and its seeds: reference tables)"),
+    Variable("CHISO_EXPECTATIONS_DIR", "<repo>/expectations", "the Great Expectations suites, one JSON per dataset"),
+    # ---- ingestion and the gate
+    Variable("CHISO_PII_KEY", "a random key kept in $CHISO_DATA_DIR/.pii_key", "the key of applicant_key "
+             "(HMAC-SHA256 of ID numbers); hex of >= 32 bytes is decoded, any other text used as is"),
+    Variable("CHISO_MAX_REJECT_SHARE", "0.05", "share of rejected rows above which a file is quarantined whole"),
+    Variable("CHISO_FILES_PER_TASK", "200", "files per parse / validate / load task"),
+    Variable("CHISO_GX_ENGINE", "duckdb", "how suites are evaluated: duckdb (compiled SQL) or gx (GX's pandas "
+             "engine, the reference)"),
+    Variable("CHISO_DATA_DOCS_BASE_URL", "file:// URLs", "where the Data Docs are served, for the links in "
+             "alerts and raw.dq_run"),
+    Variable("CHISO_BIEU06_PAUSED", "inside", "the vendor's convention for paused and returned dossiers in Biểu 06 "
+             "(inside: counted in the pending columns); selects expectations with meta.convention"),
+    Variable("CHISO_FRESHNESS_MAX_DAYS", "45", "how old a source's newest period may be, in days"),
+    Variable("CHISO_FRESHNESS_MAX_DAYS_<SOURCE>", "$CHISO_FRESHNESS_MAX_DAYS", "the same for one source (MOTCUA, "
+             "QLVB, DVC)"),
+    Variable("CHISO_ALERT_ATTEMPTS", "3", "delivery attempts per alert channel"),
+    Variable("CHISO_ALERT_BACKOFF", "2", "seconds before the second attempt (doubling after each)"),
+    # ---- the warehouse
+    Variable("CHISO_DUCKDB_MEMORY_LIMIT", "3GB", "DuckDB's memory ceiling (loader, gate and dbt): larger work "
+             "spills to disk"),
+    Variable("CHISO_DBT_TARGET", "duckdb", "dbt profile's default target (duckdb | postgres)", "dbt"),
+    Variable("CHISO_DBT_SCHEMA", "main", "dbt's schema prefix on DuckDB", "dbt"),
+    Variable("CHISO_DBT_THREADS", "4", "dbt threads on DuckDB", "dbt"),
+    Variable("CHISO_PG_HOST", "127.0.0.1", "PostgreSQL warehouse host (dbt target postgres)", "dbt"),
+    Variable("CHISO_PG_PORT", "5432", "its port", "dbt"),
+    Variable("CHISO_PG_USER", "postgres", "its user", "dbt"),
+    Variable("CHISO_PG_PASSWORD", "(empty)", "its password (from a secret store, never committed)", "dbt"),
+    Variable("CHISO_PG_DATABASE", "postgres", "its database", "dbt"),
+    Variable("CHISO_PG_SCHEMA", "chiso", "dbt's schema prefix on PostgreSQL", "dbt"),
+    Variable("CHISO_WAREHOUSE_TARGET", "(unset)", "set to postgres by docker-compose.yaml for the shared "
+             "deployment; no code reads it yet (the loader writes DuckDB until the PostgreSQL backend exists)",
+             "deployment"),
+)}
+
+
+def _get(name: str) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else None
+
+
+def _path(name: str, default: Path) -> Path:
+    value = _get(name)
+    return Path(value).expanduser().resolve() if value else default
+
+
+# ---------------------------------------------------------------- where things live
+def data_dir() -> Path:
+    return _path("CHISO_DATA_DIR", REPO_ROOT / "data")
+
+
+def incoming_dir() -> Path:
+    return _path("CHISO_INCOMING_DIR", data_dir() / "incoming")
+
+
+def landing_dir() -> Path:
+    return _path("CHISO_LANDING_DIR", data_dir() / "landing")
+
+
+def work_dir() -> Path:
+    """Parsed batches (Parquet) between the parse, validate and load tasks."""
+    return _path("CHISO_WORK_DIR", data_dir() / "work")
+
+
+def quarantine_dir() -> Path:
+    return _path("CHISO_QUARANTINE_DIR", data_dir() / "quarantine")
+
+
+def warehouse_path() -> Path:
+    return _path("CHISO_WAREHOUSE", data_dir() / "warehouse.duckdb")
+
+
+def dbt_project_dir() -> Path:
+    return _path("CHISO_DBT_PROJECT_DIR", REPO_ROOT / "dbt_project")
+
+
+def expectations_dir() -> Path:
+    return _path("CHISO_EXPECTATIONS_DIR", REPO_ROOT / "expectations")
+
+
+def reference_csv(name: str) -> Path:
+    """A reference table kept as a dbt seed (one copy, read by dbt and by Python)."""
+    return dbt_project_dir() / "seeds" / name
+
+
+def dq_dir() -> Path:
+    """Data-quality files: results, Data Docs, volume profiles."""
+    return data_dir() / "dq"
+
+
+def alerts_dir() -> Path:
+    """The alert outbox: every alert's record, whatever its channels did."""
+    return data_dir() / "alerts"
+
+
+def logs_dir() -> Path:
+    return data_dir() / "logs"
+
+
+def dbt_state_dir() -> Path:
+    """dbt's target and log folders and chiso's record of the last builds."""
+    return data_dir() / "dbt"
+
+
+def pii_key_file() -> Path:
+    return data_dir() / ".pii_key"
+
+
+# ---------------------------------------------------------------- ingestion and the gate
+def pii_key_text() -> str | None:
+    """``CHISO_PII_KEY`` as given (None when unset: chiso then keeps a random key in :func:`pii_key_file`)."""
+    return _get("CHISO_PII_KEY")
+
+
+def max_reject_share() -> float:
+    return float(_get("CHISO_MAX_REJECT_SHARE") or "0.05")
+
+
+def files_per_task() -> int:
+    return int(_get("CHISO_FILES_PER_TASK") or "200")
+
+
+def gx_engine() -> str:
+    return _get("CHISO_GX_ENGINE") or "duckdb"
+
+
+def data_docs_base_url() -> str | None:
+    return _get("CHISO_DATA_DOCS_BASE_URL")
+
+
+def convention(setting: str, default: str) -> str:
+    """A vendor convention an expectation depends on (``meta.convention = "<setting>=<value>"``), from
+    ``CHISO_<SETTING>`` (declared above, e.g. ``CHISO_BIEU06_PAUSED``)."""
+    name = f"CHISO_{setting.upper()}"
+    if name not in VARIABLES:
+        raise KeyError(f"{name} is not a declared setting: add it to chiso.settings.VARIABLES")
+    return _get(name) or default
+
+
+def freshness_max_days(source_system: str, default: int = 45) -> int:
+    return int(_get(f"CHISO_FRESHNESS_MAX_DAYS_{source_system.upper()}") or _get("CHISO_FRESHNESS_MAX_DAYS")
+               or default)
+
+
+def alert_attempts() -> int:
+    return int(_get("CHISO_ALERT_ATTEMPTS") or "3")
+
+
+def alert_backoff() -> float:
+    return float(_get("CHISO_ALERT_BACKOFF") or "2")
+
+
+# ---------------------------------------------------------------- the warehouse
+def duckdb_memory_limit() -> str:
+    return _get("CHISO_DUCKDB_MEMORY_LIMIT") or "3GB"
+
+
+def describe() -> str:
+    """Every setting with its default, its meaning and its current value (secrets masked)."""
+    lines = []
+    for v in VARIABLES.values():
+        current = _get(v.name) if "<" not in v.name else None
+        if current and ("KEY" in v.name or "PASSWORD" in v.name):
+            current = "(set)"
+        lines.append(f"{v.name}\n    {v.meaning}\n    default: {v.default}" + (f"; now: {current}" if current else "")
+                     + ("" if v.read_by == "chiso" else f"  [read by {v.read_by}]"))
+    return "\n".join(lines)

@@ -1,0 +1,100 @@
+"""Which export a file is: its format id (docs/FORMATS.md), from its name, extension and content."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from chiso.sources.base import ParseError
+
+# format id -> source system
+SOURCE_OF_FORMAT: dict[str, str] = {
+    "motcua-dossier-csv": "motcua",
+    "motcua-dossier-json": "motcua",
+    "motcua-bieu06-xlsx": "motcua",
+    "qlvb-register-xlsx": "qlvb",
+    "qlvb-register-csv": "qlvb",
+    "dvc-catalogue-csv": "dvc",
+    "dvc-766-json": "dvc",
+    "dvc-formalities-json": "dvc",
+}
+EXPECTED_FORMATS = "one of: " + ", ".join(SOURCE_OF_FORMAT)
+
+
+def _csv_head(path: Path, n: int = 20) -> str:
+    with path.open("rb") as fh:
+        head = fh.read(64 * 1024)
+    return head.decode("utf-8-sig", errors="replace").splitlines()[:n].__str__()
+
+
+def _xlsx_labels(path: Path) -> str:
+    from chiso.sources.workbook import open_workbook
+
+    wb = open_workbook(path)
+    try:
+        texts = []
+        for ws in wb.worksheets:
+            for row in ws.iter_rows(values_only=True, max_row=40):
+                texts.extend(str(v) for v in row if isinstance(v, str))
+        return " | ".join(texts).lower()
+    finally:
+        wb.close()
+
+
+def detect(path: str | Path) -> str:
+    """The format id of a file, from its name, extension and content."""
+    from chiso.sources.normalize import nfc
+
+    path = Path(path)
+    name = path.name.lower()
+    ext = path.suffix.lower()
+    if not path.is_file():
+        raise ParseError(path, "an existing file", "no such file")
+    if ext == ".csv" or ext == ".txt":
+        head = nfc(_csv_head(path))
+        if "MaHoSo" in head:
+            return "motcua-dossier-csv"
+        if "MaDichVu" in head:
+            return "dvc-catalogue-csv"
+        low = head.lower()
+        if "số, ký hiệu" in low or "văn bản đến/đi" in low:
+            return "qlvb-register-csv"
+        if name.startswith("hoso_"):
+            return "motcua-dossier-csv"
+        if name.startswith("dichvu_"):
+            return "dvc-catalogue-csv"
+        if name.startswith("sovanban_"):
+            return "qlvb-register-csv"
+    elif ext in (".xlsx", ".xlsm"):
+        if name.startswith("bieu06"):
+            return "motcua-bieu06-xlsx"
+        if name.startswith("sovanban"):
+            return "qlvb-register-xlsx"
+        labels = nfc(_xlsx_labels(path))
+        if "số hồ sơ nhận giải quyết" in labels or "biểu số 06" in labels:
+            return "motcua-bieu06-xlsx"
+        if "số, ký hiệu" in labels or "văn bản đến/đi" in labels:
+            return "qlvb-register-xlsx"
+    elif ext == ".json":
+        parent = path.parent.name
+        if parent == "formalities":
+            return "dvc-formalities-json"
+        try:
+            obj = json.loads(path.read_bytes().decode("utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise ParseError(path, "well-formed UTF-8 JSON", type(e).__name__, message=str(e)[:120]) from None
+        if isinstance(obj, dict) and isinstance(obj.get("data"), dict):
+            d = obj["data"]
+            if ("parent" in d and "children" in d) or ("overview" in d and "evaluation" in d):
+                return "dvc-766-json"
+            if "items" in d and "pagination" in d:
+                return "dvc-formalities-json"
+            if "content" in d:
+                return "motcua-dossier-json"
+        if isinstance(obj, dict) and ("content" in obj or "pages" in obj):
+            return "motcua-dossier-json"
+        if isinstance(obj, list) and obj and all(isinstance(p, dict) and "content" in p for p in obj):
+            return "motcua-dossier-json"
+    raise ParseError(
+        path, EXPECTED_FORMATS, f"an unrecognised {ext or 'extension-less'} file", message="unknown export format"
+    )

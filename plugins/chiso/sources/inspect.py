@@ -1,0 +1,114 @@
+"""``chiso inspect FILE...``: does chiso understand this export? Parses it and reports; writes nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from chiso.util.jsonable import to_jsonable
+
+# the count columns worth totalling per dataset
+COUNT_COLUMNS = {
+    "motcua_dossier": [],
+    "motcua_bieu06": ["received_total", "received_new_online", "resolved_total", "resolved_late", "pending_total"],
+    "qlvb_document": [],
+    "dvc_service": [],
+    "dvc_766_unit": ["total_score"],
+}
+
+UNIT_COLUMNS = {
+    "motcua_dossier": "agency_code",
+    "motcua_bieu06": "unit_name",
+    "qlvb_document": "agency_code",
+    "dvc_service": "agency_code",
+    "dvc_766_unit": "department_code",
+}
+
+
+def inspect_file(path: Path) -> dict[str, Any]:
+    import pyarrow.compute as pc
+
+    from chiso import sources
+    from chiso.sources.base import ParseError
+
+    info: dict[str, Any] = {"file": str(path)}
+    try:
+        info["format"] = sources.detect(path)
+        info["source_system"] = sources.SOURCE_OF_FORMAT.get(info["format"])
+        parsed = sources.parse(path)
+    except ParseError as exc:
+        info.update(ok=False, errors=[exc.error.describe(Path(path).name)])
+        return info
+    main = parsed.tables.get(parsed.main_dataset)
+    info.update(ok=True, **parsed.summary())
+    if main is not None and main.num_rows:
+        unit_col = UNIT_COLUMNS.get(parsed.main_dataset)
+        if unit_col and unit_col in main.column_names:
+            units = sorted({u for u in main.column(unit_col).to_pylist() if u})
+            info["units"] = {"count": len(units), "first": units[:10]}
+        totals = {}
+        if parsed.main_dataset == "motcua_dossier":
+            totals = {
+                "dossiers": main.num_rows,
+                "online (channel 2)": pc.sum(pc.equal(main.column("channel"), 2)).as_py() or 0,
+                "finished": pc.sum(pc.is_valid(main.column("completed_at"))).as_py() or 0,
+                "fee-bearing": pc.sum(pc.greater(main.column("fee_amount"), 0)).as_py() or 0,
+            }
+        elif parsed.main_dataset == "qlvb_document":
+            totals = {
+                "documents": main.num_rows,
+                "electronic": pc.sum(pc.equal(main.column("form"), "electronic")).as_py() or 0,
+            }
+        elif parsed.main_dataset == "dvc_service":
+            totals = {"services": main.num_rows,
+                      "full-process": pc.sum(pc.equal(main.column("online_level"), "full")).as_py() or 0}
+        for col in COUNT_COLUMNS.get(parsed.main_dataset, []):
+            if col in main.column_names:
+                if parsed.main_dataset == "motcua_bieu06":
+                    mask = pc.equal(main.column("row_kind"), "unit")
+                    totals[col + " (units)"] = pc.sum(pc.filter(main.column(col), mask)).as_py()
+                else:
+                    totals[col] = pc.sum(main.column(col)).as_py()
+        info["totals"] = totals
+    info["errors"] = [e.describe(Path(path).name) for e in parsed.rejects[:10]]
+    if parsed.meta:
+        info["meta"] = to_jsonable(parsed.meta)
+    return info
+
+
+def _print_human(info: dict[str, Any]) -> None:
+    print(f"{info['file']}")
+    if not info.get("ok"):
+        print(f"  NOT UNDERSTOOD ({info.get('format') or 'unknown format'})")
+        for e in info.get("errors", []):
+            print(f"  error: {e}")
+        return
+    print(f"  source system : {info['source_system']}   format: {info['format']}   dataset: {info['dataset']}")
+    print(f"  period        : {info['period_start']} → {info['period_end']}")
+    if "units" in info:
+        print(f"  units         : {info['units']['count']} ({', '.join(map(str, info['units']['first'][:5]))}…)")
+    print(f"  rows          : read {info['rows_read']}, accepted {info['rows_accepted']}, rejected {info['rows_rejected']}")
+    for k, v in (info.get("totals") or {}).items():
+        print(f"  total         : {k} = {v:,}" if isinstance(v, int) else f"  total         : {k} = {v}")
+    recon = (info.get("meta") or {}).get("reconciliation")
+    if recon:
+        bad = [r for r in recon if not r.get("ok")]
+        print(f"  reconciliation: {len(recon) - len(bad)} of {len(recon)} printed totals agree with the unit rows")
+        for r in bad[:5]:
+            print(f"    ✗ {r}")
+    for e in info.get("errors", []):
+        print(f"  error: {e}")
+
+
+def main(files: list[str], as_json: bool = False) -> int:
+    worst = 0
+    for f in files:
+        info = inspect_file(Path(f))
+        if as_json:
+            print(json.dumps(info, ensure_ascii=False, default=str))
+        else:
+            _print_human(info)
+        if not info.get("ok"):
+            worst = 2
+    return worst

@@ -1,0 +1,87 @@
+"""What chiso needs of a warehouse, and how to open one.
+
+The loader, the gate's history, freshness and the report talk to the warehouse only through
+:class:`Warehouse`: SQL with ``?`` placeholders (each backend binds them its own way), rows inserted by named
+columns, a batch's Parquet file bulk-inserted into a raw table, transactions. The raw layer's DDL is derived from
+the contracts (:mod:`chiso.warehouse.schema`). DuckDB is the backend today (:mod:`chiso.warehouse.duckdb_backend`);
+a PostgreSQL backend implements the same interface (COPY for the bulk insert).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+
+class Result(Protocol):
+    def fetchone(self) -> tuple | None: ...
+
+    def fetchall(self) -> list[tuple]: ...
+
+
+class Warehouse(ABC):
+    """An open connection to the warehouse. Use it as a context manager (closed on exit)."""
+
+    #: the SQL dialect (``duckdb`` | ``postgres``): chooses the raw layer's column types
+    dialect: str
+
+    @abstractmethod
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Result:
+        """Run one statement; ``?`` placeholders take ``params`` in order."""
+
+    @abstractmethod
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+        """Insert rows (values in ``columns`` order) into ``table``; returns the number inserted."""
+
+    @abstractmethod
+    def insert_parquet(self, table: str, parquet: str | Path, columns: Sequence[str],
+                       constants: Mapping[str, Any] | None = None) -> int:
+        """Bulk-insert the ``columns`` of a Parquet file into the same-named columns of ``table``, with
+        ``constants`` (column → value) on every row; returns the number of rows inserted."""
+
+    @abstractmethod
+    def columns_of(self, schema: str, table: str) -> list[str]:
+        """The columns of an existing table, in order (empty when it does not exist)."""
+
+    @abstractmethod
+    def begin(self) -> None: ...
+
+    @abstractmethod
+    def commit(self) -> None: ...
+
+    @abstractmethod
+    def rollback(self) -> None: ...
+
+    def checkpoint(self) -> None:  # noqa: B027 - optional: most databases need nothing
+        """Make what was written durable and compact (a no-op where the database does it by itself)."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @contextmanager
+    def transaction(self) -> Iterator[Warehouse]:
+        """Everything inside is written together, or not at all."""
+        self.begin()
+        try:
+            yield self
+        except BaseException:
+            self.rollback()
+            raise
+        self.commit()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def connect(read_only: bool = False, path: Path | None = None, wait_seconds: float = 600.0) -> Warehouse:
+    """Open the warehouse (today: the DuckDB file of ``CHISO_WAREHOUSE``). A writer that finds it locked by
+    another writer waits up to ``wait_seconds``; readers open it read-only."""
+    from chiso.warehouse.duckdb_backend import DuckDBWarehouse
+
+    return DuckDBWarehouse.open(read_only=read_only, path=path, wait_seconds=wait_seconds)

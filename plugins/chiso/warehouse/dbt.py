@@ -1,0 +1,121 @@
+"""Run dbt on the warehouse, in a subprocess (dbt keeps global state; a child process keeps it clean).
+
+``build()`` is incremental by default: the large models (int_dossier_current, int_document_current, the monthly
+measures, fct_dossier, fct_document) rebuild only what the loads since the last build touched, and the build
+skips what cannot have changed (``INCREMENTAL_ARGS``). It runs with
+``--full-refresh`` by itself when the dbt project (models, macros, seeds, tests, dbt_project.yml) differs from
+the one of the last successful build on that target, so that a changed rule or reference seed is applied to the
+whole history, never to new rows only. State: ``data/dbt/build_state.json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from chiso import settings
+
+log = logging.getLogger(__name__)
+
+
+def dbt_env(target: str = "duckdb") -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("CHISO_WAREHOUSE", str(settings.warehouse_path()))
+    env.setdefault("DBT_TARGET_PATH", str(settings.dbt_state_dir() / "target"))
+    env.setdefault("DBT_LOG_PATH", str(settings.dbt_state_dir() / "logs"))
+    env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    env["DBT_TARGET"] = target
+    return env
+
+
+def dbt_executable() -> str:
+    candidate = Path(sys.executable).with_name("dbt")
+    return str(candidate) if candidate.exists() else "dbt"
+
+
+def run(args: list[str], target: str = "duckdb") -> subprocess.CompletedProcess:
+    project = settings.dbt_project_dir()
+    cmd = [dbt_executable(), *args, "--project-dir", str(project), "--profiles-dir", str(project),
+           "--target", target]
+    log.info("running %s", " ".join(cmd))
+    started = time.monotonic()
+    proc = subprocess.run(cmd, env=dbt_env(target), capture_output=True, text=True)
+    for line in proc.stdout.splitlines():
+        log.info("dbt | %s", line)
+    if proc.returncode != 0:
+        log.error("dbt failed after %.1fs:\n%s\n%s", time.monotonic() - started, proc.stdout[-8000:],
+                  proc.stderr[-4000:])
+        raise RuntimeError(f"dbt {' '.join(args)} failed (exit {proc.returncode}); see the task log")
+    return proc
+
+
+# A build on an unchanged project: the seeds are already loaded; the unit tests check SQL logic that has not
+# changed (they run in CI and on every full refresh); the raw-layer tests (tag raw_scan) repeat, over the whole
+# history, checks the gate ran on each batch at load time; the tests of the large incremental tables read only
+# the rows this build wrote (macro get_where_subquery, placeholder __chiso_changed_rows__; no --vars, which
+# would defeat dbt's partial parsing).
+INCREMENTAL_ARGS = [
+    "--exclude-resource-type", "unit_test",
+    "--exclude-resource-type", "seed",
+    "--exclude", "tag:raw_scan",
+]
+
+
+def project_fingerprint() -> str:
+    """SHA-256 over the dbt project's files that decide what the models contain."""
+    project = settings.dbt_project_dir()
+    digest = hashlib.sha256()
+    files = [project / "dbt_project.yml"]
+    for folder in ("models", "macros", "seeds", "tests"):
+        files += sorted(f for f in (project / folder).rglob("*") if f.is_file() and "__pycache__" not in f.parts)
+    for f in files:
+        digest.update(f.relative_to(project).as_posix().encode() + b"\0")
+        digest.update(f.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _state_path() -> Path:
+    return settings.dbt_state_dir() / "build_state.json"
+
+
+def _read_state() -> dict:
+    try:
+        return json.loads(_state_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def build(target: str = "duckdb", full_refresh: bool | None = None) -> dict:
+    """``dbt build``; incremental unless ``full_refresh`` or the project changed since the last build."""
+    started = time.monotonic()
+    fingerprint = project_fingerprint()
+    state = _read_state()
+    key = f"{target}|{dbt_env(target)['CHISO_WAREHOUSE']}" if target == "duckdb" else target
+    last = state.get(key, {})
+    reason = None
+    if full_refresh is None:
+        if last.get("fingerprint") != fingerprint:
+            full_refresh = True
+            reason = "first build on this target" if not last else "the dbt project changed since the last build"
+        else:
+            full_refresh = False
+    elif full_refresh:
+        reason = "asked for"
+    if full_refresh:
+        log.info("dbt build --full-refresh: %s", reason)
+    args = ["build"] + (["--full-refresh"] if full_refresh else INCREMENTAL_ARGS)
+    proc = run(args, target=target)
+    tail = [line for line in proc.stdout.splitlines() if "Done. PASS=" in line]
+    summary = tail[-1].split("Done. ", 1)[-1] if tail else "done"
+    state[key] = {"fingerprint": fingerprint, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                     "full_refresh": full_refresh}
+    _state_path().parent.mkdir(parents=True, exist_ok=True)
+    _state_path().write_text(json.dumps(state, indent=1), encoding="utf-8")
+    return {"target": target, "seconds": round(time.monotonic() - started, 1), "summary": summary,
+            "full_refresh": full_refresh, "full_refresh_reason": reason}

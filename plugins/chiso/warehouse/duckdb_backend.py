@@ -1,0 +1,107 @@
+"""The DuckDB warehouse: one file (``CHISO_WAREHOUSE``, default ``data/warehouse.duckdb``).
+
+DuckDB takes one writer at a time. Every write goes through a connection opened for writing from a task in
+the Airflow pool ``warehouse_writer`` (one slot), so writers queue instead of failing; a writer that still finds
+the file locked (a command run by hand) waits. Readers open it read-only.
+
+Values are written into the SQL as literals (``chiso.util.sql``) rather than bound: binding Python values
+makes the DuckDB client import pandas (to recognise its types), half a second and more in every load task for
+the few dozen values a load writes. A value a literal cannot carry (a NUL character, an aware timestamp …) is
+bound as usual.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from chiso import settings
+from chiso.util import sql as sqltext
+from chiso.warehouse.backend import Result, Warehouse
+
+
+def duckdb_config() -> dict[str, str]:
+    """DuckDB settings of every warehouse connection (dbt's profile sets the same): a memory ceiling, so that a
+    national-scale load or build spills to disk instead of growing without bound."""
+    return {"memory_limit": settings.duckdb_memory_limit()}
+
+
+class DuckDBWarehouse(Warehouse):
+    dialect = "duckdb"
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path) -> None:
+        self.con = con
+        self.path = path
+
+    @classmethod
+    def open(cls, read_only: bool = False, path: Path | None = None, wait_seconds: float = 600.0) -> DuckDBWarehouse:
+        path = Path(path or settings.warehouse_path())
+        if read_only and not path.exists():
+            raise FileNotFoundError(f"{path}: no warehouse yet — run `make run` first")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            try:
+                con = duckdb.connect(str(path), read_only=read_only)
+                for key, value in duckdb_config().items():
+                    con.execute(f"SET {key} = {sqltext.string(value)}")
+                return cls(con, path)
+            except duckdb.IOException as exc:  # lock held by another process
+                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Result:
+        if not params:
+            return self.con.execute(sql)
+        try:
+            return self.con.execute(sqltext.fill(sql, params))
+        except sqltext.NotALiteral:
+            return self.con.execute(sql, list(params))
+
+    def insert_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+        rows = [list(r) for r in rows]
+        if not rows:
+            return 0
+        head = f"INSERT INTO {table} ({', '.join(sqltext.ident(c) for c in columns)}) VALUES "
+        one = "(" + ", ".join("?" * len(columns)) + ")"
+        try:
+            self.con.execute(head + ", ".join(sqltext.fill(one, r) for r in rows))
+        except sqltext.NotALiteral:
+            self.con.executemany(head + one, rows)
+        return len(rows)
+
+    def insert_parquet(self, table: str, parquet: str | Path, columns: Sequence[str],
+                       constants: Mapping[str, Any] | None = None) -> int:
+        constants = dict(constants or {})
+        target = ", ".join(sqltext.ident(c) for c in [*constants, *columns])
+        select = ", ".join([sqltext.literal(v) for v in constants.values()] + [sqltext.ident(c) for c in columns])
+        # the statement returns the number of rows it inserted: no second scan to count them
+        return self.con.execute(
+            f"INSERT INTO {table} ({target}) SELECT {select} FROM read_parquet({sqltext.string(str(parquet))})"
+        ).fetchone()[0]
+
+    def columns_of(self, schema: str, table: str) -> list[str]:
+        rows = self.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
+            "ORDER BY ordinal_position", [schema, table]).fetchall()
+        return [r[0] for r in rows]
+
+    def begin(self) -> None:
+        self.con.execute("BEGIN TRANSACTION")
+
+    def commit(self) -> None:
+        self.con.execute("COMMIT")
+
+    def rollback(self) -> None:
+        self.con.execute("ROLLBACK")
+
+    def checkpoint(self) -> None:
+        self.con.execute("CHECKPOINT")
+
+    def close(self) -> None:
+        self.con.close()
