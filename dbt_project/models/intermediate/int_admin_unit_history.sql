@@ -1,3 +1,4 @@
+{{ config(materialized='ephemeral') }}
 -- Administrative units as a type-2 history keyed by (unit_code, unit_valid_from) — published as dim_admin_unit,
 -- matched against by the agency learning (int_agency_matches): provinces, districts and
 -- communes before 1 July 2025 (statistics office list of 2025-01-04, taken as valid since records begin),
