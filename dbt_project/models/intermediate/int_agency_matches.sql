@@ -58,20 +58,31 @@ agencies as (
 
 ),
 
-names as (
+seen_names as (
 
     select distinct
         agency_code,
         province_valid_from as valid_from,
+        agency_name
+    from {{ ref('int_agency_sightings') }}
+    where agency_code is not null
+        and agency_name is not null
+        and province_code is not null
+
+),
+
+names as (
+
+    -- the keys of each distinct name once (the sightings repeat names per batch)
+    select
+        agency_code,
+        valid_from,
         agency_name,
         {{ chiso_name_key('agency_name') }} as name_key,
         {{ chiso_name_unit_word('agency_name') }} as unit_word,
         {{ chiso_name_ascii('agency_name') }} like 'ubnd %'
             or {{ chiso_name_ascii('agency_name') }} like 'uy ban nhan dan %' as is_committee_name
-    from {{ ref('int_agency_sightings') }}
-    where agency_code is not null
-        and agency_name is not null
-        and province_code is not null
+    from seen_names
 
 ),
 
