@@ -35,13 +35,20 @@ def test_dim_agency_learned_from_the_data(mart):
         "order by valid_from"
     )
     # the same identifier for old and new Thái Nguyên's department: two rows, both on province 19
-    assert [(r["vf"], r["vt"], r["admin_unit_code"], r["admin_unit_level"], r["match_method"]) for r in rows] == [
+    assert [
+        (r["vf"], r["vt"], r["admin_unit_code"], r["admin_unit_level"], r["match_method"]) for r in rows
+    ] == [
         (OLD, "2025-06-30", "19", "province", "code"),
         (NEW, None, "19", "province", "code"),
     ]
     # named as the one-stop-shop exports name it, typed as the portal states it
     h0401 = mart("select * from dim_agency where agency_code = 'H04.01'")[0]
-    assert (h0401["agency_name"], h0401["agency_kind"], h0401["department_type"], h0401["dvcqg_department_id"]) == (
+    assert (
+        h0401["agency_name"],
+        h0401["agency_kind"],
+        h0401["department_type"],
+        h0401["dvcqg_department_id"],
+    ) == (
         "Văn phòng UBND tỉnh Bắc Kạn",
         "provincial_department",
         "PROVINCIAL_DEPARTMENT",
@@ -67,9 +74,12 @@ def test_dim_agency_learned_from_the_data(mart):
         NEW,
     )
     # documents-only agencies are learned from the portal's list of the province's agencies
-    assert {r["agency_code"]: r["agency_kind"] for r in mart(
-        "select agency_code, agency_kind from dim_agency where agency_code in ('H14.01', 'H14.05')"
-    )} == {"H14.01": "provincial_department", "H14.05": "provincial_department"}
+    assert {
+        r["agency_code"]: r["agency_kind"]
+        for r in mart(
+            "select agency_code, agency_kind from dim_agency where agency_code in ('H14.01', 'H14.05')"
+        )
+    } == {"H14.01": "provincial_department", "H14.05": "provincial_department"}
     # nothing the data do not name: no agency of a province the fixture never mentions
     assert mart("select count(*) as n from dim_agency where agency_prefix = 'H01'")[0]["n"] == 0
 
@@ -113,11 +123,17 @@ def test_phu_tho_captures_all_matched(mart):
     )
     # the portal's province suffix does not matter: "UBND xã Lâm Thao - Tỉnh Phú Thọ"
     lam_thao = mart("select agency_name, admin_unit_name from dim_agency where agency_code = 'H44.106'")[0]
-    assert (lam_thao["agency_name"], lam_thao["admin_unit_name"]) == ("UBND xã Lâm Thao - Tỉnh Phú Thọ", "Xã Lâm Thao")
+    assert (lam_thao["agency_name"], lam_thao["admin_unit_name"]) == (
+        "UBND xã Lâm Thao - Tỉnh Phú Thọ",
+        "Xã Lâm Thao",
+    )
     # the groups that publish no code are tied to the units by departmentId: nothing of Phú Thọ is unknown
-    assert mart(
-        "select count(*) as n from mart_unknown_agency_codes where source_dataset = 'dvc_766_unit'"
-    )[0]["n"] == 0
+    assert (
+        mart("select count(*) as n from mart_unknown_agency_codes where source_dataset = 'dvc_766_unit'")[0][
+            "n"
+        ]
+        == 0
+    )
 
 
 # --------------------------------------------------------------------------------------- unknown agency codes
@@ -152,8 +168,12 @@ def test_unknown_agency_codes_are_listed(mart):
         },
     ]
     # the learned agency that could not be placed is in dim_agency with the same reason
-    h1477 = mart("select is_matched, unmatched_reason, agency_kind from dim_agency where agency_code = 'H14.77'")
-    assert h1477 == [{"is_matched": False, "unmatched_reason": "no_unit_with_name", "agency_kind": "district_committee"}]
+    h1477 = mart(
+        "select is_matched, unmatched_reason, agency_kind from dim_agency where agency_code = 'H14.77'"
+    )
+    assert h1477 == [
+        {"is_matched": False, "unmatched_reason": "no_unit_with_name", "agency_kind": "district_committee"}
+    ]
 
 
 def test_unknown_agency_codes_are_not_attributed_to_a_unit(mart):
@@ -335,8 +355,11 @@ def test_no_product_seed_comes_from_the_generator():
             reader = csv.reader(fh)
             header = next(reader)
             assert not [c for c in header if "weight" in c or "sample" in c], (path.name, header)
-            generated = [row for row in reader if any("sample_generator" in cell or "chiso.sample" in cell
-                                                      for cell in row)]
+            generated = [
+                row
+                for row in reader
+                if any("sample_generator" in cell or "chiso.sample" in cell for cell in row)
+            ]
         assert generated == [], (path.name, generated[:3])
     with open(SEEDS / "ref_provinces.csv", encoding="utf-8-sig", newline="") as fh:
         assert next(csv.reader(fh)) == REF_PROVINCES_COLUMNS
