@@ -1,57 +1,40 @@
-{# The groups of `grouped` (a CTE with a unique seen_id, agency_code, department_id, reference_date) that the
-   agency crosswalk cannot place on an admin unit on their reference date, with the reason:
-     not_in_crosswalk  the identifier has no crosswalk row at all (by agency_code or by department_id)
-     outside_validity  it has rows, none valid on the date
-     no_admin_unit     a row is valid but was left unmatched (no admin unit)
-   Used by int_unplaced_agency_batch (dossier and document batches, evaluated when the batch is read: a change
-   to the crosswalk seed makes chiso rebuild with --full-refresh) and mart_unknown_agency_codes (catalogue,
-   766 units). #}
-{% macro chiso_unplaced_agency_groups(grouped) -%}
-    select
-        {{ grouped }}.*,
-        case
-            when flags.seen_id is null then 'not_in_crosswalk'
-            when flags.has_valid_row = 0 then 'outside_validity'
-            else 'no_admin_unit'
-        end as reason
-    from {{ grouped }}
-    left join (
-        select
-            seen_id,
-            max(
-                case
-                    when reference_date >= valid_from
-                        and reference_date <= coalesce(valid_to, cast('9999-12-31' as date))
-                        then 1
-                    else 0
-                end
-            ) as has_valid_row,
-            max(
-                case
-                    when reference_date >= valid_from
-                        and reference_date <= coalesce(valid_to, cast('9999-12-31' as date))
-                        and admin_unit_code is not null
-                        then 1
-                    else 0
-                end
-            ) as has_matched_row
-        from (
-            select candidates.seen_id, candidates.reference_date, crosswalk.valid_from, crosswalk.valid_to,
-                crosswalk.admin_unit_code
-            from {{ grouped }} as candidates
-            inner join {{ ref('agency_crosswalk') }} as crosswalk
-                on crosswalk.agency_code = candidates.agency_code
+{#- Agency identifiers (mã định danh, QĐ 20/2020/QĐ-TTg, amended by QĐ 09/2025/QĐ-TTg; docs/DOMAIN.md §6):
+    a level-1 code "H" + 2 digits for a province's People's Committee (H44 = Phú Thọ, ref_provinces.agency_prefix),
+    then ".NN" for the agencies directly under it (departments; before 1 July 2025 also the district People's
+    Committees), ".NNN" (100-999) for the commune People's Committees of the two-tier local government from
+    1 July 2025, and further levels for units below those. -#}
 
-            union all
+{#- The level-1 agency identifier: the part of a mã định danh before the first dot (H14.05 -> H14). -#}
+{% macro chiso_agency_prefix(agency_code) -%}
+    {{ dbt.split_part(agency_code, "'.'", 1) }}
+{%- endmacro %}
 
-            select candidates.seen_id, candidates.reference_date, crosswalk.valid_from, crosswalk.valid_to,
-                crosswalk.admin_unit_code
-            from {{ grouped }} as candidates
-            inner join {{ ref('agency_crosswalk') }} as crosswalk
-                on crosswalk.dvcqg_department_id = candidates.department_id
-        ) as candidate_rows
-        group by seen_id
-    ) as flags
-        on {{ grouped }}.seen_id = flags.seen_id
-    where coalesce(flags.has_matched_row, 0) = 0
+{#- True when `part` is a non-empty run of digits (no regular expression: the same on both engines). -#}
+{% macro chiso_is_digits(part) -%}
+    ({{ part }} <> '' and translate({{ part }}, '0123456789', '') = '')
+{%- endmacro %}
+
+{#- The shape of an identifier:
+      root         H + 2 digits (a province's People's Committee)
+      two_digit    root + '.' + 2 digits (directly under the province: a department, or a district committee)
+      three_digit  root + '.' + 3 digits (a commune committee of the two-tier government)
+      sub_unit     more levels of digits (a unit below a department, a commune under a district …)
+      malformed    anything else (null stays null) -#}
+{% macro chiso_agency_code_shape(agency_code) -%}
+    {%- set dots = "(length(" ~ agency_code ~ ") - length(replace(" ~ agency_code ~ ", '.', '')))" -%}
+    {%- set root = dbt.split_part(agency_code, "'.'", 1) -%}
+    {%- set level2 = "case when " ~ dots ~ " >= 1 then " ~ dbt.split_part(agency_code, "'.'", 2) ~ " end" -%}
+    case
+        when {{ agency_code }} is null then null
+        when not (length({{ root }}) = 3 and substr({{ root }}, 1, 1) = 'H' and {{ chiso_is_digits('substr(' ~ root ~ ', 2)') }})
+            then 'malformed'
+        when {{ dots }} = 0 then 'root'
+        when not {{ chiso_is_digits(level2) }} then 'malformed'
+        when {{ dots }} = 1 and length({{ level2 }}) = 2 then 'two_digit'
+        when {{ dots }} = 1 and length({{ level2 }}) = 3 then 'three_digit'
+        when {{ dots }} = 1 then 'malformed'
+        when {{ chiso_is_digits("replace(substr(" ~ agency_code ~ ", 5), '.', '')") }}
+            and {{ agency_code }} not like '%..%' and {{ agency_code }} not like '%.' then 'sub_unit'
+        else 'malformed'
+    end
 {%- endmacro %}

@@ -1,5 +1,6 @@
--- Incremental-by-month helpers for the models that aggregate dossiers (int_dossier_month_measures,
--- int_dossier_online_month).
+-- Incremental helpers: the watermark of an incremental table, the post-hook that drops the rows of batches a
+-- corrected export superseded, and the incremental-by-month machinery of the monthly measures
+-- (int_dossier_month_measures, int_dossier_online_month, int_document_month_measures).
 
 {# The months a measures table covers: every month of every reporting year in int_periods (a quarter or year
    that is not complete yet still needs its open-at-end figure on its own last day). #}
@@ -15,17 +16,23 @@
 {%- endmacro %}
 
 {# The first month an incremental run of a monthly measures table must rebuild (a scalar subquery; null =
-   nothing to rebuild): the earliest month (recompute_from) of the rows current_model (int_dossier_current,
-   int_document_current) rewrote since this table's watermark (built_through); every month when a corrected
-   export of the dataset superseded a batch since (its rows may be gone); the new months when the reporting
-   range grew. #}
+   nothing to rebuild), the earliest of:
+   - the month of the earliest `column` (recompute_from) of the rows `current_model` (int_dossier_counted,
+     int_document_latest) rewrote since this table's watermark (built_through);
+   - every month when a corrected export of the dataset superseded a batch since (its rows may be gone), or when
+     the reporting range grew backwards;
+   - the new months when the reporting range grew forwards;
+   - the month an agency whose placement below the province changed since (int_agency_unit_changes: a new
+     agency, a new admin unit, or one no longer placed) was first seen in the data: its rows count for another
+     unit from there.
+   built_through is the manifest's newest load time when the table was built (macro chiso_built_through). #}
 {% macro chiso_recompute_from(months, current_model, dataset, column='recompute_from') -%}
 (
     select least(
         (
-            select cast({{ dbt.date_trunc('month', 'min(current_dossiers.' ~ column ~ ')') }} as date)
-            from {{ ref(current_model) }} as current_dossiers
-            where current_dossiers.refreshed_through > {{ chiso_watermark('built_through') }}
+            select cast({{ dbt.date_trunc('month', 'min(current_rows.' ~ column ~ ')') }} as date)
+            from {{ ref(current_model) }} as current_rows
+            where current_rows.refreshed_through > {{ chiso_watermark('built_through') }}
         ),
         (
             select min({{ months }}.month_start)
@@ -45,9 +52,24 @@
             select min({{ months }}.month_start)
             from {{ months }}
             where {{ months }}.month_start > (select coalesce(max(built.month_start), cast('1900-01-01' as date)) from {{ this }} as built)
+        ),
+        (
+            select cast({{ dbt.date_trunc('month', 'min(changes.first_seen_on)') }} as date)
+            from {{ ref('int_agency_unit_changes') }} as changes
+            where changes.changed_through > {{ chiso_watermark('built_through') }}
         )
     )
 )
+{%- endmacro %}
+
+{# The watermark a monthly measures table stores on its rows (built_through): the manifest's newest load time
+   at this build, the same value the tables it reads stamp on the rows they rewrite (refreshed_through). #}
+{% macro chiso_built_through() -%}
+    (
+        select max(loaded_at)
+        from {{ ref('stg_loader__landing_manifest') }}
+        where load_status = 'loaded'
+    )
 {%- endmacro %}
 
 {# The first day of the last month of a period, from its exclusive end. #}

@@ -19,11 +19,6 @@
     end
 {%- endmacro %}
 
-{#- The level-1 agency identifier: the part of a mã định danh before the first dot (H14.05 -> H14). -#}
-{% macro chiso_agency_prefix(agency_code) -%}
-    {{ dbt.split_part(agency_code, "'.'", 1) }}
-{%- endmacro %}
-
 {#- Month number on a continuous scale (year * 12 + month), for month arithmetic on both engines. -#}
 {% macro chiso_month_index(date_expr) -%}
     (cast(extract(year from {{ date_expr }}) as integer) * 12 + cast(extract(month from {{ date_expr }}) as integer))

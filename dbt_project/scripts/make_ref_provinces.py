@@ -22,12 +22,8 @@ Every column and where it comes from:
   from 1 July 2025 is statistics code 15, Yên Bái's, seated in Yên Bái, and its portal uses H38, old Lào Cai's).
 - ``seed_province``, ``seed_article``: the four provinces of the seed articles (DOMAIN) and their articles,
   on the units of the four seed groups; empty elsewhere.
-- ``monthly_dossiers_weight``: the sample generator's volume weight (dossiers and documents per month ×
-  weight). The 11 rows of the seed groups keep the values the sample was calibrated with (``CALIBRATED``). An
-  other old province gets ``0.75 × population in millions`` (``POPULATION_2019``, the 2019 census by province in
-  thousands, rounded; 0.75 is the median weight per million of the calibrated old provinces); a new province
-  gets the sum of its predecessors' weights, as the calibrated new provinces do. A simulation weight, not a
-  statistic.
+
+Official data only: nothing here serves the sample generator alone (its volume weights live with it).
 
 Rows: old provinces by code, then new provinces by code.
 
@@ -61,20 +57,14 @@ COLUMNS = [
     "agency_prefix",
     "seed_province",
     "seed_article",
-    "monthly_dossiers_weight",
 ]
 
-# The four seed groups: (seed_province, {(code, is_new): (seed_article, weight)}). Weights as calibrated.
-CALIBRATED: dict[str, dict[tuple[str, bool], tuple[str, str]]] = {
-    "cao_bang": {("04", False): ("000;001", "0.55"), ("04", True): ("000;001", "0.55")},
-    "bac_kan": {("06", False): ("002", "0.35"), ("19", False): ("", "0.85"), ("19", True): ("002", "1.20")},
-    "can_tho": {
-        ("92", False): ("003", "1.00"),
-        ("93", False): ("", "0.55"),
-        ("94", False): ("", "0.80"),
-        ("92", True): ("003", "2.35"),
-    },
-    "nghe_an": {("40", False): ("004", "1.60"), ("40", True): ("004", "1.60")},
+# The four seed groups: (seed_province, {(code, is_new): seed_article}).
+SEED_GROUPS: dict[str, dict[tuple[str, bool], str]] = {
+    "cao_bang": {("04", False): "000;001", ("04", True): "000;001"},
+    "bac_kan": {("06", False): "002", ("19", False): "", ("19", True): "002"},
+    "can_tho": {("92", False): "003", ("93", False): "", ("94", False): "", ("92", True): "003"},
+    "nghe_an": {("40", False): "004", ("40", True): "004"},
 }
 
 # Identifiers seen in real data (DOMAIN §6 and third-party code quoting provincial portals), old province code →
@@ -96,17 +86,6 @@ PREFIX_EVIDENCE = {
 # QĐ 20/2020 predates Huế's status as a centrally-run city (2025): the decision sorts it as Thừa Thiên Huế.
 SORT_NAME = {"46": "Thừa Thiên Huế"}
 
-# 2019 census (Tổng điều tra dân số và nhà ở 2019, GSO), population by old province in thousands, rounded.
-POPULATION_2019 = {
-    "01": 8054, "02": 854, "04": 530, "06": 314, "08": 785, "10": 731, "11": 599, "12": 460, "14": 1248,
-    "15": 822, "17": 854, "19": 1287, "20": 782, "22": 1321, "24": 1804, "25": 1464, "26": 1152, "27": 1369,
-    "30": 1893, "31": 2028, "33": 1253, "34": 1861, "35": 853, "36": 1781, "37": 982, "38": 3641, "40": 3328,
-    "42": 1289, "44": 896, "45": 633, "46": 1129, "48": 1134, "49": 1496, "51": 1232, "52": 1487, "54": 873,
-    "56": 1232, "58": 591, "60": 1231, "62": 541, "64": 1514, "66": 1870, "67": 623, "68": 1297, "70": 995,
-    "72": 1169, "74": 2456, "75": 3097, "77": 1149, "79": 8993, "80": 1689, "82": 1765, "83": 1289, "84": 1010,
-    "86": 1023, "87": 1600, "89": 1908, "91": 1724, "92": 1236, "93": 733, "94": 1200, "95": 908, "96": 1194,
-}  # fmt: skip
-WEIGHT_PER_MILLION = 0.75
 
 
 def _admin_seeds_module():
@@ -227,16 +206,11 @@ def build() -> tuple[list[dict[str, str]], list[str]]:
             raise SystemExit(f"new province {code} {name}: {len(same)} predecessors of the same name")
         new_prefix[code] = prefix[same[0]]
     seed_of = {
-        (code, is_new): (seed, art, w)
-        for seed, units in CALIBRATED.items()
-        for (code, is_new), (art, w) in units.items()
+        (code, is_new): (seed, art) for seed, units in SEED_GROUPS.items() for (code, is_new), art in units.items()
     }
-    weight_old = {}
     rows: list[dict[str, str]] = []
     for code in sorted(old):
-        seed, art, w = seed_of.get((code, False), ("", "", ""))
-        w = w or f"{round(WEIGHT_PER_MILLION * POPULATION_2019[code] / 1000, 2):.2f}"
-        weight_old[code] = float(w)
+        seed, art = seed_of.get((code, False), ("", ""))
         rows.append(
             {
                 "province_code": code,
@@ -248,12 +222,10 @@ def build() -> tuple[list[dict[str, str]], list[str]]:
                 "agency_prefix": prefix[code],
                 "seed_province": seed,
                 "seed_article": art,
-                "monthly_dossiers_weight": w,
             }
         )
     for code in sorted(new):
-        seed, art, w = seed_of.get((code, True), ("", "", ""))
-        w = w or f"{sum(weight_old[o] for o, n in successor.items() if n == code):.2f}"
+        seed, art = seed_of.get((code, True), ("", ""))
         rows.append(
             {
                 "province_code": code,
@@ -265,10 +237,9 @@ def build() -> tuple[list[dict[str, str]], list[str]]:
                 "agency_prefix": new_prefix[code],
                 "seed_province": seed,
                 "seed_article": art,
-                "monthly_dossiers_weight": w,
             }
         )
-    for seed, units in CALIBRATED.items():  # the seed groups are whole successions, as the generator needs
+    for seed, units in SEED_GROUPS.items():  # a seed group is a whole succession: its old units and their successor
         for (code, is_new), _ in units.items():
             if not is_new and (successor[code], True) not in units:
                 raise SystemExit(

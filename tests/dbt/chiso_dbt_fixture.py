@@ -3,16 +3,20 @@
 The raw tables are created exactly as ``chiso.schemas`` declares them (batch columns first), plus
 ``raw.landing_manifest``. The fixture rows cover the 1 July 2025 reorganisation: old Bắc Kạn (H04) and old
 Thái Nguyên (H55) in May/June 2025, new Thái Nguyên (H55) in August 2025, old Cần Thơ (H13) and Hậu Giang
-(H28) in 2023, new Cần Thơ (H13) in January 2026, Cao Bằng (H14) documents in March 2024.
+(H28) in 2023, new Cần Thơ (H13) in January 2026, Cao Bằng (H14) documents in March 2024. dbt learns the
+agencies from these rows (names as the one-stop-shop exports spell them, the portal's 766 units) and from the
+real Phú Thọ 766 captures of ``tests/fixtures/dvcqg-766``, read by chiso's own parser and loaded one batch per
+file as the loader does (``PHU_THO_766``).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 
 import duckdb
-from chiso.schemas import DATASETS, table_columns
+from chiso.schemas import DATASETS, columns, table_columns
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -45,6 +49,24 @@ def d(text: str) -> date:
     return date.fromisoformat(text)
 
 
+# agency names as the one-stop-shop exports spell them: dbt learns the agencies from the loaded data
+AGENCY_NAMES = {
+    "H04.01": "Văn phòng UBND tỉnh Bắc Kạn",
+    "H04.02": "Sở Nội vụ tỉnh Bắc Kạn",
+    "H13.01": "Văn phòng UBND thành phố Cần Thơ",
+    "H13.02": "Sở Nội vụ thành phố Cần Thơ",
+    "H14.30": "UBND Thành phố Cao Bằng",
+    "H14.100": "UBND Phường Thục Phán",
+    # a district of Lai Châu, not of Cao Bằng: no district of Cao Bằng has that name
+    "H14.77": "UBND Huyện Phong Thổ",
+    "H28.01": "Văn phòng UBND tỉnh Hậu Giang",
+    "H55.01": "Văn phòng UBND tỉnh Thái Nguyên",
+    "H55.02": "Sở Nội vụ tỉnh Thái Nguyên",
+    "H55.03": "Sở Tư pháp tỉnh Thái Nguyên",
+    "H99.01": "Cơ quan không rõ",
+}
+
+
 def dossier(
     code,
     period,
@@ -70,7 +92,7 @@ def dossier(
         "field_code": "F1",
         "field_name": "Lĩnh vực 1",
         "agency_code": agency,
-        "agency_name": "Cơ quan " + agency,
+        "agency_name": AGENCY_NAMES.get(agency, "Cơ quan " + agency),
         "channel": channel,
         "received_at": ts(received),
         "appointment_at": ts(appointment) if appointment else None,
@@ -293,9 +315,9 @@ DOSSIERS = [
     ),
 ]
 
-# agency codes the crosswalk does not know (test_dbt_agency.py): listed in mart_unknown_agency_codes, counted
-# for no unit below the province. H99 is no province's prefix (no unit at all); H14.77 has Cao Bằng's prefix
-# (counts for Cao Bằng, the level-1 identifier) but no agency .77
+# agencies dbt cannot place (test_dbt_agency.py): listed in mart_unknown_agency_codes, counted for no unit below
+# the province. H99 is no province's prefix (no unit at all); H14.77 has Cao Bằng's prefix (counts for Cao
+# Bằng, the level-1 identifier) and a district committee's name no district of Cao Bằng has
 UNKNOWN_AGENCY_DOSSIERS = [
     dossier(
         "H99.01-250510-0001",
@@ -435,7 +457,7 @@ def service(code, snapshot, procedure, state, agency="H13.01"):
         "level_raw": "Toàn trình",
         "state": state,
         "agency_code": agency,
-        "agency_name": "Cơ quan " + agency,
+        "agency_name": AGENCY_NAMES.get(agency, "Cơ quan " + agency),
         "has_fee": True,
     }
 
@@ -449,21 +471,21 @@ SERVICES = [
 ]
 
 
-def unit766(group, month, dep_id, dep_code, name, dep_type, is_root, score, max_score):
+def unit766(group, month, dep_id, dep_code, name, dep_type, is_root, score, max_score, root="H04"):
     start = d(month)
     return {
         "group_code": group,
         "period_type": "month",
         "period_start": start,
-        "period_end": d({"2025-05-01": "2025-05-31", "2025-06-01": "2025-06-30"}[month]),
+        "period_end": d({"2025-05-01": "2025-05-31", "2025-06-01": "2025-06-30", "2024-03-01": "2024-03-31"}[month]),
         "captured_at": datetime(2025, 7, 2, 3, 0),
-        "root_department_code": "H04",
+        "root_department_code": root,
         "is_root": is_root,
         "department_id": dep_id,
         "department_code": dep_code,
         "department_name": name,
         "department_type": dep_type,
-        "level": "PROVINCE",
+        "level": {"DISTRICT_PEOPLE_COMMITTEE": "DISTRICT", "COMMUNE_PEOPLE_COMMITTEE": "COMMUNE"}.get(dep_type, "PROVINCE"),
         "total_score": score,
         "total_max_score": max_score,
         "ratio": round(100 * score / max_score, 2),
@@ -502,6 +524,15 @@ UNITS_766 = [
     unit766(PROGRESS, "2025-06-01", "bk-root", "H04", "UBND tỉnh Bắc Kạn", "PROVINCE", True, 15.0, 20),
     unit766(PAYMENT, "2025-05-01", "bk-root", "H04", "UBND tỉnh Bắc Kạn", "PROVINCE", True, 6.25, 10),
     unit766(TRANSPARENCY, "2025-05-01", "bk-root", "H04", "UBND tỉnh Bắc Kạn", "PROVINCE", True, 7.96, 18),
+    # Cao Bằng (H14), March 2024: the portal lists its agencies, so that the register's H14.01 and H14.05 (the
+    # register names no agency) are learned as departments and H14.30 as a district committee
+    unit766(PROGRESS, "2024-03-01", "cb-root", "H14", "UBND tỉnh Cao Bằng", "PROVINCE", True, 16.0, 20, root="H14"),
+    unit766(PROGRESS, "2024-03-01", "cb-01", "H14.01", "Văn phòng UBND Tỉnh - Tỉnh Cao Bằng", "PROVINCIAL_DEPARTMENT",
+            False, 18.0, 20, root="H14"),
+    unit766(PROGRESS, "2024-03-01", "cb-05", "H14.05", "Sở Nội vụ - Tỉnh Cao Bằng", "PROVINCIAL_DEPARTMENT", False,
+            17.0, 20, root="H14"),
+    unit766(PROGRESS, "2024-03-01", "cb-30", "H14.30", "UBND Thành phố Cao Bằng", "DISTRICT_PEOPLE_COMMITTEE", False,
+            15.0, 20, root="H14"),
 ]
 MEASURES_766 = [
     measure766(PROGRESS, "2025-05-01", "bk-root", "H04", "totalReceived", value=100),
@@ -524,6 +555,47 @@ MEASURES_766 = [
     measure766(TRANSPARENCY, "2025-05-01", "bk-root", "H04", "PUBLIC_CONTENT_FULL", score=1.96, max_score=2),
     measure766(TRANSPARENCY, "2025-05-01", "bk-root", "H04", "DOSSIER_SYNC", score=6.0, max_score=6),
 ]
+
+
+PHU_THO_CAPTURES = REPO_ROOT / "tests" / "fixtures" / "dvcqg-766"
+
+
+@cache
+def phu_tho_766_batches() -> tuple[dict, ...]:
+    """The real Phú Thọ 766 captures (18 files: six groups × month, quarter, year 2026) through chiso's 766
+    parser, one batch per file as the loader makes it: ``tables`` maps dvc_766_unit and dvc_766_measure to the
+    parser's Arrow tables (source_row + the dataset's columns)."""
+    from chiso.sources.dvc import parse_766
+
+    batches = []
+    for path in sorted(PHU_THO_CAPTURES.glob("*/*.json")):
+        if path.parent.name == "formalities":
+            continue  # the national procedure catalogue: chiso has no raw table for it
+        parsed = parse_766(path)
+        assert not parsed.rejects, f"{path}: {parsed.rejects[:3]}"
+        batches.append({
+            "batch_id": f"sha-phu-tho-{path.parent.name}-{path.stem}",
+            "file_name": f"dvcqg-766/{path.parent.name}/{path.name}",
+            "tables": {ds: parsed.tables[ds] for ds in ("dvc_766_unit", "dvc_766_measure")},
+            "rows_read": parsed.rows_read,
+        })
+    return tuple(batches)
+
+
+def _insert_phu_tho(con: duckdb.DuckDBPyConnection) -> None:
+    for batch in phu_tho_766_batches():
+        for dataset, table in batch["tables"].items():
+            select = ", ".join(f'"{name}"' for name, _ in columns(dataset))
+            con.register("parsed", table)
+            con.execute(f"insert into raw.{dataset} select ?, ?, source_row, {select} from parsed",
+                        [batch["batch_id"], batch["file_name"]])
+            con.unregister("parsed")
+        units = batch["tables"]["dvc_766_unit"].num_rows
+        con.execute(
+            "insert into raw.landing_manifest (" + MANIFEST_INSERT_COLUMNS + ", loaded_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
+            [batch["batch_id"], "dvc", "dvc_766_unit", batch["file_name"], None, None, datetime(2026, 11, 1),
+             batch["rows_read"], units, 0, "loaded", batch["batch_id"], None],
+        )
 
 
 def _create_raw(con: duckdb.DuckDBPyConnection) -> None:
@@ -581,6 +653,7 @@ def build_fixture_warehouse(path: Path) -> None:
         _insert(con, "dvc_service", SERVICES, "dichvu")
         _insert(con, "dvc_766_unit", UNITS_766, "766_unit")
         _insert(con, "dvc_766_measure", MEASURES_766, "766_measure")
+        _insert_phu_tho(con)
     finally:
         con.close()
 

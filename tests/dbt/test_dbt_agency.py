@@ -1,10 +1,16 @@
-"""Agencies below the province: dim_agency, unknown agency codes, sub-province KPI rows, Biểu 06 reconciliation.
+"""Agencies below the province: dim_agency learned from the loaded data (with the real Phú Thọ 766 captures),
+unknown agency codes, sub-province KPI rows, Biểu 06 reconciliation, and no product seed from the generator.
 
 Expected numbers are computed by hand from the fixture rows in chiso_dbt_fixture.py (DOSSIERS,
-UNKNOWN_AGENCY_DOSSIERS, SUB_UNIT_DOSSIERS, DOCUMENTS, BIEU06).
+UNKNOWN_AGENCY_DOSSIERS, SUB_UNIT_DOSSIERS, DOCUMENTS, BIEU06, UNITS_766, PHU_THO_766).
 """
 
 from __future__ import annotations
+
+import csv
+import re
+
+from chiso_dbt_fixture import DBT_PROJECT_DIR
 
 OLD = "1900-01-01"
 NEW = "2025-07-01"
@@ -22,76 +28,151 @@ def one(mart, unit_code, valid_from, kpi, period_type, period_start) -> dict:
 
 
 # ------------------------------------------------------------------------------------------------ dim_agency
-def test_dim_agency_sample_and_phu_tho(mart):
+def test_dim_agency_learned_from_the_data(mart):
     rows = mart(
         "select agency_code, cast(valid_from as varchar) as vf, cast(valid_to as varchar) as vt, agency_kind, "
         "admin_unit_code, admin_unit_level, match_method from dim_agency where agency_code = 'H55.01' "
         "order by valid_from"
     )
     # the same identifier for old and new Thái Nguyên's department: two rows, both on province 19
-    assert [(r["vf"], r["vt"], r["admin_unit_code"], r["admin_unit_level"]) for r in rows] == [
-        (OLD, "2025-06-30", "19", "province"),
-        (NEW, None, "19", "province"),
+    assert [
+        (r["vf"], r["vt"], r["admin_unit_code"], r["admin_unit_level"], r["match_method"]) for r in rows
+    ] == [
+        (OLD, "2025-06-30", "19", "province", "code"),
+        (NEW, None, "19", "province", "code"),
     ]
+    # named as the one-stop-shop exports name it, typed as the portal states it
+    h0401 = mart("select * from dim_agency where agency_code = 'H04.01'")[0]
+    assert (
+        h0401["agency_name"],
+        h0401["agency_kind"],
+        h0401["department_type"],
+        h0401["dvcqg_department_id"],
+    ) == (
+        "Văn phòng UBND tỉnh Bắc Kạn",
+        "provincial_department",
+        "PROVINCIAL_DEPARTMENT",
+        "bk-01",
+    )
+    # a district committee: the old district of that name in the province
     district = mart("select * from dim_agency where agency_code = 'H14.30'")[0]
     assert (district["agency_kind"], district["admin_unit_code"], district["admin_unit_name"]) == (
         "district_committee",
         "040",
         "Thành phố Cao Bằng",
     )
-    # H44 has two rows (old and new Phú Thọ): the current one is the 2025-07-01 version
-    root = mart("select * from dim_agency where agency_code = 'H44' order by valid_from desc")[0]
+    assert (district["match_method"], district["reporting_unit_code"], district["province_code"]) == (
+        "name",
+        "040",
+        "04",
+    )
+    # a commune committee of the two-tier government: the ward of that name in new Cao Bằng
+    ward = mart("select * from dim_agency where agency_code = 'H14.100'")[0]
+    assert (ward["agency_kind"], ward["admin_unit_code"], str(ward["admin_unit_valid_from"])) == (
+        "commune_committee",
+        "01273",
+        NEW,
+    )
+    # documents-only agencies are learned from the portal's list of the province's agencies
+    assert {
+        r["agency_code"]: r["agency_kind"]
+        for r in mart(
+            "select agency_code, agency_kind from dim_agency where agency_code in ('H14.01', 'H14.05')"
+        )
+    } == {"H14.01": "provincial_department", "H14.05": "provincial_department"}
+    # nothing the data do not name: no agency of a province the fixture never mentions
+    assert mart("select count(*) as n from dim_agency where agency_prefix = 'H01'")[0]["n"] == 0
+
+
+def test_phu_tho_captures_all_matched(mart):
+    """The real Phú Thọ 766 captures: root, 15 departments and 148 communes, every one placed."""
+    root = mart("select * from dim_agency where agency_code = 'H44'")[0]
     assert (root["agency_kind"], root["admin_unit_code"], str(root["admin_unit_valid_from"])) == (
         "province",
         "25",
         NEW,
     )
-    assert root["admin_unit_name"] == "Tỉnh Phú Thọ"
-    phu_tho = mart(
-        "select count(*) as n, sum(case when is_matched then 1 else 0 end) as matched, "
-        "sum(case when agency_kind = 'commune_committee' then 1 else 0 end) as communes "
-        "from dim_agency where agency_prefix = 'H44' and source like 'dvcqg-766%'"
-    )[0]  # the 766 captures (the sample's Phú Thọ units share the H44 prefix since the QĐ 20/2020 prefixes)
-    assert (phu_tho["n"], phu_tho["matched"], phu_tho["communes"]) == (164, 164, 148)
+    assert (root["admin_unit_name"], root["dvcqg_department_id"]) == (
+        "Tỉnh Phú Thọ",
+        "019d2be3-6a88-732b-8b17-b68020c8553a",
+    )
+    counts = {
+        (r["agency_kind"], r["match_method"]): (r["n"], r["matched"], r["units"])
+        for r in mart(
+            "select agency_kind, match_method, count(*) as n, sum(case when is_matched then 1 else 0 end) as matched, "
+            "count(distinct admin_unit_code) as units from dim_agency where agency_prefix = 'H44' group by 1, 2"
+        )
+    }
+    assert counts == {
+        ("province", "code"): (1, 1, 1),
+        ("provincial_department", "code"): (15, 15, 1),
+        # 148 of 148 communes, each on its own ward of Phú Thọ
+        ("commune_committee", "name"): (148, 148, 148),
+    }
+    wrong_province = mart(
+        "select count(*) as n from dim_agency as a inner join dim_admin_unit as u "
+        "on a.admin_unit_code = u.unit_code and a.admin_unit_valid_from = u.unit_valid_from "
+        "where a.agency_prefix = 'H44' and a.agency_kind = 'commune_committee' and u.parent_unit_code <> '25'"
+    )[0]
+    assert wrong_province["n"] == 0
     viet_tri = mart("select * from dim_agency where agency_code = 'H44.100'")[0]
     assert (viet_tri["admin_unit_code"], viet_tri["admin_unit_name"], viet_tri["match_method"]) == (
         "07900",
         "Phường Việt Trì",
-        "name_match",
+        "name",
     )
-    # the generator's ward code (vietnam_provinces 05794) differs from the statistics office's: office code
-    phu_lac = mart("select * from dim_agency where agency_code = 'H55.175'")[0]
-    assert (phu_lac["admin_unit_code"], phu_lac["match_method"]) == ("05788", "name_match")
+    # the portal's province suffix does not matter: "UBND xã Lâm Thao - Tỉnh Phú Thọ"
+    lam_thao = mart("select agency_name, admin_unit_name from dim_agency where agency_code = 'H44.106'")[0]
+    assert (lam_thao["agency_name"], lam_thao["admin_unit_name"]) == (
+        "UBND xã Lâm Thao - Tỉnh Phú Thọ",
+        "Xã Lâm Thao",
+    )
+    # the groups that publish no code are tied to the units by departmentId: nothing of Phú Thọ is unknown
+    assert (
+        mart("select count(*) as n from mart_unknown_agency_codes where source_dataset = 'dvc_766_unit'")[0][
+            "n"
+        ]
+        == 0
+    )
 
 
 # --------------------------------------------------------------------------------------- unknown agency codes
 def test_unknown_agency_codes_are_listed(mart):
     rows = mart(
         "select source_dataset, agency_code, reason, cast(first_period_month as varchar) as first_m, "
-        "cast(last_period_month as varchar) as last_m, period_count, row_count, agency_prefix "
+        "cast(last_period_month as varchar) as last_m, period_count, row_count, agency_prefix, agency_name "
         "from mart_unknown_agency_codes order by agency_code"
     )
     assert rows == [
         {
             "source_dataset": "motcua_dossier",
             "agency_code": "H14.77",
-            "reason": "not_in_crosswalk",
+            "reason": "no_unit_with_name",
             "first_m": "2024-03-01",
             "last_m": "2024-03-01",
             "period_count": 1,
             "row_count": 1,
             "agency_prefix": "H14",
+            "agency_name": "UBND Huyện Phong Thổ",
         },
         {
             "source_dataset": "motcua_dossier",
             "agency_code": "H99.01",
-            "reason": "not_in_crosswalk",
+            "reason": "unknown_prefix",
             "first_m": "2025-05-01",
             "last_m": "2025-05-01",
             "period_count": 1,
             "row_count": 1,
             "agency_prefix": "H99",
+            "agency_name": "Cơ quan không rõ",
         },
+    ]
+    # the learned agency that could not be placed is in dim_agency with the same reason
+    h1477 = mart(
+        "select is_matched, unmatched_reason, agency_kind from dim_agency where agency_code = 'H14.77'"
+    )
+    assert h1477 == [
+        {"is_matched": False, "unmatched_reason": "no_unit_with_name", "agency_kind": "district_committee"}
     ]
 
 
@@ -245,3 +326,44 @@ def test_bieu06_reconciliation(mart):
         None,
         "unit_not_matched",
     )
+
+
+# ------------------------------------------------------------------------------ real reference data only
+SEEDS = DBT_PROJECT_DIR / "seeds"
+# ref_provinces: the statistics office's codes and names, validity, succession, the QĐ 20/2020 prefix, and which
+# seed article (docs/DOMAIN.md) is about the province; nothing that only serves a simulation
+REF_PROVINCES_COLUMNS = [
+    "province_code",
+    "province_name",
+    "valid_from",
+    "valid_to",
+    "successor_code",
+    "relation",
+    "agency_prefix",
+    "seed_province",
+    "seed_article",
+]
+
+
+def test_no_product_seed_comes_from_the_generator():
+    csvs = sorted(SEEDS.glob("*.csv"))
+    assert len(csvs) >= 8
+    # the invented agency crosswalk is gone: agencies are learned from the loaded data
+    assert "agency_crosswalk" not in {p.stem for p in csvs}
+    for path in csvs:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            header = next(reader)
+            assert not [c for c in header if "weight" in c or "sample" in c], (path.name, header)
+            generated = [
+                row
+                for row in reader
+                if any("sample_generator" in cell or "chiso.sample" in cell for cell in row)
+            ]
+        assert generated == [], (path.name, generated[:3])
+    with open(SEEDS / "ref_provinces.csv", encoding="utf-8-sig", newline="") as fh:
+        assert next(csv.reader(fh)) == REF_PROVINCES_COLUMNS
+    # no seed script imports the sample generator
+    for script in sorted((DBT_PROJECT_DIR / "scripts").glob("*.py")):
+        imports = re.findall(r"^\s*(?:from|import)\s+([\w.]+)", script.read_text(encoding="utf-8"), re.M)
+        assert not [m for m in imports if "sample" in m], (script.name, imports)

@@ -212,9 +212,14 @@ def test_766_scorecard_published_recomputed_rank_change(mart):
         "and department_id = 'bk-root' and period_start = cast('2025-06-01' as date)"
     )[0]
     assert (june["previous_score"], june["change_from_previous"]) == (14.0, 1.0)
-    pay = mart("select * from mart_766_scorecard where group_code = 'formality-online-payment-tree'")[0]
+    pay = mart(
+        "select * from mart_766_scorecard where group_code = 'formality-online-payment-tree' "
+        "and department_id = 'bk-root'"
+    )[0]
     assert (pay["published_score"], pay["recomputed_score"]) == (6.25, 6.25)
-    transparency = mart("select * from mart_766_scorecard where group_code = 'transparency'")[0]
+    transparency = mart(
+        "select * from mart_766_scorecard where group_code = 'transparency' and department_id = 'bk-root'"
+    )[0]
     assert transparency["recomputed_score"] == 7.96
 
 

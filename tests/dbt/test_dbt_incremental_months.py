@@ -1,6 +1,7 @@
 """The dossier measures are incremental by month: after a new batch (and after a corrected export that
-supersedes one and drops a dossier), an incremental build gives exactly what a --full-refresh build gives,
-and the months before the ones a load touches are not rebuilt."""
+supersedes one and drops a dossier, and after a load that places an agency the data named before), an
+incremental build gives exactly what a --full-refresh build gives, and the months before the ones a load touches
+are not rebuilt."""
 
 from __future__ import annotations
 
@@ -25,7 +26,9 @@ COMPARED = {
     "marts.dim_procedure": "procedure_code",
     "marts.mart_unknown_agency_codes": "source_dataset, agency_code, department_id, reason",
     "intermediate.int_procedure_batch": "batch_id, procedure_code",
-    "intermediate.int_unplaced_agency_batch": "batch_id, source_dataset, agency_code, period_month, reference_date",
+    "intermediate.int_agency_sightings": "batch_id, source_dataset, agency_code, department_id, agency_name, "
+                                         "period_month, province_code",
+    "marts.dim_agency": "agency_code, valid_from",
 }
 MEASURE_COLUMNS = ("attribution, unit_code, unit_valid_from, month_start, n_received, n_received_online, "
                    "n_fee_bearing, n_fee_paid_online, n_digitised, n_finished, n_finished_on_time, n_open_at_end, "
@@ -73,7 +76,7 @@ def _snapshot(path):
     try:
         out = {t: con.execute(f"select * exclude (refreshed_through) from {t} order by {k}").fetchall()
                if t in ("marts.fct_dossier", "marts.fct_document", "intermediate.int_procedure_batch",
-                        "intermediate.int_unplaced_agency_batch") else con.execute(f"select * from {t} order by {k}").fetchall()
+                        "intermediate.int_agency_sightings") else con.execute(f"select * from {t} order by {k}").fetchall()
                for t, k in COMPARED.items()}
         out["measures"] = con.execute(
             f"select {MEASURE_COLUMNS} from intermediate.int_dossier_month_measures order by 1, 2, 3, 4").fetchall()
@@ -99,7 +102,7 @@ def test_incremental_months_equal_a_full_refresh(warehouse, tmp_path):
                 "received"),
         dossier("H55.03-250806-0001", "2025-09-01", "H55.03", 1, "2025-08-06 08:00", "2025-09-30 17:00",
                 "2025-09-05 10:00", "returned"),
-        # a new procedure, at an agency the crosswalk does not know (dim_procedure, mart_unknown_agency_codes)
+        # a new procedure, at an agency of no province (dim_procedure, mart_unknown_agency_codes)
         dossier("H99.02-250902-0001", "2025-09-01", "H99.02", 1, "2025-09-02 08:00", "2025-09-12 17:00", None,
                 "received", procedure="1.000009"),
     ])
@@ -154,6 +157,40 @@ def test_superseding_export_that_drops_a_dossier(warehouse, tmp_path):
     assert dropped == []
     counts = [{r[0]: r[-1] for r in snap["marts.dim_procedure"]} for snap in (before, incremental)]
     assert counts[1]["1.000001"] == counts[0]["1.000001"] - 1
+    _build(tmp_path, "--full-refresh")
+    full, _ = _snapshot(warehouse)
+    assert incremental == full
+
+
+def test_an_agency_placed_later_is_counted_in_earlier_months(warehouse, tmp_path):
+    """Agencies are learned from the data: a later export can place an agency earlier months already used. The
+    dossier of H14.77 received in March 2024 (a district committee's name no district of Cao Bằng has) counts
+    for no district; an April export names the agency "UBND Huyện Hà Quảng", district 045: the incremental build
+    rebuilds the months from March 2024 (when H14.77 was first seen), and equals a full refresh."""
+    _build(tmp_path)
+    _, built_before = _snapshot(warehouse)
+    _load_batch(warehouse, "sha-apr-2024", "hoso_2024-04", [
+        {**dossier("H14.77-240405-0001", "2024-04-01", "H14.77", 1, "2024-04-05 08:00", "2024-04-15 17:00",
+                   "2024-04-10 10:00", "returned"), "agency_name": "UBND Huyện Hà Quảng"},
+    ])
+    _build(tmp_path)
+    incremental, built_after = _snapshot(warehouse)
+    agency = [r for r in incremental["marts.dim_agency"] if r[0] == "H14.77"]
+    assert len(agency) == 1
+    con = duckdb.connect(str(warehouse))
+    try:
+        march = con.execute(
+            "select n_received from intermediate.int_dossier_month_measures where attribution = 'agency' "
+            "and unit_code = '045' and month_start = date '2024-03-01'").fetchall()
+        placed = con.execute("select admin_unit_code, match_method from marts.dim_agency "
+                             "where agency_code = 'H14.77'").fetchall()
+    finally:
+        con.close()
+    assert placed == [("045", "name")]
+    assert march == [(1,)]
+    kept = [m for m in built_before if str(m) < "2024-03-01"]
+    assert kept and all(built_after[m] == built_before[m] for m in kept)
+    assert all(built_after[m] > built_before[m] for m in built_before if str(m) >= "2024-03-01")
     _build(tmp_path, "--full-refresh")
     full, _ = _snapshot(warehouse)
     assert incremental == full

@@ -21,6 +21,7 @@ from chiso_dbt_fixture import (
     MEASURES_766,
     SERVICES,
     UNITS_766,
+    phu_tho_766_batches,
     run_dbt,
 )
 
@@ -103,6 +104,20 @@ def pg_database(tmp_path_factory):
                 None,
             ],
         )
+    # the real Phú Thọ 766 captures, one batch per file as on DuckDB (chiso_dbt_fixture._insert_phu_tho)
+    from psycopg2.extras import execute_values
+
+    for batch in phu_tho_766_batches():
+        for dataset, table in batch["tables"].items():
+            names = [n for n, _ in table_columns(dataset)][3:]
+            rows = [[batch["batch_id"], batch["file_name"], r["source_row"], *[r[n] for n in names]]
+                    for r in table.to_pylist()]
+            execute_values(cur, f"insert into raw.{dataset} values %s", rows, page_size=2000)
+        cur.execute(
+            "insert into raw.landing_manifest (" + MANIFEST_INSERT_COLUMNS + ", loaded_at) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, current_timestamp)",
+            [batch["batch_id"], "dvc", "dvc_766_unit", batch["file_name"], None, None, datetime(2026, 11, 1),
+             batch["rows_read"], batch["tables"]["dvc_766_unit"].num_rows, 0, "loaded", batch["batch_id"], None],
+        )
     work = tmp_path_factory.mktemp("dbt_pg")
     env = {"CHISO_DBT_TARGET": "postgres", "CHISO_PG_DATABASE": name, "CHISO_PG_SCHEMA": "chiso"}
     old = {k: os.environ.get(k) for k in env}
@@ -173,3 +188,29 @@ def test_postgres_key_numbers(pg_database):
         "where department_id = 'bk-02' and group_code = 'dvc-progress-tree'"
     )
     assert cur.fetchall() == [(12.5, 12.0, 2)]
+
+
+AGENCY_QUERY = (
+    "select agency_code, cast(valid_from as varchar) as vf, dvcqg_department_id, agency_name, agency_name_key, "
+    "agency_kind, admin_unit_code, cast(admin_unit_valid_from as varchar) as auvf, match_method, unmatched_reason, "
+    "reporting_unit_code from {schema}dim_agency order by 1, 2"
+)
+
+
+def test_postgres_agencies_equal_duckdb(pg_database, mart):
+    """The agency learning (name keys, identifier shapes) gives the same agencies on both engines; on Postgres
+    too the real Phú Thọ captures place 148 of 148 communes."""
+    cur = pg_database.cursor()
+    cur.execute(AGENCY_QUERY.format(schema="marts."))
+    pg_rows = _normalise(cur.fetchall())
+    duck_rows = _normalise([tuple(r.values()) for r in mart(AGENCY_QUERY.format(schema=""))])
+    assert len(pg_rows) == len(duck_rows) > 170
+    assert pg_rows == duck_rows
+    cur.execute(
+        "select count(*), count(distinct admin_unit_code) from marts.dim_agency "
+        "where agency_prefix = 'H44' and agency_kind = 'commune_committee' and is_matched"
+    )
+    assert cur.fetchall() == [(148, 148)]
+    cur.execute("select source_dataset, agency_code, reason from marts.mart_unknown_agency_codes order by 2")
+    assert cur.fetchall() == [("motcua_dossier", "H14.77", "no_unit_with_name"),
+                              ("motcua_dossier", "H99.01", "unknown_prefix")]

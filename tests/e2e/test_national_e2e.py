@@ -78,17 +78,24 @@ def test_progress_mart_has_every_province(warehouse):
     assert {c for c, vf, _ in rows if str(vf) == "2025-07-01"} == new and len(new) == 34
 
 
-def test_unknown_agency_codes_are_only_the_sample_phu_tho_766_units(warehouse):
-    """Known limitation: the national sample's new Phú Thọ (H44) shares identifiers with the real Phú Thọ units
-    of the 766 captures; agency_crosswalk keeps the real rows, so the sample's own 766 departmentIds for those
-    units are unknown (the dossiers still map by agency code). The one sample ward the statistics office's list
-    lacks (Huế, Chân Mây – Lăng Cô) is reported without admin unit, as intended. Every other agency is known."""
-    from chiso.sample.units import NATIONAL, units_for
-
-    phu_tho = next(u for u in units_for(NATIONAL) if u.prefix == "H44" and u.is_new)
-    sample_ids = {phu_tho.root_uuid} | {a.uuid for a in phu_tho.agencies}
-    with open(REPO / "dbt_project" / "seeds" / "agency_crosswalk.csv", encoding="utf-8") as fh:
-        sample_ids |= {r["dvcqg_department_id"] for r in csv.DictReader(fh) if r["match_method"] == "unmatched"}
-    con_rows = _query(warehouse, "select * from marts.mart_unknown_agency_codes")
-    ids = {str(v) for row in con_rows for v in row if isinstance(v, str) and len(v) == 36}
-    assert ids <= sample_ids
+def test_every_agency_is_learned_from_the_exports_and_placed(warehouse):
+    """The sample's agencies reach the warehouse only through its own exports, like any province's: dbt learns
+    every agency the national sample names (766 responses, dossiers, catalogue, register) and places each one:
+    the 97 province roots and the departments by their identifier, the district committees (June, 63 old
+    provinces) and the commune committees (July, 34 new ones) by name among the statistics office's units. No
+    agency is left unknown."""
+    assert _query(warehouse, "select source_dataset, agency_code, department_id, reason "
+                             "from marts.mart_unknown_agency_codes") == []
+    rows = _query(warehouse, """
+        select agency_kind, match_method, count(*), count(*) filter (where not is_matched),
+            count(distinct admin_unit_code || '@' || cast(admin_unit_valid_from as varchar))
+        from marts.dim_agency group by 1, 2""")
+    kinds = {(kind, method): (n, unmatched, units) for kind, method, n, unmatched, units in rows}
+    assert set(kinds) == {("province", "code"), ("provincial_department", "code"), ("district_committee", "name"),
+                          ("commune_committee", "name")}
+    assert all(unmatched == 0 for _, unmatched, _ in kinds.values())
+    assert kinds[("province", "code")][:2] == (63 + 34, 0)
+    # one committee per district or commune: no two agencies placed on the same unit
+    for kind in ("district_committee", "commune_committee"):
+        n, _, units = kinds[(kind, "name")]
+        assert n == units > 0, kind

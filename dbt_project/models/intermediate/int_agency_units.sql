@@ -1,49 +1,26 @@
--- Agencies below the province and the reporting unit each one's KPIs go to (seed agency_crosswalk):
+-- Agencies below the province and the reporting unit each one's KPIs go to (int_agency_matches, learned from
+-- the loaded data):
 --   provincial_department → the department itself (unit_level 'department', keyed by its agency code and
 --                           validity: a department is not an administrative unit);
 --   district_committee    → the old district (3-digit code, 1900-01-01 .. 2025-06-30), its own historical unit;
 --   commune_committee     → the ward/commune (5-digit code, from 2025-07-01).
--- The province root and unmatched agencies (no admin unit) are left out: nothing is guessed. parent_unit_* is
--- the province the agency belongs to (the crosswalk's root row of the same prefix valid on the agency's start).
+-- The province root and agencies without an admin unit are left out: nothing is guessed. parent_unit_* is the
+-- province version the agency belongs to (its identifier's prefix).
 with
 
-crosswalk as (
+agencies as (
 
-    select * from {{ ref('agency_crosswalk') }}
-
-),
-
-districts as (
-
-    select unit_code, unit_name
-    from {{ ref('admin_units_before_2025_07') }}
-    where unit_level = 'district'
-
-),
-
-communes as (
-
-    select new_commune_code as unit_code, min(new_commune_name) as unit_name
-    from {{ ref('admin_crosswalk_2025_07') }}
-    group by new_commune_code
-
-),
-
-roots as (
-
-    select agency_code, valid_from, valid_to, admin_unit_code, admin_unit_valid_from
-    from crosswalk
-    where agency_kind = 'province'
+    select *
+    from {{ ref('int_agency_matches') }}
+    where agency_kind in ('provincial_department', 'district_committee', 'commune_committee')
         and admin_unit_code is not null
 
 ),
 
-agencies as (
+admin_units as (
 
-    select crosswalk.*
-    from crosswalk
-    where crosswalk.agency_kind in ('provincial_department', 'district_committee', 'commune_committee')
-        and crosswalk.admin_unit_code is not null
+    select unit_code, unit_valid_from, unit_valid_to, unit_name
+    from {{ ref('int_admin_unit_history') }}
 
 )
 
@@ -65,12 +42,11 @@ select
     end as unit_valid_from,
     case
         when agencies.agency_kind = 'provincial_department' then agencies.valid_to
-        when agencies.agency_kind = 'district_committee' then cast('2025-06-30' as date)
+        else admin_units.unit_valid_to
     end as unit_valid_to,
     case
         when agencies.agency_kind = 'provincial_department' then agencies.agency_name
-        when agencies.agency_kind = 'district_committee' then coalesce(districts.unit_name, agencies.agency_name)
-        else coalesce(communes.unit_name, agencies.agency_name)
+        else coalesce(admin_units.unit_name, agencies.agency_name)
     end as unit_name,
     cast(case agencies.agency_kind
         when 'provincial_department' then 'department'
@@ -81,16 +57,10 @@ select
         when agencies.agency_kind = 'provincial_department' then 'agency'
         else 'administrative_unit'
     end as {{ dbt.type_string() }}) as unit_kind,
-    roots.admin_unit_code as parent_unit_code,
-    roots.admin_unit_valid_from as parent_unit_valid_from
+    agencies.province_code as parent_unit_code,
+    agencies.province_valid_from as parent_unit_valid_from,
+    agencies.first_seen_on
 from agencies
-left join districts
-    on agencies.agency_kind = 'district_committee'
-    and agencies.admin_unit_code = districts.unit_code
-left join communes
-    on agencies.agency_kind = 'commune_committee'
-    and agencies.admin_unit_code = communes.unit_code
-left join roots
-    on roots.agency_code = {{ chiso_agency_prefix('agencies.agency_code') }}
-    and agencies.valid_from >= roots.valid_from
-    and agencies.valid_from <= coalesce(roots.valid_to, cast('9999-12-31' as date))
+left join admin_units
+    on agencies.admin_unit_code = admin_units.unit_code
+    and agencies.admin_unit_valid_from = admin_units.unit_valid_from

@@ -7,18 +7,25 @@
     )
 }}
 -- depends_on: {{ ref('stg_loader__landing_manifest') }}
+-- depends_on: {{ ref('int_agency_unit_changes') }}
+-- depends_on: {{ ref('int_document_latest') }}
 -- Non-secret documents and the electronic ones among them, per attribution unit x issue month: what
--- electronic_document_share is made of. attribution: 'province' = the province version of the agency prefix on
--- the issue date (series member), 'agency' = the unit below the province the registering agency maps to in the
--- agency crosswalk on the issue date, 'marker' = one row per rebuilt month. Incremental by month like
--- int_dossier_month_measures (macro chiso_recompute_from on int_document_current).
+-- electronic_document_share is made of. attribution (macro chiso_attributed): 'province' = the province version
+-- of the agency prefix on the issue date, 'agency' = the unit below the province the registering agency maps to
+-- on the issue date, 'marker' = one row per rebuilt month. Incremental by month like
+-- int_dossier_month_measures (macro chiso_recompute_from on int_document_latest).
 with
 
-{{ chiso_rebuilt_months('int_document_current', 'qlvb_document') }}
+{{ chiso_rebuilt_months('int_document_latest', 'qlvb_document') }}
 
 documents as (
 
-    select reported_unit_code, reported_unit_valid_from, agency_code, issued_on, form
+    select
+        reported_unit_code as unit_code,
+        reported_unit_valid_from as unit_valid_from,
+        agency_code,
+        issued_on,
+        form
     from {{ ref('int_document_current') }}
     -- secret documents are excluded; a missing confidentiality is read as normal (Thường, the default)
     where issued_on is not null
@@ -29,27 +36,9 @@ documents as (
 
 ),
 
-agency_units as (
-
-    select * from {{ ref('int_agency_units') }}
-
-),
-
 attributed as (
 
-    select 'province' as attribution, documents.reported_unit_code as unit_code,
-        documents.reported_unit_valid_from as unit_valid_from, documents.issued_on, documents.form
-    from documents
-    where documents.reported_unit_code is not null
-
-    union all
-
-    select 'agency', agency_units.unit_code, agency_units.unit_valid_from, documents.issued_on, documents.form
-    from documents
-    inner join agency_units
-        on documents.agency_code = agency_units.agency_code
-        and documents.issued_on >= agency_units.agency_valid_from
-        and documents.issued_on <= coalesce(agency_units.agency_valid_to, cast('9999-12-31' as date))
+    {{ chiso_attributed('documents', 'documents.issued_on') }}
 
 ),
 
@@ -57,8 +46,8 @@ counted as (
 
     select
         attributed.attribution,
-        attributed.unit_code,
-        attributed.unit_valid_from,
+        attributed.attributed_unit_code as unit_code,
+        attributed.attributed_unit_valid_from as unit_valid_from,
         rebuilt_months.month_start,
         count(*) as n_documents,
         sum(case when attributed.form = 'electronic' then 1 else 0 end) as n_electronic
@@ -86,5 +75,5 @@ select
     cast(month_start as date) as month_start,
     cast(n_documents as {{ dbt.type_bigint() }}) as n_documents,
     cast(n_electronic as {{ dbt.type_bigint() }}) as n_electronic,
-    (select max(refreshed_through) from {{ ref('int_document_current') }}) as built_through
+    {{ chiso_built_through() }} as built_through
 from final

@@ -7,23 +7,24 @@
     )
 }}
 -- depends_on: {{ ref('stg_loader__landing_manifest') }}
+-- depends_on: {{ ref('int_agency_unit_changes') }}
 -- The dossier counts every dossier KPI is made of, per attribution unit x calendar month: received (by
 -- channel, fee, online payment, digitised), finished in the month (on time by the 766 rule), and open at the
 -- month's end (within its deadline or not). int_kpi_dossier_measures adds months into quarters and years and
 -- members into successor series: handled(period) = finished in its months + open at its last month's end.
 --
--- attribution: 'province' = the province version the agency prefix gives on the receipt date (the series
--- members; int_kpi_dossier_measures rolls them up); 'agency' = the unit below the province the handling agency
--- maps to in the agency crosswalk on the receipt date (int_agency_units: department, old district, new
--- commune); 'marker' = one empty row per rebuilt month, so that a rebuilt month replaces its old rows whole.
+-- attribution (macro chiso_attributed): 'province' = the province version the agency prefix gives on the
+-- receipt date (int_kpi_dossier_measures rolls it up into its series); 'agency' = the unit below the province
+-- the handling agency maps to on the receipt date (int_agency_units: department, old district, new commune);
+-- 'marker' = one empty row per rebuilt month, so that a rebuilt month replaces its old rows whole.
 --
--- Incremental by month: a run rebuilds the months from the earliest receipt month of the dossiers
--- int_dossier_current rewrote since the last run (macro chiso_recompute_from), reading only the
--- dossiers that can count in those months (open, or finished since). A daily load therefore costs in
+-- Incremental by month: a run rebuilds the months from the earliest month a change since the last run can
+-- affect (macro chiso_recompute_from: the dossiers int_dossier_counted rewrote, superseded batches, agencies
+-- placed anew), reading only the dossiers that can count in those months (open, or finished since). A daily load therefore costs in
 -- proportion to the months it touches and the dossiers open in them, not to the whole history.
 with
 
-{{ chiso_rebuilt_months('int_dossier_current', 'motcua_dossier') }}
+{{ chiso_rebuilt_months('int_dossier_counted', 'motcua_dossier') }}
 
 dossiers as (
 
@@ -41,7 +42,7 @@ dossiers as (
         finished_at,
         deadline_at,
         is_finished_on_time
-    from {{ ref('int_dossier_current') }}
+    from {{ ref('int_dossier_counted') }}
     where received_at is not null
     {% if is_incremental() %}
         and (finished_at is null or finished_at >= (select rebuild.month_start from rebuild))
@@ -49,27 +50,9 @@ dossiers as (
 
 ),
 
-agency_units as (
-
-    select * from {{ ref('int_agency_units') }}
-
-),
-
 attributed as (
 
-    select 'province' as attribution, dossiers.unit_code as attributed_unit_code,
-        dossiers.unit_valid_from as attributed_unit_valid_from, dossiers.*
-    from dossiers
-    where dossiers.unit_code is not null
-
-    union all
-
-    select 'agency', agency_units.unit_code, agency_units.unit_valid_from, dossiers.*
-    from dossiers
-    inner join agency_units
-        on dossiers.agency_code = agency_units.agency_code
-        and cast(dossiers.received_at as date) >= agency_units.agency_valid_from
-        and cast(dossiers.received_at as date) <= coalesce(agency_units.agency_valid_to, cast('9999-12-31' as date))
+    {{ chiso_attributed('dossiers', 'cast(dossiers.received_at as date)') }}
 
 ),
 
@@ -150,5 +133,5 @@ select
     cast(n_finished_on_time as {{ dbt.type_bigint() }}) as n_finished_on_time,
     cast(n_open_at_end as {{ dbt.type_bigint() }}) as n_open_at_end,
     cast(n_open_at_end_on_time as {{ dbt.type_bigint() }}) as n_open_at_end_on_time,
-    (select max(refreshed_through) from {{ ref('int_dossier_current') }}) as built_through
+    {{ chiso_built_through() }} as built_through
 from final

@@ -1,7 +1,8 @@
 -- electronic_document_share per unit series x period: non-secret electronic documents / non-secret
 -- documents, by issue date, from the monthly counts of int_document_month_measures (a document listed in two
--- exports counts once: its latest export, int_document_current). A successor's series adds its predecessors'
--- counts. Below the province: the unit the registering agency maps to in the agency crosswalk.
+-- exports counts once: its latest export, int_document_current), summed per reporting unit of
+-- int_unit_attribution (a successor's series adds its predecessors'; below the province, the unit the
+-- registering agency maps to).
 with
 
 month_measures as (
@@ -10,9 +11,9 @@ month_measures as (
 
 ),
 
-members as (
+attribution as (
 
-    select * from {{ ref('int_unit_series_members') }}
+    select * from {{ ref('int_unit_attribution') }}
 
 ),
 
@@ -25,27 +26,16 @@ periods as (
 series_months as (
 
     select
-        members.unit_code,
-        members.unit_valid_from,
+        attribution.unit_code,
+        attribution.unit_valid_from,
         month_measures.month_start,
         month_measures.n_documents,
         month_measures.n_electronic
     from month_measures
-    inner join members
-        on month_measures.unit_code = members.member_unit_code
-        and month_measures.unit_valid_from = members.member_unit_valid_from
-    where month_measures.attribution = 'province'
-
-    union all
-
-    select
-        month_measures.unit_code,
-        month_measures.unit_valid_from,
-        month_measures.month_start,
-        month_measures.n_documents,
-        month_measures.n_electronic
-    from month_measures
-    where month_measures.attribution = 'agency'
+    inner join attribution
+        on month_measures.attribution = attribution.attribution
+        and month_measures.unit_code = attribution.attributed_unit_code
+        and month_measures.unit_valid_from = attribution.attributed_unit_valid_from
 
 )
 

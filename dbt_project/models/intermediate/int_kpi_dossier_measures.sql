@@ -3,10 +3,10 @@
 --   received KPIs (online share, online payment, digitised share): sums over the period's months;
 --   on_time_share: handled = finished in the period's months + open at the end of its last month, on time =
 --   finished on time + open and within the deadline at that end (the 766 rule, DOMAIN 3.2).
--- A successor's series adds its predecessors' counts (sums of counts, never averages of ratios). Below the
--- province: the counts of the unit the handling agency maps to in the agency crosswalk on the receipt date
--- (department, old district or new commune); an agency code without a valid crosswalk row counts for no unit
--- below the province (see mart_unknown_agency_codes).
+-- The counts go to the reporting units of int_unit_attribution: a successor's series adds its predecessors'
+-- counts (sums of counts, never averages of ratios); below the province, the unit the handling agency maps to
+-- on the receipt date (department, old district or new commune; an agency that is not placed counts for no
+-- unit below the province, see mart_unknown_agency_codes).
 with
 
 month_measures as (
@@ -15,9 +15,9 @@ month_measures as (
 
 ),
 
-members as (
+attribution as (
 
-    select * from {{ ref('int_unit_series_members') }}
+    select * from {{ ref('int_unit_attribution') }}
 
 ),
 
@@ -30,8 +30,8 @@ periods as (
 series_months as (
 
     select
-        members.unit_code,
-        members.unit_valid_from,
+        attribution.unit_code,
+        attribution.unit_valid_from,
         month_measures.month_start,
         month_measures.n_received,
         month_measures.n_received_online,
@@ -43,28 +43,10 @@ series_months as (
         month_measures.n_open_at_end,
         month_measures.n_open_at_end_on_time
     from month_measures
-    inner join members
-        on month_measures.unit_code = members.member_unit_code
-        and month_measures.unit_valid_from = members.member_unit_valid_from
-    where month_measures.attribution = 'province'
-
-    union all
-
-    select
-        month_measures.unit_code,
-        month_measures.unit_valid_from,
-        month_measures.month_start,
-        month_measures.n_received,
-        month_measures.n_received_online,
-        month_measures.n_fee_bearing,
-        month_measures.n_fee_paid_online,
-        month_measures.n_digitised,
-        month_measures.n_finished,
-        month_measures.n_finished_on_time,
-        month_measures.n_open_at_end,
-        month_measures.n_open_at_end_on_time
-    from month_measures
-    where month_measures.attribution = 'agency'
+    inner join attribution
+        on month_measures.attribution = attribution.attribution
+        and month_measures.unit_code = attribution.attributed_unit_code
+        and month_measures.unit_valid_from = attribution.attributed_unit_valid_from
 
 ),
 

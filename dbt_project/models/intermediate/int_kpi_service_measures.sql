@@ -1,12 +1,12 @@
 -- online_service_with_dossier_share per unit series x period: published services of the series' latest
 -- catalogue snapshot in the period whose procedure received >= 1 online dossier (channel 2) in the period
 -- at an agency of the series / published services of that snapshot.
--- Below the province: the services whose applying agency maps to a unit in the agency crosswalk on the
--- snapshot month (department, old district, new commune), against the online dossiers handled by the agencies
--- of that unit (int_dossier_online_month, attribution 'agency').
+-- A service and an online dossier count for the reporting units of their attribution (macro chiso_attributed,
+-- int_unit_attribution): the province's series, and below the province the unit the applying (handling)
+-- agency maps to on the snapshot month (receipt month): department, old district, new commune.
 with
 
-all_services as (
+services as (
 
     select * from {{ ref('int_service_attributed') }}
 
@@ -14,20 +14,13 @@ all_services as (
 
 attributed as (
 
-    select * from all_services
-    where unit_code is not null
+    {{ chiso_attributed('services', 'services.snapshot_month') }}
 
 ),
 
-agency_units as (
+attribution as (
 
-    select * from {{ ref('int_agency_units') }}
-
-),
-
-members as (
-
-    select * from {{ ref('int_unit_series_members') }}
+    select * from {{ ref('int_unit_attribution') }}
 
 ),
 
@@ -40,8 +33,8 @@ periods as (
 series_services as (
 
     select
-        members.unit_code,
-        members.unit_valid_from,
+        attribution.unit_code,
+        attribution.unit_valid_from,
         periods.period_type,
         periods.period_start,
         attributed.snapshot_month,
@@ -49,32 +42,13 @@ series_services as (
         attributed.procedure_code,
         attributed.state
     from attributed
-    inner join members
-        on attributed.unit_code = members.member_unit_code
-        and attributed.unit_valid_from = members.member_unit_valid_from
+    inner join attribution
+        on attributed.attribution = attribution.attribution
+        and attributed.attributed_unit_code = attribution.attributed_unit_code
+        and attributed.attributed_unit_valid_from = attribution.attributed_unit_valid_from
     inner join periods
         on attributed.snapshot_month >= periods.period_start
         and attributed.snapshot_month < periods.period_end_exclusive
-
-    union all
-
-    select
-        agency_units.unit_code,
-        agency_units.unit_valid_from,
-        periods.period_type,
-        periods.period_start,
-        all_services.snapshot_month,
-        all_services.service_code,
-        all_services.procedure_code,
-        all_services.state
-    from all_services
-    inner join agency_units
-        on all_services.agency_code = agency_units.agency_code
-        and all_services.snapshot_month >= agency_units.agency_valid_from
-        and all_services.snapshot_month <= coalesce(agency_units.agency_valid_to, cast('9999-12-31' as date))
-    inner join periods
-        on all_services.snapshot_month >= periods.period_start
-        and all_services.snapshot_month < periods.period_end_exclusive
 
 ),
 
@@ -114,33 +88,19 @@ online_months as (
 online_procedures as (
 
     select distinct
-        members.unit_code,
-        members.unit_valid_from,
+        attribution.unit_code,
+        attribution.unit_valid_from,
         periods.period_type,
         periods.period_start,
         online_months.procedure_code
     from online_months
-    inner join members
-        on online_months.unit_code = members.member_unit_code
-        and online_months.unit_valid_from = members.member_unit_valid_from
+    inner join attribution
+        on online_months.attribution = attribution.attribution
+        and online_months.unit_code = attribution.attributed_unit_code
+        and online_months.unit_valid_from = attribution.attributed_unit_valid_from
     inner join periods
         on online_months.month_start >= periods.period_start
         and online_months.month_start < periods.period_end_exclusive
-    where online_months.attribution = 'province'
-
-    union
-
-    select distinct
-        online_months.unit_code,
-        online_months.unit_valid_from,
-        periods.period_type,
-        periods.period_start,
-        online_months.procedure_code
-    from online_months
-    inner join periods
-        on online_months.month_start >= periods.period_start
-        and online_months.month_start < periods.period_end_exclusive
-    where online_months.attribution = 'agency'
 
 )
 

@@ -1,5 +1,5 @@
 -- One row per online service per catalogue snapshot month (the last row of that snapshot wins), attributed
--- to the province whose agency prefix matches the applying agency, valid in the snapshot month.
+-- to the province of the applying agency's prefix in the snapshot month (int_province_by_prefix).
 with
 
 service_rows as (
@@ -24,41 +24,17 @@ services as (
 
 ),
 
-units as (
-
-    select * from {{ ref('int_admin_units') }}
-
-),
-
-unit_candidates as (
-
-    select
-        services.snapshot_month,
-        services.service_code,
-        units.unit_code,
-        units.unit_valid_from,
-        row_number() over (
-            partition by services.snapshot_month, services.service_code
-            order by
-                {{ chiso_unit_preference("services.snapshot_month") }}
-        ) as unit_rank
-    from services
-    inner join units
-        on units.agency_prefix = {{ chiso_agency_prefix('services.agency_code') }}
-
-),
-
 attributed as (
 
     select
         services.*,
-        unit_candidates.unit_code,
-        unit_candidates.unit_valid_from
+        province.unit_code,
+        province.unit_valid_from
     from services
-    left join unit_candidates
-        on services.snapshot_month = unit_candidates.snapshot_month
-        and services.service_code = unit_candidates.service_code
-        and unit_candidates.unit_rank = 1
+    left join {{ ref('int_province_by_prefix') }} as province
+        on province.agency_prefix = {{ chiso_agency_prefix('services.agency_code') }}
+        and services.snapshot_month >= province.range_from
+        and services.snapshot_month < province.range_to
 
 )
 

@@ -25,30 +25,20 @@ recomputed as (
 
 ),
 
-units as (
-
-    select * from {{ ref('int_admin_units') }}
-
-),
-
-unit_candidates as (
+unit_match as (
 
     select
         unit_scores.group_code,
         unit_scores.period_type,
         unit_scores.period_start,
         unit_scores.department_id,
-        units.unit_code,
-        units.unit_valid_from,
-        row_number() over (
-            partition by unit_scores.group_code, unit_scores.period_type, unit_scores.period_start,
-                unit_scores.department_id
-            order by
-                {{ chiso_unit_preference("unit_scores.period_start") }}
-        ) as unit_rank
+        province.unit_code,
+        province.unit_valid_from
     from unit_scores
-    inner join units
-        on units.agency_prefix = {{ chiso_agency_prefix('unit_scores.department_code') }}
+    inner join {{ ref('int_province_by_prefix') }} as province
+        on province.agency_prefix = {{ chiso_agency_prefix('unit_scores.department_code') }}
+        and unit_scores.period_start >= province.range_from
+        and unit_scores.period_start < province.range_to
 
 ),
 
@@ -69,8 +59,8 @@ select
     unit_scores.department_id,
     unit_scores.department_code,
     unit_scores.root_department_code,
-    unit_candidates.unit_code,
-    unit_candidates.unit_valid_from,
+    unit_match.unit_code,
+    unit_match.unit_valid_from,
 
     -- attributes
     unit_scores.department_name,
@@ -106,14 +96,13 @@ left join recomputed
     and unit_scores.period_type = recomputed.period_type
     and unit_scores.period_start = recomputed.period_start
     and unit_scores.department_id = recomputed.department_id
-left join unit_candidates
-    on unit_scores.group_code = unit_candidates.group_code
-    and unit_scores.period_type = unit_candidates.period_type
-    and unit_scores.period_start = unit_candidates.period_start
-    and unit_scores.department_id = unit_candidates.department_id
-    and unit_candidates.unit_rank = 1
+left join unit_match
+    on unit_scores.group_code = unit_match.group_code
+    and unit_scores.period_type = unit_match.period_type
+    and unit_scores.period_start = unit_match.period_start
+    and unit_scores.department_id = unit_match.department_id
 left join own_on_time
-    on unit_candidates.unit_code = own_on_time.unit_code
-    and unit_candidates.unit_valid_from = own_on_time.unit_valid_from
+    on unit_match.unit_code = own_on_time.unit_code
+    and unit_match.unit_valid_from = own_on_time.unit_valid_from
     and unit_scores.period_type = own_on_time.period_type
     and unit_scores.period_start = own_on_time.period_start

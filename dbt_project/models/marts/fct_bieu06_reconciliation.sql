@@ -3,8 +3,9 @@
 -- dossier's latest state), and the difference (printed − ours). Printed totals are never loaded as units
 -- (DOMAIN §2.2); they are kept to reconcile.
 --
--- The reporting unit ("UBND tỉnh Cao Bằng") is matched to a province through the agency crosswalk's province
--- root row valid in the month (agency name equal, case-insensitively); no match = our counts stay null.
+-- The reporting unit ("UBND tỉnh Cao Bằng") is matched to the province (ref_provinces) valid in the month whose
+-- name has the same name key (macro chiso_name_key: "cao bang"); its agency prefix is the reporting agency's
+-- identifier. No match = our counts stay null.
 -- Our counts, for the province's own dossiers (not its successor series: a report covers its own agencies):
 --   received_new_online  received in the month, channel 2
 --   received_new_other   received in the month, counter or post
@@ -21,11 +22,15 @@ bieu06 as (
 
 ),
 
-roots as (
+provinces as (
 
-    select * from {{ ref('agency_crosswalk') }}
-    where agency_kind = 'province'
-        and admin_unit_code is not null
+    select
+        unit_code,
+        unit_valid_from,
+        unit_valid_to,
+        agency_prefix,
+        {{ chiso_name_key('unit_name') }} as name_key
+    from {{ ref('int_admin_units') }}
 
 ),
 
@@ -34,18 +39,18 @@ reports as (
     select
         bieu06.*,
         {{ chiso_add_days(1, 'bieu06.period_end') }} as period_end_exclusive,
-        roots.admin_unit_code as unit_code,
-        roots.admin_unit_valid_from as unit_valid_from,
-        roots.agency_code as reporting_agency_code,
+        provinces.unit_code,
+        provinces.unit_valid_from,
+        provinces.agency_prefix as reporting_agency_code,
         row_number() over (
             partition by bieu06.batch_id, bieu06.source_row
-            order by roots.valid_from desc
+            order by provinces.unit_valid_from desc
         ) as match_rank
     from bieu06
-    left join roots
-        on lower(trim(bieu06.reporting_unit)) = lower(roots.agency_name)
-        and bieu06.period_start >= roots.valid_from
-        and bieu06.period_start <= coalesce(roots.valid_to, cast('9999-12-31' as date))
+    left join provinces
+        on {{ chiso_name_key('bieu06.reporting_unit') }} = provinces.name_key
+        and bieu06.period_start >= provinces.unit_valid_from
+        and bieu06.period_start <= coalesce(provinces.unit_valid_to, cast('9999-12-31' as date))
 
 ),
 

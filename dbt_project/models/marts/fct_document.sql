@@ -9,7 +9,7 @@
 }}
 -- depends_on: {{ ref('stg_loader__landing_manifest') }}
 -- One row per document register entry (latest export of the same document), with its province: the public face
--- of int_document_current. Incremental: a run re-writes the documents int_document_current rewrote since the
+-- of int_document_current. Incremental: a run re-writes the documents int_document_latest rewrote since the
 -- table's watermark (refreshed_through); documents a corrected export dropped are deleted (post-hook).
 select
     -- ids

@@ -9,9 +9,9 @@
     )
 }}
 -- One row per dossier in its latest state, without personal data, with the 766 on-time rule.
--- Incremental: a run re-writes the dossiers int_dossier_current rewrote since the table's watermark
--- (refreshed_through); a dossier whose batches were all superseded by a corrected export that no longer lists
--- it is deleted (post-hook), as in int_dossier_current.
+-- Incremental: a run re-writes the dossiers int_dossier_latest rewrote since the table's watermark
+-- (refreshed_through, read through the view int_dossier_current); a dossier whose batches were all superseded
+-- by a corrected export that no longer lists it is deleted (post-hook), as in int_dossier_latest.
 with
 
 dossiers as (

@@ -1,7 +1,8 @@
 -- Progress versus target: one row per unit (series) x KPI x period (month, quarter, year).
 -- actual is a percentage on the 0-100 scale rounded to 2 decimals (100 * numerator / denominator).
--- Units: provinces (with their whole predecessors' history) and, below them, the units agencies map to in the
--- agency crosswalk: communes (from July 2025), old districts (before July 2025, their own historical units)
+-- Units: provinces (with their whole predecessors' history) and, below them, the units the agencies learned from
+-- the data map to (int_agency_units): communes (from July 2025), old districts (before July 2025, their own
+-- historical units)
 -- and provincial departments (unit_level 'department', unit_kind 'agency', keyed by agency code).
 with
 

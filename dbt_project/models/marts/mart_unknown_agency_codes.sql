@@ -1,85 +1,65 @@
--- Agency identifiers seen in the facts that the agency crosswalk cannot place on the date they are used:
--- reported here, never guessed. Sources: dossiers (receipt date), documents (issue date), the online-service
--- catalogue (snapshot month) and the 766 units (period start; matched by departmentId or code, because two
--- endpoints publish no code). Reasons:
---   not_in_crosswalk  the identifier has no crosswalk row at all
---   outside_validity  it has rows, none valid on the date
---   no_admin_unit     a row is valid but was left unmatched (no admin unit)
--- Such rows count for no unit below the province; a dossier, document or service whose prefix is a known
--- province's still counts for that province (the prefix is the province's level-1 identifier).
---
--- Proportional to the new data: the dossiers and documents come from int_unplaced_agency_batch (per batch,
--- incremental, only the groups the crosswalk cannot place); the catalogue and the 766 units are small and
--- read whole here.
+-- Agency identifiers seen in the data that cannot be placed on an administrative unit on the date they are
+-- used: reported here, never guessed. Sources (int_agency_sightings): dossiers (receipt date), documents (issue
+-- date), the online-service catalogue (snapshot month) and the portal's 766 units (period start; two groups
+-- publish a departmentId without code). Reasons:
+--   no_code                   no identifier at all, or a portal unit without code whose departmentId no other
+--                             response ties to one
+--   unknown_prefix            the level-1 code is no province's prefix (ref_provinces)
+--   outside_validity          the prefix is a province's, but no version of it is valid on the date
+--   malformed_code, sub_unit, commune_code_before_two_tier, kind_undetermined, type_conflicts_with_code,
+--   no_name, no_unit_with_name, ambiguous_name, override_unplaced
+--                             the agency is learned (dim_agency) but not placed: int_agency_matches says why
+-- Such rows count for no unit below the province; a row whose prefix is a known province's still counts for
+-- that province (the prefix is the province's level-1 identifier).
 with
 
-seen as (
+sightings as (
 
-    select
-        'dvc_service' as source_dataset,
-        agency_code,
-        cast(null as {{ dbt.type_string() }}) as department_id,
-        agency_name,
-        snapshot_month as period_month,
-        snapshot_month as reference_date
-    from {{ ref('stg_dvc__service') }}
-
-    union all
-
-    select
-        'dvc_766_unit',
-        department_code,
-        department_id,
-        department_name,
-        period_start,
-        period_start
-    from {{ ref('stg_dvc__766_unit') }}
+    select * from {{ ref('int_agency_sightings') }}
 
 ),
 
-grouped as (
+agencies as (
 
-    select
-        row_number() over (
-            order by source_dataset, agency_code, department_id, period_month, reference_date
-        ) as seen_id,
-        source_dataset,
-        agency_code,
-        department_id,
-        period_month,
-        reference_date,
-        min(agency_name) as agency_name,
-        count(*) as row_count
-    from seen
-    group by source_dataset, agency_code, department_id, period_month, reference_date
+    select agency_code, valid_from, dvcqg_department_id, admin_unit_code, unmatched_reason
+    from {{ ref('int_agency_matches') }}
 
 ),
 
-unplaced_small as (
+prefixes as (
 
-    {{ chiso_unplaced_agency_groups('grouped') }}
+    select distinct agency_prefix from {{ ref('int_admin_units') }}
 
 ),
 
-unknown as (
+coded_ids as (
 
-    select source_dataset, agency_code, department_id, reason, agency_name, period_month, reference_date,
-        row_count
-    from {{ ref('int_unplaced_agency_batch') }}
-    where reason is not null  -- not the per-batch markers
+    -- the departmentIds the learning ties to a code (UUIDs: one portal unit)
+    select distinct dvcqg_department_id
+    from agencies
+    where dvcqg_department_id is not null
 
-    union all
+),
+
+judged as (
 
     select
-        cast(source_dataset as {{ dbt.type_string() }}),
-        agency_code,
-        department_id,
-        cast(reason as {{ dbt.type_string() }}),
-        agency_name,
-        period_month,
-        reference_date,
-        row_count
-    from unplaced_small
+        sightings.*,
+        case
+            when sightings.agency_code is null and coded_ids.dvcqg_department_id is null then 'no_code'
+            when sightings.agency_code is null then null
+            when sightings.province_code is null and prefixes.agency_prefix is null then 'unknown_prefix'
+            when sightings.province_code is null then 'outside_validity'
+            when agencies.admin_unit_code is null then coalesce(agencies.unmatched_reason, 'no_unit_with_name')
+        end as reason
+    from sightings
+    left join prefixes
+        on sightings.agency_prefix = prefixes.agency_prefix
+    left join agencies
+        on sightings.agency_code = agencies.agency_code
+        and sightings.province_valid_from = agencies.valid_from
+    left join coded_ids
+        on sightings.department_id = coded_ids.dvcqg_department_id
 
 )
 
@@ -92,9 +72,10 @@ select
     min(agency_name) as agency_name,
     min(period_month) as first_period_month,
     max(period_month) as last_period_month,
-    min(reference_date) as first_reference_date,
-    max(reference_date) as last_reference_date,
+    min(first_reference_date) as first_reference_date,
+    max(last_reference_date) as last_reference_date,
     cast(count(distinct period_month) as integer) as period_count,
     cast(sum(row_count) as {{ dbt.type_bigint() }}) as row_count
-from unknown
+from judged
+where reason is not null
 group by source_dataset, agency_code, department_id, reason
