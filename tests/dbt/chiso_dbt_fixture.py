@@ -16,29 +16,19 @@ from functools import cache
 from pathlib import Path
 
 import duckdb
-from chiso.schemas import DATASETS, columns, table_columns
+from chiso.contracts import DATASETS, columns, table_columns
+from chiso.contracts.loader import LANDING_MANIFEST
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 
-MANIFEST_COLUMNS: list[tuple[str, str]] = [
-    ("file_sha256", "VARCHAR"),
-    ("source_system", "VARCHAR"),
-    ("dataset", "VARCHAR"),
-    ("file_name", "VARCHAR"),
-    ("period_start", "DATE"),
-    ("period_end", "DATE"),
-    ("received_at", "TIMESTAMP"),
-    ("rows_read", "BIGINT"),
-    ("rows_loaded", "BIGINT"),
-    ("rows_rejected", "BIGINT"),
-    ("status", "VARCHAR"),
-    ("batch_id", "VARCHAR"),
-    ("error", "VARCHAR"),
-    ("superseded_by", "VARCHAR"),
-    ("loaded_at", "TIMESTAMP"),
-]
-MANIFEST_INSERT_COLUMNS = ", ".join(name for name, _ in MANIFEST_COLUMNS[:13])
+# the loader's manifest table exactly as chiso creates it (chiso.contracts.loader), and the columns the
+# fixture's inserts fill, in the order of their values
+MANIFEST_COLUMNS: list[tuple[str, str]] = LANDING_MANIFEST.pairs()
+MANIFEST_INSERT_COLUMNS = ", ".join([
+    "file_sha256", "source_system", "dataset", "file_name", "period_start", "period_end", "received_at",
+    "rows_read", "rows_loaded", "rows_rejected", "status", "batch_id", "error",
+])
 
 
 def ts(text: str) -> datetime:
@@ -565,7 +555,7 @@ def phu_tho_766_batches() -> tuple[dict, ...]:
     """The real Phú Thọ 766 captures (18 files: six groups × month, quarter, year 2026) through chiso's 766
     parser, one batch per file as the loader makes it: ``tables`` maps dvc_766_unit and dvc_766_measure to the
     parser's Arrow tables (source_row + the dataset's columns)."""
-    from chiso.sources.dvc import parse_766
+    from chiso.sources.dvc.api766 import parse_766
 
     batches = []
     for path in sorted(PHU_THO_CAPTURES.glob("*/*.json")):
@@ -627,7 +617,7 @@ def _insert(con: duckdb.DuckDBPyConnection, dataset: str, rows: list[dict], file
             "insert into raw.landing_manifest (" + MANIFEST_INSERT_COLUMNS + ", loaded_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
             [
                 batch_id,
-                DATASETS[dataset]["source_system"],
+                DATASETS[dataset].source_system,
                 dataset,
                 file_name,
                 None,

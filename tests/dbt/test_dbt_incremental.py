@@ -7,7 +7,7 @@ import os
 from datetime import date, datetime
 
 import duckdb
-from chiso.schemas import table_columns
+from chiso.contracts import table_columns
 from chiso_dbt_fixture import MANIFEST_INSERT_COLUMNS, build_fixture_warehouse, document, dossier, run_dbt
 
 

@@ -10,7 +10,7 @@ from datetime import date
 
 import duckdb
 import pytest
-from chiso.schemas import table_columns
+from chiso.contracts import table_columns
 from chiso_dbt_fixture import MANIFEST_INSERT_COLUMNS, build_fixture_warehouse, document, dossier, run_dbt
 
 # every model a dossier load changes, compared after the incremental build and after a full refresh

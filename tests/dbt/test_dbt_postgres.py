@@ -11,7 +11,7 @@ import uuid
 from datetime import date, datetime
 
 import pytest
-from chiso.schemas import DATASETS, table_columns
+from chiso.contracts import DATASETS, table_columns
 from chiso_dbt_fixture import (
     BIEU06,
     DOCUMENTS,
@@ -90,7 +90,7 @@ def pg_database(tmp_path_factory):
             "insert into raw.landing_manifest (" + MANIFEST_INSERT_COLUMNS + ", loaded_at) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, current_timestamp)",
             [
                 f"b-{dataset}",
-                DATASETS[dataset]["source_system"],
+                DATASETS[dataset].source_system,
                 dataset,
                 f"f-{dataset}",
                 None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 import duckdb
-from chiso import dbt_runner
+from chiso.warehouse import dbt as dbt_runner
 from chiso_dbt_fixture import DBT_PROJECT_DIR, build_fixture_warehouse
 
 

@@ -26,13 +26,17 @@ def warehouse(tmp_path_factory):
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
-        from chiso import dbt_runner, pipeline, sample
+        import chiso_sample
+        from chiso.ingest import landing, load, parse
+        from chiso.ingest.batch import Batch
+        from chiso.quality import gate
+        from chiso.warehouse import dbt
 
-        sample.generate(data / "incoming", provinces=34, start="2025-06", end="2025-07",
-                        dossiers_per_month=25, documents_per_month=3)
+        chiso_sample.generate(data / "incoming", provinces=34, start="2025-06", end="2025-07",
+                              dossiers_per_month=25, documents_per_month=3)
         for source in ("motcua", "qlvb", "dvc"):
-            pipeline.load(pipeline.validate(pipeline.parse(pipeline.land(source))))
-        dbt_runner.build()
+            load.load(gate.validate(parse.parse([Batch(landed=rec) for rec in landing.land_new(source)])))
+        dbt.build()
         yield data
     finally:
         for k, v in old.items():
@@ -43,10 +47,10 @@ def warehouse(tmp_path_factory):
 
 
 def _query(data: Path, sql: str):
-    from chiso import paths
+    from chiso import settings
 
     os.environ["CHISO_DATA_DIR"] = str(data)
-    con = duckdb.connect(str(paths.warehouse_path()), read_only=True)
+    con = duckdb.connect(str(settings.warehouse_path()), read_only=True)
     try:
         return con.execute(sql).fetchall()
     finally:
