@@ -1,4 +1,4 @@
-"""Issue 6: the benchmark harness (``make bench``): chiso against the limit and the usual alternative.
+"""The benchmark harness (``make bench``): chiso against the limit, the usual alternative and the peer (dlt).
 
     .venv/bin/python bench/harness.py --scale tiny|province|national [--out bench/results] [--repeat 1]
         [--alt-timeout SECONDS] [--alt-mem-gib GIB] [--skip-alternative] [--keep]
@@ -40,6 +40,11 @@ day_ingest         land+parse+validate+load of the      read_csv + INSERT       
                    day file                                                          append
 incremental_build  dbt build (incremental)              the KPI SQL again            the KPI SQL again
 =================  ===================================  ===========================  =============================
+
+The peer a data team would pick today, **dlt**, runs the same stages on the same files: its fastest
+documented idiom (a resource yielding Arrow batches from DuckDB's ``read_csv``) extracted and normalised
+(land_parse), the limit's checks over its normalised Parquet (validate), its DuckDB destination (load),
+then the limit's KPI SQL (build, incremental_build).
 
 The comparison is on the same files: the one-stop-shop dossier CSVs (the KPIs' input). chiso's
 ``land_parse``/``validate``/``load`` are measured separately for those files ("ours") and for the other
@@ -83,7 +88,7 @@ SCALES = {
 }
 STAGES = ["land_parse", "validate", "load", "build", "day_ingest", "incremental_build"]
 INITIAL = ["land_parse", "validate", "load", "build"]
-CONTESTANTS = ["ours", "limit", "alternative"]
+CONTESTANTS = ["ours", "limit", "alternative", "dlt"]
 PII_KEY = "bench-key-not-a-secret"
 SEED = 20230101
 PERSONAL = ["HoTenNguoiNop", "SoCCCD", "SoDienThoai", "DiaChi"]
@@ -335,6 +340,12 @@ def _provinces_csv() -> Path:
     return settings.dbt_project_dir() / "seeds" / "ref_provinces.csv"
 
 
+def _limit_provinces() -> str:
+    return (f"(SELECT * FROM read_csv('{_provinces_csv()}', header = true, "
+            f"types = {{'province_code': 'VARCHAR', 'successor_code': 'VARCHAR', 'valid_from': 'DATE', "
+            f"'valid_to': 'DATE'}}))")
+
+
 def limit_child(stage: str, state: Path, files_json: str) -> None:
     import duckdb
 
@@ -342,9 +353,7 @@ def limit_child(stage: str, state: Path, files_json: str) -> None:
     work = state / "limit_work"
     work.mkdir(exist_ok=True)
     db = state / "limit.duckdb"
-    provinces = (f"(SELECT * FROM read_csv('{_provinces_csv()}', header = true, "
-                 f"types = {{'province_code': 'VARCHAR', 'successor_code': 'VARCHAR', 'valid_from': 'DATE', "
-                 f"'valid_to': 'DATE'}}))")
+    provinces = _limit_provinces()
     from kpi_sql import kpi_sql
 
     if stage == "land_parse":
@@ -372,16 +381,82 @@ def limit_child(stage: str, state: Path, files_json: str) -> None:
     con.close()
 
 
-def limit_kpis(state: Path) -> list[tuple]:
+def limit_kpis(state: Path, db: str = "limit.duckdb") -> list[tuple]:
     import duckdb
 
-    con = duckdb.connect(str(state / "limit.duckdb"), read_only=True)
+    con = duckdb.connect(str(state / db), read_only=True)
     try:
         return [tuple(r) for r in con.execute(
             "SELECT unit_code, CAST(unit_valid_from AS VARCHAR), kpi_code, CAST(period_start AS VARCHAR), "
             "numerator, denominator FROM kpi ORDER BY 1, 2, 3, 4").fetchall()]
     finally:
         con.close()
+
+
+# =========================================================================================== the peer: dlt
+# dlt (data load tool) with its fastest documented idiom: a resource yielding Arrow batches from DuckDB's
+# read_csv (the same typed read, HMAC and dropped personal columns as the limit), extracted and normalised to
+# Parquet load packages, then loaded into a DuckDB destination; the KPIs are the same SQL as the limit's.
+# dlt stores naive local times as TIMESTAMP WITH TIME ZONE (read as UTC), so the KPI view reads them back as
+# UTC wall-clock times; the checks of the validate stage are the limit's, over dlt's normalised files.
+DLT_ENV = {"SCHEMA__NAMING": "direct", "RUNTIME__LOG_LEVEL": "WARNING"}
+
+
+def _dlt_pipeline(state: Path):
+    import dlt
+
+    return dlt.pipeline("chiso_bench", destination=dlt.destinations.duckdb(str(state / "dlt.duckdb")),
+                        pipelines_dir=str(state / "dlt_pipelines"), dataset_name="raw")
+
+
+def _dlt_resource(files: list[str]):
+    import dlt
+    import duckdb
+
+    def dossiers():
+        con = duckdb.connect()
+        yield from con.execute(_limit_read(files)).to_arrow_reader(100_000)
+        con.close()
+
+    return dlt.resource(dossiers, name="motcua_dossier", write_disposition="append")
+
+
+def _dlt_normalized(state: Path) -> list[str]:
+    return sorted(str(f) for f in (state / "dlt_pipelines").glob("*/load/normalized/*/new_jobs/motcua_dossier.*.parquet"))
+
+
+def dlt_child(stage: str, state: Path, files_json: str) -> None:
+    import duckdb
+
+    os.environ.update(DLT_ENV)
+    files = json.loads(files_json)
+    pipeline = _dlt_pipeline(state)
+    if stage in ("land_parse", "day_ingest"):
+        pipeline.extract(_dlt_resource(files))
+        pipeline.normalize()
+    if stage in ("validate", "day_ingest"):
+        parts = _dlt_normalized(state)
+        rel = "read_parquet([" + ", ".join(f"'{f}'" for f in parts) + "])"
+        rows = duckdb.connect().execute(_limit_checks(rel)).fetchall()
+        (state / f"dlt_checks_{stage}.json").write_text(json.dumps([list(map(str, r)) for r in rows]))
+    if stage in ("load", "day_ingest"):
+        pipeline.load()
+    if stage in ("build", "incremental_build"):
+        from kpi_sql import kpi_sql
+
+        con = duckdb.connect(str(state / "dlt.duckdb"))
+        con.execute("SET TimeZone = 'UTC'")
+        ts = ("NgayTiepNhan", "NgayHenTra", "NgayKetThucXuLy", "NgayCapNhat")
+        con.execute("CREATE OR REPLACE VIEW raw_dossier AS SELECT * REPLACE ("
+                    + ", ".join(f"CAST({c} AS TIMESTAMP) AS {c}" for c in ts) + ") FROM raw.motcua_dossier")
+        con.execute(_LIMIT_VIEW)
+        con.execute(f"CREATE OR REPLACE TABLE kpi AS {kpi_sql('kpi_input', _limit_provinces(), 'duckdb')}")
+        con.execute("CHECKPOINT")
+        con.close()
+
+
+def dlt_kpis(state: Path) -> list[tuple] | None:
+    return limit_kpis(state, "dlt.duckdb") if (state / "dlt.duckdb").exists() else None
 
 
 # =========================================================================================== the alternative
@@ -652,8 +727,22 @@ def run_scale(scale: str, out: Path, *, repeat: int, alt_timeout: float, alt_mem
         if not stopped and not skip_alt:
             kpi["alternative_incremental"] = alt_kpis(state)
 
+        # ---- the peer: dlt (uncapped: it is expected to finish)
+        for stage in STAGES:
+            files = [str(f) for f in day_files] if stage == "day_ingest" else dossier_files
+            res["dlt"][stage] = measure("dlt", stage, [M.python(), __file__, "_dlt", stage, str(state),
+                                                       json.dumps(files)])
+            if stage == "build":
+                kpi["dlt_build"] = dlt_kpis(state)
+        kpi["dlt_incremental"] = dlt_kpis(state)
+        if not keep:
+            shutil.rmtree(state / "dlt_pipelines", ignore_errors=True)
+            (state / "dlt.duckdb").unlink(missing_ok=True)
+
         checks = {
             "ours_vs_limit_build": compare(kpi["ours_build"], kpi["limit_build"]),
+            "dlt_vs_limit_build": compare(kpi["dlt_build"], kpi["limit_build"]),
+            "dlt_vs_limit_incremental": compare(kpi["dlt_incremental"], kpi["limit_incremental"]),
             "ours_vs_limit_incremental": compare(kpi["ours_incremental"], kpi["limit_incremental"]),
         }
         if "alternative_incremental" in kpi:
@@ -662,7 +751,8 @@ def run_scale(scale: str, out: Path, *, repeat: int, alt_timeout: float, alt_mem
         res["kpi_check"] = checks
         if rep == repeat - 1:
             for name, rows in (("ours", kpi["ours_incremental"]), ("limit", kpi["limit_incremental"]),
-                               ("ours_build", kpi["ours_build"]), ("limit_build", kpi["limit_build"])):
+                               ("ours_build", kpi["ours_build"]), ("limit_build", kpi["limit_build"]),
+                               ("dlt", kpi["dlt_incremental"]), ("dlt_build", kpi["dlt_build"])):
                 if rows is not None:
                     write_kpis(out / f"kpi_{scale}_{name}.csv", rows)
         res["data"] = {
@@ -703,9 +793,11 @@ def aggregate(scale: str, runs: list[dict], gen_info: dict, caps: dict) -> dict:
                 stages[c][st] = x
     ratios = {}
     for st in STAGES:
-        o, li, a = ({k: v for k, v in stages[c].get(st, {}).items() if stages[c].get(st, {}).get("status") == "ok"
-                     or k == "status"} for c in CONTESTANTS)
+        o, li, a, d = ({k: v for k, v in stages[c].get(st, {}).items() if stages[c].get(st, {}).get("status") == "ok"
+                        or k == "status"} for c in CONTESTANTS)
         ratios[st] = {
+            "dlt_over_ours": round(d["seconds"] / o["seconds"], 2)
+            if d.get("status") == "ok" and o.get("seconds") else None,
             "ours_over_limit": round(o["seconds"] / li["seconds"], 2) if o.get("seconds") and li.get("seconds") else None,
             "alternative_over_ours": round(a["seconds"] / o["seconds"], 2)
             if a.get("status") == "ok" and o.get("seconds") else None,
@@ -723,8 +815,11 @@ def aggregate(scale: str, runs: list[dict], gen_info: dict, caps: dict) -> dict:
                 "peak_rss_bytes": max((v.get("peak_rss_bytes", 0) for v in vals), default=0),
             }
     for name in ("initial", "all"):
-        o, li, a = (e2e[c][name] for c in CONTESTANTS)
+        o, li, a, d = (e2e[c][name] for c in CONTESTANTS)
         ratios[f"end_to_end_{name}"] = {
+            "dlt_over_ours": round(d["seconds"] / o["seconds"], 2) if d["complete"] and o["seconds"] else None,
+            "dlt_over_limit": round(d["seconds"] / li["seconds"], 2)
+            if d["complete"] and li["complete"] and li["seconds"] else None,
             "ours_over_limit": round(o["seconds"] / li["seconds"], 2)
             if o["complete"] and li["complete"] and li["seconds"] else None,
             "alternative_over_ours": round(a["seconds"] / o["seconds"], 2) if a["complete"] else None,
@@ -753,15 +848,16 @@ def markdown(results: dict, machine: dict) -> str:
                   f"file(s), {d['day_rows']:,} rows. Medians of {r['repeat']} run(s). Peak = max RSS of the "
                   f"stage's process tree.", "",
                   "| stage | ours s | ours peak | limit s | limit peak | alternative s | alternative peak "
-                  "| ours/limit | alternative/ours |", "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                  "| dlt s | dlt peak | ours/limit | alternative/ours | dlt/ours |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for st in STAGES + ["end_to_end_initial", "end_to_end_all"]:
             if st.startswith("end_to_end"):
                 name = st.split("_")[-1]
-                o, li, a = (dict(r["end_to_end"][c][name], status="ok" if r["end_to_end"][c][name]["complete"]
-                                 else "incomplete") for c in CONTESTANTS)
+                o, li, a, d = (dict(r["end_to_end"][c][name], status="ok" if r["end_to_end"][c][name]["complete"]
+                                    else "incomplete") for c in CONTESTANTS)
                 label = f"**end to end ({'load + build' if name == 'initial' else 'all stages'})**"
             else:
-                o, li, a = (r["stages"][c].get(st, {}) for c in CONTESTANTS)
+                o, li, a, d = (r["stages"][c].get(st, {}) for c in CONTESTANTS)
                 label = st
             rat = r["ratios"][st]
 
@@ -779,7 +875,8 @@ def markdown(results: dict, machine: dict) -> str:
                                                        if rat.get("alternative_over_ours_at_least") else "—")
             lines.append(f"| {label} | {cell(o)} | {M.gib(o.get('peak_rss_bytes'))} | {cell(li)} | "
                          f"{M.gib(li.get('peak_rss_bytes'))} | {cell(a)} | {M.gib(a.get('peak_rss_bytes'))} | "
-                         f"{rat.get('ours_over_limit') or '—'}× | {aor}× |")
+                         f"{cell(d)} | {M.gib(d.get('peak_rss_bytes'))} | "
+                         f"{rat.get('ours_over_limit') or '—'}× | {aor}× | {rat.get('dlt_over_ours') or '—'}× |")
         oo = r["stages"].get("ours_other", {})
         if oo:
             lines += ["", "chiso on the other exports (Biểu 06, registers, catalogue, 766; not compared): " +
@@ -810,9 +907,9 @@ def chart(results: dict, path: Path) -> None:
                 x = r["stages"][c].get(st, {})
                 vals.append(x["seconds"] if x.get("status") == "ok" else None)
             groups.append((f"{scale[:4]}:{st}", vals))
-    png_chart.grouped_bars(path, groups, series=["ours", "limit", "alternative"],
-                           colors=[(31, 119, 180), (44, 160, 44), (214, 39, 40)], log=True,
-                           title="seconds per stage (log scale): ours / limit / alternative")
+    png_chart.grouped_bars(path, groups, series=CONTESTANTS,
+                           colors=[(31, 119, 180), (44, 160, 44), (214, 39, 40), (148, 103, 189)], log=True,
+                           title="seconds per stage (log scale): ours / limit / alternative / dlt")
     _ = math
 
 
@@ -827,6 +924,9 @@ def main(argv=None) -> int:
         return 0
     if argv and argv[0] == "_limit":
         limit_child(argv[1], Path(argv[2]), argv[3])
+        return 0
+    if argv and argv[0] == "_dlt":
+        dlt_child(argv[1], Path(argv[2]), argv[3])
         return 0
     if argv and argv[0] == "_alt":
         alt_child(argv[1], Path(argv[2]), argv[3])
