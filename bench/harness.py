@@ -853,11 +853,11 @@ def markdown(results: dict, machine: dict) -> str:
         for st in STAGES + ["end_to_end_initial", "end_to_end_all"]:
             if st.startswith("end_to_end"):
                 name = st.split("_")[-1]
-                o, li, a, d = (dict(r["end_to_end"][c][name], status="ok" if r["end_to_end"][c][name]["complete"]
-                                    else "incomplete") for c in CONTESTANTS)
+                o, li, a, d = (dict(e, status="ok" if e["complete"] else "incomplete") if e else {}
+                               for e in (r["end_to_end"].get(c, {}).get(name) for c in CONTESTANTS))
                 label = f"**end to end ({'load + build' if name == 'initial' else 'all stages'})**"
             else:
-                o, li, a, d = (r["stages"][c].get(st, {}) for c in CONTESTANTS)
+                o, li, a, d = (r["stages"].get(c, {}).get(st, {}) for c in CONTESTANTS)  # older runs: no dlt
                 label = st
             rat = r["ratios"][st]
 
@@ -904,7 +904,7 @@ def chart(results: dict, path: Path) -> None:
         for st in STAGES:
             vals = []
             for c in CONTESTANTS:
-                x = r["stages"][c].get(st, {})
+                x = r["stages"].get(c, {}).get(st, {})
                 vals.append(x["seconds"] if x.get("status") == "ok" else None)
             groups.append((f"{scale[:4]}:{st}", vals))
     png_chart.grouped_bars(path, groups, series=CONTESTANTS,
