@@ -87,7 +87,9 @@ def pg_database(tmp_path_factory):
                 [full.get(n) for n in names],
             )
         cur.execute(
-            "insert into raw.landing_manifest (" + MANIFEST_INSERT_COLUMNS + ", loaded_at) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, current_timestamp)",
+            "insert into raw.landing_manifest ("
+            + MANIFEST_INSERT_COLUMNS
+            + ", loaded_at) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, current_timestamp)",
             [
                 f"b-{dataset}",
                 DATASETS[dataset].source_system,
@@ -110,13 +112,30 @@ def pg_database(tmp_path_factory):
     for batch in phu_tho_766_batches():
         for dataset, table in batch["tables"].items():
             names = [n for n, _ in table_columns(dataset)][3:]
-            rows = [[batch["batch_id"], batch["file_name"], r["source_row"], *[r[n] for n in names]]
-                    for r in table.to_pylist()]
+            rows = [
+                [batch["batch_id"], batch["file_name"], r["source_row"], *[r[n] for n in names]]
+                for r in table.to_pylist()
+            ]
             execute_values(cur, f"insert into raw.{dataset} values %s", rows, page_size=2000)
         cur.execute(
-            "insert into raw.landing_manifest (" + MANIFEST_INSERT_COLUMNS + ", loaded_at) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, current_timestamp)",
-            [batch["batch_id"], "dvc", "dvc_766_unit", batch["file_name"], None, None, datetime(2026, 11, 1),
-             batch["rows_read"], batch["tables"]["dvc_766_unit"].num_rows, 0, "loaded", batch["batch_id"], None],
+            "insert into raw.landing_manifest ("
+            + MANIFEST_INSERT_COLUMNS
+            + ", loaded_at) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, current_timestamp)",
+            [
+                batch["batch_id"],
+                "dvc",
+                "dvc_766_unit",
+                batch["file_name"],
+                None,
+                None,
+                datetime(2026, 11, 1),
+                batch["rows_read"],
+                batch["tables"]["dvc_766_unit"].num_rows,
+                0,
+                "loaded",
+                batch["batch_id"],
+                None,
+            ],
         )
     work = tmp_path_factory.mktemp("dbt_pg")
     env = {"CHISO_DBT_TARGET": "postgres", "CHISO_PG_DATABASE": name, "CHISO_PG_SCHEMA": "chiso"}
@@ -124,7 +143,12 @@ def pg_database(tmp_path_factory):
     os.environ.update(env)
     try:
         result = run_dbt(["build"], work)
-        assert result.success, f"dbt build on postgres failed: {result.exception}"
+        failures = [
+            f"{r.node.unique_id}: {r.status} {r.message}"
+            for r in (result.result or [])
+            if str(r.status) not in ("success", "pass", "warn")
+        ]
+        assert result.success, f"dbt build on postgres failed: {result.exception or failures}"
         # a second run takes the incremental path of fct_dossier and fct_document
         again = run_dbt(["run", "--select", "fct_dossier", "fct_document"], work)
         assert again.success, f"incremental run failed: {again.exception}"
@@ -212,5 +236,7 @@ def test_postgres_agencies_equal_duckdb(pg_database, mart):
     )
     assert cur.fetchall() == [(148, 148)]
     cur.execute("select source_dataset, agency_code, reason from marts.mart_unknown_agency_codes order by 2")
-    assert cur.fetchall() == [("motcua_dossier", "H14.77", "no_unit_with_name"),
-                              ("motcua_dossier", "H99.01", "unknown_prefix")]
+    assert cur.fetchall() == [
+        ("motcua_dossier", "H14.77", "no_unit_with_name"),
+        ("motcua_dossier", "H99.01", "unknown_prefix"),
+    ]
