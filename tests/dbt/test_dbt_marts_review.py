@@ -242,3 +242,28 @@ def test_bieu06_reconciliation_compares_every_column(mart):
         None,
         None,
     )
+
+
+def test_split_year_one_whole_row_and_partial_rows_labelled(mart):
+    """2025, online dossiers (by hand from the fixture): department H55.01 has a version to 30 June and one from
+    1 July (its province passed whole into new Thái Nguyên). Its later series holds the whole year: May 1 of 1
+    online (H55.01-250503) + August 2 of 2 (H55.01-250804, -250805) = 3 of 3; the earlier version's row covers
+    January-June only and says so, as does old Bắc Kạn's (2 of 3 in May)."""
+    rows = mart(
+        "select unit_code, cast(unit_valid_from as varchar) as vf, numerator, denominator, is_partial_period, "
+        "is_period_complete, cast(covered_from as varchar) as cf, cast(covered_to as varchar) as ct "
+        "from mart_kpi_progress where kpi_code = 'online_dossier_share' and period_type = 'year' "
+        "and period_start = date '2025-01-01' and unit_code in ('H55.01', '06') order by unit_code, unit_valid_from"
+    )
+    got = [tuple(r.values()) for r in rows]
+    assert got == [
+        ("06", "1900-01-01", 2, 3, True, False, "2025-01-01", "2025-06-30"),
+        ("H55.01", "1900-01-01", 1, 1, True, False, "2025-01-01", "2025-06-30"),
+        ("H55.01", "2025-07-01", 3, 3, False, True, "2025-01-01", "2025-12-31"),
+    ]
+    # a department without an earlier version (H55.03, first seen from July) is partial too
+    h5503 = mart(
+        "select is_partial_period, cast(covered_from as varchar) as cf from mart_kpi_progress "
+        "where unit_code = 'H55.03' and period_type = 'year' and period_start = date '2025-01-01' limit 1"
+    )
+    assert [tuple(r.values()) for r in h5503] == [(True, "2025-07-01")]

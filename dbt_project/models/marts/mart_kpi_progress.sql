@@ -31,6 +31,16 @@ kpis as (
 
 ),
 
+series_coverage as (
+
+    -- the first day a series has data for: its earliest member (a predecessor that passed into it whole, or a
+    -- department's earlier version)
+    select unit_code, unit_valid_from, min(attributed_unit_valid_from) as covered_from
+    from {{ ref('int_unit_attribution') }}
+    group by unit_code, unit_valid_from
+
+),
+
 selected_targets as (
 
     select * from {{ ref('int_kpi_targets_applicable') }}
@@ -65,7 +75,21 @@ base as (
         measures.period_start,
         measures.period_end,
         measures.period_year,
-        measures.is_period_complete,
+        -- a period the series does not cover whole (it began or ended within it: Bắc Kạn's 2025 runs
+        -- January to June) is partial, and never complete
+        (series_coverage.covered_from > measures.period_start
+            or series.unit_valid_to < measures.period_end) as is_partial_period,
+        case
+            when series_coverage.covered_from > measures.period_start then series_coverage.covered_from
+            else measures.period_start
+        end as covered_from,
+        case
+            when series.unit_valid_to < measures.period_end then series.unit_valid_to
+            else measures.period_end
+        end as covered_to,
+        measures.is_period_complete
+            and not coalesce(series_coverage.covered_from > measures.period_start
+                or series.unit_valid_to < measures.period_end, false) as is_period_complete,
         measures.numerator,
         measures.denominator,
         {{ chiso_pct('measures.numerator', 'measures.denominator') }} as actual,
@@ -88,6 +112,9 @@ base as (
         and measures.unit_valid_from = series.unit_valid_from
     inner join kpis
         on measures.kpi_code = kpis.kpi_code
+    inner join series_coverage
+        on measures.unit_code = series_coverage.unit_code
+        and measures.unit_valid_from = series_coverage.unit_valid_from
     left join selected_targets
         on measures.unit_code = selected_targets.unit_code
         and measures.unit_valid_from = selected_targets.unit_valid_from
@@ -252,6 +279,9 @@ final as (
         period_end,
         period_year,
         is_period_complete,
+        coalesce(is_partial_period, false) as is_partial_period,
+        covered_from,
+        covered_to,
         numerator,
         denominator,
         actual,
