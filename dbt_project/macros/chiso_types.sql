@@ -4,10 +4,16 @@
     double precision
 {%- endmacro %}
 
-{#- Round to `digits` decimals through an exact decimal, returned as double precision (Postgres has no
+{#- The exact type of published scores, ratios and money amounts (the portal publishes at most 2 decimals;
+    6 keep every published digit). A FLOAT would turn 15.68 into 15.680000305175781. -#}
+{% macro chiso_exact(scale=6) -%}
+    decimal(18, {{ scale }})
+{%- endmacro %}
+
+{#- Round to `digits` decimals, returned as an exact decimal of that scale (Postgres has no
     round(double, int); DuckDB's plain `numeric` is decimal(18,3), so the precision is explicit). -#}
 {% macro chiso_round(expr, digits=2) -%}
-    cast(round(cast({{ expr }} as decimal(28, 8)), {{ digits }}) as {{ chiso_double() }})
+    cast(round(cast({{ expr }} as decimal(28, 8)), {{ digits }}) as {{ chiso_exact(digits) }})
 {%- endmacro %}
 
 {#- Percent 0-100 rounded to 2 decimals; null when the denominator is null or 0 (766: zero denominator

@@ -25,10 +25,23 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 # the loader's manifest table exactly as chiso creates it (chiso.contracts.loader), and the columns the
 # fixture's inserts fill, in the order of their values
 MANIFEST_COLUMNS: list[tuple[str, str]] = LANDING_MANIFEST.pairs()
-MANIFEST_INSERT_COLUMNS = ", ".join([
-    "file_sha256", "source_system", "dataset", "file_name", "period_start", "period_end", "received_at",
-    "rows_read", "rows_loaded", "rows_rejected", "status", "batch_id", "error",
-])
+MANIFEST_INSERT_COLUMNS = ", ".join(
+    [
+        "file_sha256",
+        "source_system",
+        "dataset",
+        "file_name",
+        "period_start",
+        "period_end",
+        "received_at",
+        "rows_read",
+        "rows_loaded",
+        "rows_rejected",
+        "status",
+        "batch_id",
+        "error",
+    ]
+)
 
 
 def ts(text: str) -> datetime:
@@ -372,8 +385,11 @@ SUB_UNIT_DOSSIERS = [
 DOSSIERS += SUB_UNIT_DOSSIERS
 
 
-def bieu06(month, last_day, reporting_unit, row_kind, stt, unit_name, counts):
+def bieu06(month, last_day, reporting_unit, row_kind, stt, unit_name, counts, split=None):
+    """counts: new online, new counter/post, carried over, resolved, pending; split (optional): resolved early,
+    on time, late, pending within deadline, overdue (default: all resolved on time, all pending within)."""
     received_new_online, received_new_other, carried, resolved, pending = counts
+    early, on_time, late, within, overdue = split or (0, resolved, 0, pending, 0)
     return {
         "period_start": d(month),
         "period_end": d(last_day),
@@ -389,12 +405,12 @@ def bieu06(month, last_day, reporting_unit, row_kind, stt, unit_name, counts):
         "received_new_counter_postal": received_new_other,
         "received_carried_over": carried,
         "resolved_total": resolved,
-        "resolved_early": 0,
-        "resolved_on_time": resolved,
-        "resolved_late": 0,
+        "resolved_early": early,
+        "resolved_on_time": on_time,
+        "resolved_late": late,
         "pending_total": pending,
-        "pending_within_deadline": pending,
-        "pending_overdue": 0,
+        "pending_within_deadline": within,
+        "pending_overdue": overdue,
     }
 
 
@@ -406,6 +422,19 @@ BIEU06 = [
     bieu06("2025-05-01", "2025-05-31", BK, "unit", "1", "Sở Tư pháp", (2, 0, 1, 1, 2)),  # unit row: ignored
     # June 2025: the May dossier carried over and finished in June -> matches
     bieu06("2025-06-01", "2025-06-30", BK, "total", None, "TỔNG CỘNG", (0, 0, 1, 1, 0)),
+    # May 2025, old Thái Nguyên. Ours: new online 1 (H55.01-250503, finished on time), counter 1 (H55.02-250504,
+    # open, its appointment of 5 May passed: overdue). Printed: the same totals, but the finished one late and the
+    # open one within its deadline -> every total agrees, the on-time split (8-10, 12, 13) differs
+    bieu06(
+        "2025-05-01",
+        "2025-05-31",
+        "UBND tỉnh Thái Nguyên",
+        "total",
+        None,
+        "TỔNG CỘNG",
+        (1, 1, 0, 1, 1),
+        split=(0, 0, 1, 1, 0),
+    ),
     # a reporting unit the crosswalk does not know: printed figures kept, ours null
     bieu06("2025-06-01", "2025-06-30", "UBND tỉnh Không Rõ", "total", None, "TỔNG CỘNG", (5, 5, 0, 8, 2)),
 ]
@@ -458,6 +487,9 @@ SERVICES = [
     service("DV1", "2023-06-01", "1.000001", "published"),  # procedure got an online dossier in June
     service("DV2", "2023-06-01", "1.000002", "published"),  # counter dossier only
     service("DV3", "2023-06-01", "1.000003", "testing"),  # not published: not counted
+    # Hậu Giang: June 2023 snapshot, 1 published for 1.000001; Hậu Giang's only dossier of that procedure came at
+    # the counter, so this service has no online dossier of its own (old Cần Thơ's online one is not Hậu Giang's)
+    service("DV9", "2023-06-01", "1.000001", "published", agency="H28.01"),
 ]
 
 
@@ -467,7 +499,9 @@ def unit766(group, month, dep_id, dep_code, name, dep_type, is_root, score, max_
         "group_code": group,
         "period_type": "month",
         "period_start": start,
-        "period_end": d({"2025-05-01": "2025-05-31", "2025-06-01": "2025-06-30", "2024-03-01": "2024-03-31"}[month]),
+        "period_end": d(
+            {"2025-05-01": "2025-05-31", "2025-06-01": "2025-06-30", "2024-03-01": "2024-03-31"}[month]
+        ),
         "captured_at": datetime(2025, 7, 2, 3, 0),
         "root_department_code": root,
         "is_root": is_root,
@@ -475,7 +509,9 @@ def unit766(group, month, dep_id, dep_code, name, dep_type, is_root, score, max_
         "department_code": dep_code,
         "department_name": name,
         "department_type": dep_type,
-        "level": {"DISTRICT_PEOPLE_COMMITTEE": "DISTRICT", "COMMUNE_PEOPLE_COMMITTEE": "COMMUNE"}.get(dep_type, "PROVINCE"),
+        "level": {"DISTRICT_PEOPLE_COMMITTEE": "DISTRICT", "COMMUNE_PEOPLE_COMMITTEE": "COMMUNE"}.get(
+            dep_type, "PROVINCE"
+        ),
         "total_score": score,
         "total_max_score": max_score,
         "ratio": round(100 * score / max_score, 2),
@@ -516,13 +552,45 @@ UNITS_766 = [
     unit766(TRANSPARENCY, "2025-05-01", "bk-root", "H04", "UBND tỉnh Bắc Kạn", "PROVINCE", True, 7.96, 18),
     # Cao Bằng (H14), March 2024: the portal lists its agencies, so that the register's H14.01 and H14.05 (the
     # register names no agency) are learned as departments and H14.30 as a district committee
-    unit766(PROGRESS, "2024-03-01", "cb-root", "H14", "UBND tỉnh Cao Bằng", "PROVINCE", True, 16.0, 20, root="H14"),
-    unit766(PROGRESS, "2024-03-01", "cb-01", "H14.01", "Văn phòng UBND Tỉnh - Tỉnh Cao Bằng", "PROVINCIAL_DEPARTMENT",
-            False, 18.0, 20, root="H14"),
-    unit766(PROGRESS, "2024-03-01", "cb-05", "H14.05", "Sở Nội vụ - Tỉnh Cao Bằng", "PROVINCIAL_DEPARTMENT", False,
-            17.0, 20, root="H14"),
-    unit766(PROGRESS, "2024-03-01", "cb-30", "H14.30", "UBND Thành phố Cao Bằng", "DISTRICT_PEOPLE_COMMITTEE", False,
-            15.0, 20, root="H14"),
+    unit766(
+        PROGRESS, "2024-03-01", "cb-root", "H14", "UBND tỉnh Cao Bằng", "PROVINCE", True, 16.0, 20, root="H14"
+    ),
+    unit766(
+        PROGRESS,
+        "2024-03-01",
+        "cb-01",
+        "H14.01",
+        "Văn phòng UBND Tỉnh - Tỉnh Cao Bằng",
+        "PROVINCIAL_DEPARTMENT",
+        False,
+        18.0,
+        20,
+        root="H14",
+    ),
+    unit766(
+        PROGRESS,
+        "2024-03-01",
+        "cb-05",
+        "H14.05",
+        "Sở Nội vụ - Tỉnh Cao Bằng",
+        "PROVINCIAL_DEPARTMENT",
+        False,
+        17.0,
+        20,
+        root="H14",
+    ),
+    unit766(
+        PROGRESS,
+        "2024-03-01",
+        "cb-30",
+        "H14.30",
+        "UBND Thành phố Cao Bằng",
+        "DISTRICT_PEOPLE_COMMITTEE",
+        False,
+        15.0,
+        20,
+        root="H14",
+    ),
 ]
 MEASURES_766 = [
     measure766(PROGRESS, "2025-05-01", "bk-root", "H04", "totalReceived", value=100),
@@ -563,12 +631,14 @@ def phu_tho_766_batches() -> tuple[dict, ...]:
             continue  # the national procedure catalogue: chiso has no raw table for it
         parsed = parse_766(path)
         assert not parsed.rejects, f"{path}: {parsed.rejects[:3]}"
-        batches.append({
-            "batch_id": f"sha-phu-tho-{path.parent.name}-{path.stem}",
-            "file_name": f"dvcqg-766/{path.parent.name}/{path.name}",
-            "tables": {ds: parsed.tables[ds] for ds in ("dvc_766_unit", "dvc_766_measure")},
-            "rows_read": parsed.rows_read,
-        })
+        batches.append(
+            {
+                "batch_id": f"sha-phu-tho-{path.parent.name}-{path.stem}",
+                "file_name": f"dvcqg-766/{path.parent.name}/{path.name}",
+                "tables": {ds: parsed.tables[ds] for ds in ("dvc_766_unit", "dvc_766_measure")},
+                "rows_read": parsed.rows_read,
+            }
+        )
     return tuple(batches)
 
 
@@ -577,14 +647,31 @@ def _insert_phu_tho(con: duckdb.DuckDBPyConnection) -> None:
         for dataset, table in batch["tables"].items():
             select = ", ".join(f'"{name}"' for name, _ in columns(dataset))
             con.register("parsed", table)
-            con.execute(f"insert into raw.{dataset} select ?, ?, source_row, {select} from parsed",
-                        [batch["batch_id"], batch["file_name"]])
+            con.execute(
+                f"insert into raw.{dataset} select ?, ?, source_row, {select} from parsed",
+                [batch["batch_id"], batch["file_name"]],
+            )
             con.unregister("parsed")
         units = batch["tables"]["dvc_766_unit"].num_rows
         con.execute(
-            "insert into raw.landing_manifest (" + MANIFEST_INSERT_COLUMNS + ", loaded_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
-            [batch["batch_id"], "dvc", "dvc_766_unit", batch["file_name"], None, None, datetime(2026, 11, 1),
-             batch["rows_read"], units, 0, "loaded", batch["batch_id"], None],
+            "insert into raw.landing_manifest ("
+            + MANIFEST_INSERT_COLUMNS
+            + ", loaded_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
+            [
+                batch["batch_id"],
+                "dvc",
+                "dvc_766_unit",
+                batch["file_name"],
+                None,
+                None,
+                datetime(2026, 11, 1),
+                batch["rows_read"],
+                units,
+                0,
+                "loaded",
+                batch["batch_id"],
+                None,
+            ],
         )
 
 
@@ -614,7 +701,9 @@ def _insert(con: duckdb.DuckDBPyConnection, dataset: str, rows: list[dict], file
             values.append([full.get(name) for name in names])
         con.executemany(f"insert into raw.{dataset} values ({placeholders})", values)
         con.execute(
-            "insert into raw.landing_manifest (" + MANIFEST_INSERT_COLUMNS + ", loaded_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
+            "insert into raw.landing_manifest ("
+            + MANIFEST_INSERT_COLUMNS
+            + ", loaded_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
             [
                 batch_id,
                 DATASETS[dataset].source_system,

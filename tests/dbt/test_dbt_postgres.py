@@ -87,7 +87,9 @@ def pg_database(tmp_path_factory):
                 [full.get(n) for n in names],
             )
         cur.execute(
-            "insert into raw.landing_manifest (" + MANIFEST_INSERT_COLUMNS + ", loaded_at) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, current_timestamp)",
+            "insert into raw.landing_manifest ("
+            + MANIFEST_INSERT_COLUMNS
+            + ", loaded_at) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, current_timestamp)",
             [
                 f"b-{dataset}",
                 DATASETS[dataset].source_system,
@@ -110,13 +112,30 @@ def pg_database(tmp_path_factory):
     for batch in phu_tho_766_batches():
         for dataset, table in batch["tables"].items():
             names = [n for n, _ in table_columns(dataset)][3:]
-            rows = [[batch["batch_id"], batch["file_name"], r["source_row"], *[r[n] for n in names]]
-                    for r in table.to_pylist()]
+            rows = [
+                [batch["batch_id"], batch["file_name"], r["source_row"], *[r[n] for n in names]]
+                for r in table.to_pylist()
+            ]
             execute_values(cur, f"insert into raw.{dataset} values %s", rows, page_size=2000)
         cur.execute(
-            "insert into raw.landing_manifest (" + MANIFEST_INSERT_COLUMNS + ", loaded_at) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, current_timestamp)",
-            [batch["batch_id"], "dvc", "dvc_766_unit", batch["file_name"], None, None, datetime(2026, 11, 1),
-             batch["rows_read"], batch["tables"]["dvc_766_unit"].num_rows, 0, "loaded", batch["batch_id"], None],
+            "insert into raw.landing_manifest ("
+            + MANIFEST_INSERT_COLUMNS
+            + ", loaded_at) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, current_timestamp)",
+            [
+                batch["batch_id"],
+                "dvc",
+                "dvc_766_unit",
+                batch["file_name"],
+                None,
+                None,
+                datetime(2026, 11, 1),
+                batch["rows_read"],
+                batch["tables"]["dvc_766_unit"].num_rows,
+                0,
+                "loaded",
+                batch["batch_id"],
+                None,
+            ],
         )
     work = tmp_path_factory.mktemp("dbt_pg")
     env = {"CHISO_DBT_TARGET": "postgres", "CHISO_PG_DATABASE": name, "CHISO_PG_SCHEMA": "chiso"}
@@ -124,7 +143,12 @@ def pg_database(tmp_path_factory):
     os.environ.update(env)
     try:
         result = run_dbt(["build"], work)
-        assert result.success, f"dbt build on postgres failed: {result.exception}"
+        failures = [
+            f"{r.node.unique_id}: {r.status} {r.message}"
+            for r in (result.result or [])
+            if str(r.status) not in ("success", "pass", "warn")
+        ]
+        assert result.success, f"dbt build on postgres failed: {result.exception or failures}"
         # a second run takes the incremental path of fct_dossier and fct_document
         again = run_dbt(["run", "--select", "fct_dossier", "fct_document"], work)
         assert again.success, f"incremental run failed: {again.exception}"
@@ -212,5 +236,36 @@ def test_postgres_agencies_equal_duckdb(pg_database, mart):
     )
     assert cur.fetchall() == [(148, 148)]
     cur.execute("select source_dataset, agency_code, reason from marts.mart_unknown_agency_codes order by 2")
-    assert cur.fetchall() == [("motcua_dossier", "H14.77", "no_unit_with_name"),
-                              ("motcua_dossier", "H99.01", "unknown_prefix")]
+    assert cur.fetchall() == [
+        ("motcua_dossier", "H14.77", "no_unit_with_name"),
+        ("motcua_dossier", "H99.01", "unknown_prefix"),
+    ]
+
+
+REVIEW_QUERIES = [
+    # every column of the marts of the review (issue 13): exact decimals, baselines, partial periods, evidence
+    "select unit_code, cast(unit_valid_from as varchar) as vf, kpi_code, period_type, "
+    "cast(period_start as varchar) as ps, baseline_source, cast(baseline_date as varchar) as bd, "
+    "is_partial_period, is_period_complete, cast(covered_from as varchar) as cf, cast(covered_to as varchar) as ct, "
+    "member_unit_count from {schema}mart_kpi_progress order by 1, 2, 3, 4, 5",
+    "select department_id, period_type, cast(period_start as varchar) as ps, group_code, department_code, "
+    "unit_code, peer_level, published_score, published_max_score, published_pct_of_max, peer_rank, peer_count, "
+    "change_from_previous, recomputed_score, recomputed_difference, own_data_score "
+    "from {schema}mart_766_scorecard order by 1, 2, 3, 4",
+    "select severity_rank, unit_code, kpi_code, period_type, numerator, denominator, wilson_low_pct, "
+    "wilson_high_pct, gap_to_path from {schema}mart_units_behind order by 1",
+    "select reporting_unit, cast(period_start as varchar) as ps, reconciliation_status, differing_columns, "
+    "likely_cause, diff_resolved_in_time, diff_resolved_late, diff_pending_within_deadline, diff_pending_overdue "
+    "from {schema}fct_bieu06_reconciliation order by 1, 2",
+]
+
+
+def test_postgres_review_marts_equal_duckdb(pg_database, mart):
+    cur = pg_database.cursor()
+    for query in REVIEW_QUERIES:
+        cur.execute(query.format(schema="marts."))
+        pg_rows = _normalise(cur.fetchall())
+        duck_rows = _normalise([tuple(r.values()) for r in mart(query.format(schema=""))])
+        assert pg_rows == duck_rows, query
+    cur.execute("select count(*) from marts.mart_766_scorecard")
+    assert cur.fetchone()[0] > 3000

@@ -113,7 +113,7 @@ def test_online_share_and_payment_rate_match_the_files(pipeline, unit_code, mont
     assert received > 0
     num, den, actual = _mart_row(pipeline, unit_code, "online_dossier_share", month)
     assert (num, den) == (online, received)
-    assert actual == pytest.approx(100.0 * online / received, abs=0.01)
+    assert float(actual) == pytest.approx(100.0 * online / received, abs=0.01)
     num, den, _ = _mart_row(pipeline, unit_code, "online_payment_rate", month)
     assert (num, den) == (paid, fee)
 

@@ -15,8 +15,15 @@ CAPTURES = Path(__file__).resolve().parents[1] / "fixtures" / "dvcqg-766"
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory):
     out = tmp_path_factory.mktemp("inspect")
-    sample.generate(out, seed=3, provinces=1, start="2025-08", end="2025-08", dossiers_per_month=50,
-                    documents_per_month=10)
+    sample.generate(
+        out,
+        seed=3,
+        provinces=1,
+        start="2025-08",
+        end="2025-08",
+        dossiers_per_month=50,
+        documents_per_month=10,
+    )
     return out
 
 
@@ -33,8 +40,12 @@ def test_inspect_json_reports_each_file(exports, capsys, tmp_path):
     code = cli.main(["inspect", "--json", str(csv_file), str(bieu), str(reg), str(cap)])
     assert code == 0
     docs = _json_lines(capsys)
-    assert [d["format"] for d in docs] == ["motcua-dossier-csv", "motcua-bieu06-xlsx", "qlvb-register-xlsx",
-                                           "dvc-766-json"]
+    assert [d["format"] for d in docs] == [
+        "motcua-dossier-csv",
+        "motcua-bieu06-xlsx",
+        "qlvb-register-xlsx",
+        "dvc-766-json",
+    ]
     d, b, r, c = docs
     with open(csv_file, encoding="utf-8-sig") as fh:
         n_rows = sum(1 for _ in fh) - 1
@@ -62,3 +73,69 @@ def test_inspect_human_output(exports, capsys):
     assert cli.main(["inspect", str(csv_file)]) == 0
     out = capsys.readouterr().out
     assert "motcua-dossier-csv" in out and "rows          : read" in out and "online (channel 2)" in out
+
+
+def _capture(group: str) -> dict:
+    return json.loads((CAPTURES / group / "month-all.json").read_text(encoding="utf-8"))["data"]
+
+
+def test_inspect_reports_766_counts_for_parent_and_children(capsys):
+    """Every 766 group's main counts, for the root and summed over its children, as the captures print them
+    (expected values added up here from the JSON)."""
+    files = [
+        CAPTURES / g / "month-all.json"
+        for g in (
+            "dvc-progress-tree",
+            "formality-online-payment-tree",
+            "provide-online-tree",
+            "transparency",
+            "dossier-digitized",
+            "handling-satisfaction",
+        )
+    ]
+    assert cli.main(["inspect", "--json", *map(str, files)]) == 0
+    by_group = {d["counts_766"]["group"]: d["counts_766"] for d in _json_lines(capsys)}
+    assert len(by_group) == 6
+
+    progress = _capture("dvc-progress-tree")
+    got = by_group["dvc-progress-tree"]
+    assert got["children"] == len(progress["children"]) == 163
+    for key in ("totalReceived", "totalOnTime", "totalCompleted"):
+        assert got["parent"][key] == progress["parent"][key]
+    for key in ("totalReceived", "totalOnTime", "totalOverdue"):
+        assert got["children_sum"][key] == sum(c[key] for c in progress["children"])
+    assert "totalOverdue" not in got["parent"]  # not published for the root: absent, not 0
+
+    payment = _capture("formality-online-payment-tree")
+    got = by_group["formality-online-payment-tree"]
+    for key in (
+        "totalDossierOnlinePaymentSuccess",
+        "totalDossierFinancialObligation",
+        "totalDossierOnlineFormalityPaymentSuccess",
+        "totalFeeDossierFormality",
+        "totalFeeFormality",
+    ):
+        assert got["parent"][key] == payment["parent"][key]
+        assert got["children_sum"][key] == sum(c[key] for c in payment["children"])
+
+    online = _capture("provide-online-tree")
+    got = by_group["provide-online-tree"]
+    for key in (
+        "onlineDossierCount",
+        "onlineServiceTotal",
+        "fullCount",
+        "channelOnlineSum",
+        "channelTotalSum",
+    ):
+        assert got["parent"][key] == online["parent"][key]
+
+    for group in ("transparency", "dossier-digitized", "handling-satisfaction"):
+        data = _capture(group)
+        got = by_group[group]
+        for metric in data["overview"]["metrics"]:
+            code = metric["code"]
+            assert got["parent"].get(f"{code} numerator") == metric["numerator"], (group, code)
+            expected = sum(
+                m["denominator"] or 0 for c in data["evaluation"] for m in c["metrics"] if m["code"] == code
+            )
+            assert got["children_sum"].get(f"{code} denominator", 0) == expected, (group, code)

@@ -21,6 +21,16 @@ members as (
 
 ),
 
+sub_members as (
+
+    -- a department's later version also holds its earlier version (int_unit_attribution)
+    select unit_code, unit_valid_from, count(*) as member_unit_count
+    from {{ ref('int_unit_attribution') }}
+    where attribution = 'agency'
+    group by unit_code, unit_valid_from
+
+),
+
 sub_units as (
 
     select
@@ -64,6 +74,9 @@ select
     sub_units.unit_kind,
     sub_units.parent_unit_code,
     sub_units.parent_unit_valid_from,
-    cast(1 as {{ dbt.type_bigint() }}) as member_unit_count,
-    false as is_successor_series
+    cast(sub_members.member_unit_count as {{ dbt.type_bigint() }}) as member_unit_count,
+    sub_members.member_unit_count > 1 as is_successor_series
 from sub_units
+inner join sub_members
+    on sub_units.unit_code = sub_members.unit_code
+    and sub_units.unit_valid_from = sub_members.unit_valid_from

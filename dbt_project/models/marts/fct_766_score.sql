@@ -19,6 +19,49 @@ unit_scores as (
 
 ),
 
+department_attributes as (
+
+    -- what one group prints about a unit and another does not: the tree groups give departmentCode and the
+    -- province root's code but no departmentType, transparency and satisfaction the reverse; a unit keeps its
+    -- portal departmentId across groups, so each row borrows what its group leaves out
+    select
+        department_id,
+        max(department_code) as department_code,
+        max(root_department_code) as root_department_code,
+        max(department_type) as department_type,
+        max(department_level) as department_level
+    from {{ ref('stg_dvc__766_unit') }}
+    group by department_id
+
+),
+
+filled as (
+
+    select
+        unit_scores.group_code,
+        unit_scores.period_type,
+        unit_scores.period_start,
+        unit_scores.period_end,
+        unit_scores.department_id,
+        coalesce(unit_scores.department_code, department_attributes.department_code) as department_code,
+        coalesce(unit_scores.root_department_code, department_attributes.root_department_code)
+            as root_department_code,
+        unit_scores.is_root,
+        unit_scores.department_name,
+        coalesce(unit_scores.department_type, department_attributes.department_type) as department_type,
+        coalesce(unit_scores.department_level, department_attributes.department_level) as department_level,
+        unit_scores.total_score,
+        unit_scores.total_max_score,
+        unit_scores.ratio_pct,
+        unit_scores.score_delta,
+        unit_scores.captured_at,
+        unit_scores.batch_id
+    from unit_scores
+    left join department_attributes
+        on unit_scores.department_id = department_attributes.department_id
+
+),
+
 recomputed as (
 
     select * from {{ ref('int_766_recomputed') }}
@@ -28,17 +71,17 @@ recomputed as (
 unit_match as (
 
     select
-        unit_scores.group_code,
-        unit_scores.period_type,
-        unit_scores.period_start,
-        unit_scores.department_id,
+        filled.group_code,
+        filled.period_type,
+        filled.period_start,
+        filled.department_id,
         province.unit_code,
         province.unit_valid_from
-    from unit_scores
+    from filled
     inner join {{ ref('int_province_by_prefix') }} as province
-        on province.agency_prefix = {{ chiso_agency_prefix('unit_scores.department_code') }}
-        and unit_scores.period_start >= province.range_from
-        and unit_scores.period_start < province.range_to
+        on province.agency_prefix = {{ chiso_agency_prefix('filled.department_code') }}
+        and filled.period_start >= province.range_from
+        and filled.period_start < province.range_to
 
 ),
 
@@ -52,57 +95,57 @@ own_on_time as (
 
 select
     -- ids
-    unit_scores.group_code,
-    unit_scores.period_type,
-    unit_scores.period_start,
-    unit_scores.period_end,
-    unit_scores.department_id,
-    unit_scores.department_code,
-    unit_scores.root_department_code,
+    filled.group_code,
+    filled.period_type,
+    filled.period_start,
+    filled.period_end,
+    filled.department_id,
+    filled.department_code,
+    filled.root_department_code,
     unit_match.unit_code,
     unit_match.unit_valid_from,
 
     -- attributes
-    unit_scores.department_name,
-    unit_scores.department_type,
-    unit_scores.department_level,
-    unit_scores.is_root,
+    filled.department_name,
+    filled.department_type,
+    filled.department_level,
+    filled.is_root,
 
     -- published (authoritative)
-    unit_scores.total_score as published_score,
-    unit_scores.total_max_score as published_max_score,
-    unit_scores.ratio_pct as published_ratio_pct,
-    unit_scores.score_delta as published_score_delta,
+    filled.total_score as published_score,
+    filled.total_max_score as published_max_score,
+    filled.ratio_pct as published_ratio_pct,
+    filled.score_delta as published_score_delta,
 
     -- ours, beside it
     recomputed.recomputed_score,
     recomputed.recomputation_rule,
-    {{ chiso_round('unit_scores.total_score - recomputed.recomputed_score') }} as recomputed_difference,
+    {{ chiso_round('filled.total_score - recomputed.recomputed_score') }} as recomputed_difference,
     case
-        when unit_scores.group_code = 'dvc-progress-tree' and unit_scores.is_root and own_on_time.denominator > 0
+        when filled.group_code = 'dvc-progress-tree' and filled.is_root and own_on_time.denominator > 0
             then {{ chiso_round('20.0 * own_on_time.numerator / own_on_time.denominator') }}
     end as own_data_score,
     case
-        when unit_scores.group_code = 'dvc-progress-tree' and unit_scores.is_root and own_on_time.denominator > 0
-            then {{ chiso_round('unit_scores.total_score - 20.0 * own_on_time.numerator / own_on_time.denominator') }}
+        when filled.group_code = 'dvc-progress-tree' and filled.is_root and own_on_time.denominator > 0
+            then {{ chiso_round('filled.total_score - 20.0 * own_on_time.numerator / own_on_time.denominator') }}
     end as own_data_difference,
 
     -- lineage
-    unit_scores.captured_at,
-    unit_scores.batch_id
-from unit_scores
+    filled.captured_at,
+    filled.batch_id
+from filled
 left join recomputed
-    on unit_scores.group_code = recomputed.group_code
-    and unit_scores.period_type = recomputed.period_type
-    and unit_scores.period_start = recomputed.period_start
-    and unit_scores.department_id = recomputed.department_id
+    on filled.group_code = recomputed.group_code
+    and filled.period_type = recomputed.period_type
+    and filled.period_start = recomputed.period_start
+    and filled.department_id = recomputed.department_id
 left join unit_match
-    on unit_scores.group_code = unit_match.group_code
-    and unit_scores.period_type = unit_match.period_type
-    and unit_scores.period_start = unit_match.period_start
-    and unit_scores.department_id = unit_match.department_id
+    on filled.group_code = unit_match.group_code
+    and filled.period_type = unit_match.period_type
+    and filled.period_start = unit_match.period_start
+    and filled.department_id = unit_match.department_id
 left join own_on_time
     on unit_match.unit_code = own_on_time.unit_code
     and unit_match.unit_valid_from = own_on_time.unit_valid_from
-    and unit_scores.period_type = own_on_time.period_type
-    and unit_scores.period_start = own_on_time.period_start
+    and filled.period_type = own_on_time.period_type
+    and filled.period_start = own_on_time.period_start

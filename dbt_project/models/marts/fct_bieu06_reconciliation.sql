@@ -13,6 +13,18 @@
 --   received_total       (4) + (5) + (6)
 --   resolved_total       finished in the month (done, returned, stopped, refused, withdrawn)
 --   pending_total        received before the month's end and not finished by it
+--   resolved_in_time     finished in the month on time by the 766 rule (Biểu 06 columns 8 + 9, early + on time)
+--   resolved_late        finished in the month late (column 10)
+--   pending_within_deadline / pending_overdue  open at the month's end, deadline not passed / passed (12, 13)
+-- Every column is compared; differing_columns names those that differ and likely_cause the likeliest reason:
+--   dossier_coverage  received or resolved totals differ beyond the carried-over column: the exports and the form
+--                     do not hold the same dossiers
+--   carried_over      only the carried-over column (and what follows from it: received and pending totals)
+--                     differs: dossiers received before the month that the exports do not hold as open
+--   channel           totals agree, online versus counter/post differs: the channel is classified differently
+--   on_time_rule      totals agree, the on-time split (8-10, 12, 13) differs: the printed form judges against the
+--                     appointment alone, 766 adds back the supplement wait and counts more than one supplement
+--                     request as late
 with
 
 bieu06 as (
@@ -83,7 +95,11 @@ ours_monthly as (
         month_measures.n_received - month_measures.n_received_online as received_new_other,
         month_measures.n_finished + month_measures.n_open_at_end - month_measures.n_received as received_carried_over,
         month_measures.n_finished as resolved_total,
-        month_measures.n_open_at_end as pending_total
+        month_measures.n_open_at_end as pending_total,
+        month_measures.n_finished_on_time as resolved_in_time,
+        month_measures.n_finished - month_measures.n_finished_on_time as resolved_late,
+        month_measures.n_open_at_end_on_time as pending_within_deadline,
+        month_measures.n_open_at_end - month_measures.n_open_at_end_on_time as pending_overdue
     from matched
     inner join month_measures
         on month_measures.unit_code = matched.unit_code
@@ -126,7 +142,46 @@ ours_scanned as (
                 when dossiers.finished_at is null or dossiers.finished_at >= matched.period_end_exclusive then 1
                 else 0
             end
-        ) as pending_total
+        ) as pending_total,
+        sum(
+            case
+                when dossiers.finished_at >= matched.period_start
+                    and dossiers.finished_at < matched.period_end_exclusive
+                    and dossiers.is_finished_on_time
+                    then 1
+                else 0
+            end
+        ) as resolved_in_time,
+        sum(
+            case
+                when dossiers.finished_at >= matched.period_start
+                    and dossiers.finished_at < matched.period_end_exclusive
+                    and not dossiers.is_finished_on_time
+                    then 1
+                else 0
+            end
+        ) as resolved_late,
+        -- open at the period's end: within deadline as in int_dossier_month_measures
+        sum(
+            case
+                when dossiers.finished_at is not null and dossiers.finished_at < matched.period_end_exclusive then 0
+                {% if var('chiso_late_if_multiple_supplements') %}
+                when coalesce(dossiers.supplement_count, 0) > 1 then 0
+                {% endif %}
+                when dossiers.deadline_at is null or dossiers.deadline_at >= matched.period_end_exclusive then 1
+                else 0
+            end
+        ) as pending_within_deadline,
+        sum(
+            case
+                when dossiers.finished_at is not null and dossiers.finished_at < matched.period_end_exclusive then 0
+                {% if var('chiso_late_if_multiple_supplements') %}
+                when coalesce(dossiers.supplement_count, 0) > 1 then 1
+                {% endif %}
+                when dossiers.deadline_at is null or dossiers.deadline_at >= matched.period_end_exclusive then 0
+                else 1
+            end
+        ) as pending_overdue
     from matched
     inner join dossiers
         on dossiers.unit_code = matched.unit_code
@@ -165,6 +220,13 @@ final as (
         matched.received_carried_over as printed_received_carried_over,
         matched.resolved_total as printed_resolved_total,
         matched.pending_total as printed_pending_total,
+        -- printed on-time split (columns 8, 9, 10, 12, 13)
+        matched.resolved_early as printed_resolved_early,
+        matched.resolved_on_time as printed_resolved_on_time,
+        matched.resolved_early + matched.resolved_on_time as printed_resolved_in_time,
+        matched.resolved_late as printed_resolved_late,
+        matched.pending_within_deadline as printed_pending_within_deadline,
+        matched.pending_overdue as printed_pending_overdue,
 
         -- ours (0 when the unit matched but no dossier is in scope; null when the unit did not match)
         case when matched.unit_code is not null
@@ -179,6 +241,13 @@ final as (
             as computed_received_carried_over,
         case when matched.unit_code is not null then coalesce(ours.resolved_total, 0) end as computed_resolved_total,
         case when matched.unit_code is not null then coalesce(ours.pending_total, 0) end as computed_pending_total,
+        case when matched.unit_code is not null then coalesce(ours.resolved_in_time, 0) end
+            as computed_resolved_in_time,
+        case when matched.unit_code is not null then coalesce(ours.resolved_late, 0) end as computed_resolved_late,
+        case when matched.unit_code is not null then coalesce(ours.pending_within_deadline, 0) end
+            as computed_pending_within_deadline,
+        case when matched.unit_code is not null then coalesce(ours.pending_overdue, 0) end
+            as computed_pending_overdue,
 
         -- lineage
         matched.batch_id,
@@ -188,6 +257,26 @@ final as (
     left join ours
         on matched.batch_id = ours.batch_id
         and matched.source_row = ours.source_row
+
+),
+
+compared as (
+
+    select
+        final.*,
+        nullif(concat_ws(', ',
+            case when printed_received_total <> computed_received_total then 'received_total' end,
+            case when printed_received_new_online <> computed_received_new_online then 'received_new_online' end,
+            case when printed_received_new_other <> computed_received_new_other then 'received_new_other' end,
+            case when printed_received_carried_over <> computed_received_carried_over then 'received_carried_over' end,
+            case when printed_resolved_total <> computed_resolved_total then 'resolved_total' end,
+            case when printed_pending_total <> computed_pending_total then 'pending_total' end,
+            case when printed_resolved_in_time <> computed_resolved_in_time then 'resolved_in_time' end,
+            case when printed_resolved_late <> computed_resolved_late then 'resolved_late' end,
+            case when printed_pending_within_deadline <> computed_pending_within_deadline then 'pending_within_deadline' end,
+            case when printed_pending_overdue <> computed_pending_overdue then 'pending_overdue' end
+        ), '') as differing_columns
+    from final
 
 )
 
@@ -220,18 +309,40 @@ select
     cast(printed_pending_total as {{ dbt.type_bigint() }}) as printed_pending_total,
     cast(computed_pending_total as {{ dbt.type_bigint() }}) as computed_pending_total,
     cast(printed_pending_total - computed_pending_total as {{ dbt.type_bigint() }}) as diff_pending_total,
+    cast(printed_resolved_early as {{ dbt.type_bigint() }}) as printed_resolved_early,
+    cast(printed_resolved_on_time as {{ dbt.type_bigint() }}) as printed_resolved_on_time,
+    cast(printed_resolved_in_time as {{ dbt.type_bigint() }}) as printed_resolved_in_time,
+    cast(computed_resolved_in_time as {{ dbt.type_bigint() }}) as computed_resolved_in_time,
+    cast(printed_resolved_in_time - computed_resolved_in_time as {{ dbt.type_bigint() }}) as diff_resolved_in_time,
+    cast(printed_resolved_late as {{ dbt.type_bigint() }}) as printed_resolved_late,
+    cast(computed_resolved_late as {{ dbt.type_bigint() }}) as computed_resolved_late,
+    cast(printed_resolved_late - computed_resolved_late as {{ dbt.type_bigint() }}) as diff_resolved_late,
+    cast(printed_pending_within_deadline as {{ dbt.type_bigint() }}) as printed_pending_within_deadline,
+    cast(computed_pending_within_deadline as {{ dbt.type_bigint() }}) as computed_pending_within_deadline,
+    cast(printed_pending_within_deadline - computed_pending_within_deadline as {{ dbt.type_bigint() }}) as diff_pending_within_deadline,
+    cast(printed_pending_overdue as {{ dbt.type_bigint() }}) as printed_pending_overdue,
+    cast(computed_pending_overdue as {{ dbt.type_bigint() }}) as computed_pending_overdue,
+    cast(printed_pending_overdue - computed_pending_overdue as {{ dbt.type_bigint() }}) as diff_pending_overdue,
     case
         when computed_received_total is null then 'unit_not_matched'
-        when printed_received_total = computed_received_total
-            and printed_received_new_online = computed_received_new_online
-            and printed_received_new_other = computed_received_new_other
-            and printed_received_carried_over = computed_received_carried_over
-            and printed_resolved_total = computed_resolved_total
-            and printed_pending_total = computed_pending_total
-            then 'match'
+        when differing_columns is null then 'match'
         else 'differs'
     end as reconciliation_status,
+    cast(differing_columns as {{ dbt.type_string() }}) as differing_columns,
+    cast(
+        case
+            when computed_received_total is null then null
+            when differing_columns is null then null
+            when printed_received_new_online + printed_received_new_other
+                <> computed_received_new_online + computed_received_new_other
+                or printed_resolved_total <> computed_resolved_total
+                then 'dossier_coverage'
+            when printed_received_carried_over <> computed_received_carried_over then 'carried_over'
+            when printed_received_new_online <> computed_received_new_online then 'channel'
+            else 'on_time_rule'
+        end as {{ dbt.type_string() }}
+    ) as likely_cause,
     batch_id,
     source_file,
     source_row
-from final
+from compared

@@ -4,6 +4,13 @@
 -- the data map to (int_agency_units): communes (from July 2025), old districts (before July 2025, their own
 -- historical units)
 -- and provincial departments (unit_level 'department', unit_kind 'agency', keyed by agency code).
+{%- set straight_path -%}
+    baseline_value + (target_value - baseline_value) * least(1.0, greatest(0.0,
+        1.0 * {{ dbt.datediff('baseline_date', 'period_end', 'day') }}
+        / {{ dbt.datediff('baseline_date', 'target_horizon_date', 'day') }}
+    ))
+{%- endset %}
+
 with
 
 measures as (
@@ -21,6 +28,16 @@ series as (
 kpis as (
 
     select * from {{ ref('kpi_catalogue') }}
+
+),
+
+series_coverage as (
+
+    -- the first day a series has data for: its earliest member (a predecessor that passed into it whole, or a
+    -- department's earlier version)
+    select unit_code, unit_valid_from, min(attributed_unit_valid_from) as covered_from
+    from {{ ref('int_unit_attribution') }}
+    group by unit_code, unit_valid_from
 
 ),
 
@@ -58,7 +75,21 @@ base as (
         measures.period_start,
         measures.period_end,
         measures.period_year,
-        measures.is_period_complete,
+        -- a period the series does not cover whole (it began or ended within it: Bắc Kạn's 2025 runs
+        -- January to June) is partial, and never complete
+        (series_coverage.covered_from > measures.period_start
+            or series.unit_valid_to < measures.period_end) as is_partial_period,
+        case
+            when series_coverage.covered_from > measures.period_start then series_coverage.covered_from
+            else measures.period_start
+        end as covered_from,
+        case
+            when series.unit_valid_to < measures.period_end then series.unit_valid_to
+            else measures.period_end
+        end as covered_to,
+        measures.is_period_complete
+            and not coalesce(series_coverage.covered_from > measures.period_start
+                or series.unit_valid_to < measures.period_end, false) as is_period_complete,
         measures.numerator,
         measures.denominator,
         {{ chiso_pct('measures.numerator', 'measures.denominator') }} as actual,
@@ -81,6 +112,9 @@ base as (
         and measures.unit_valid_from = series.unit_valid_from
     inner join kpis
         on measures.kpi_code = kpis.kpi_code
+    inner join series_coverage
+        on measures.unit_code = series_coverage.unit_code
+        and measures.unit_valid_from = series_coverage.unit_valid_from
     left join selected_targets
         on measures.unit_code = selected_targets.unit_code
         and measures.unit_valid_from = selected_targets.unit_valid_from
@@ -94,7 +128,8 @@ base as (
 
 first_observed as (
 
-    -- the unit's first monthly value of the KPI (the same baseline for month, quarter and year rows)
+    -- the unit's first monthly value of the KPI resting on at least var('chiso_baseline_min_denominator')
+    -- cases (the same baseline for month, quarter and year rows): 1 of 1 dossier is no baseline
     select
         unit_code,
         unit_valid_from,
@@ -111,6 +146,7 @@ first_observed as (
         from base
         where actual is not null
             and period_type = 'month'
+            and denominator >= {{ var('chiso_baseline_min_denominator') }}
     ) as observed
     where observation_rank = 1
 
@@ -118,62 +154,83 @@ first_observed as (
 
 with_baseline as (
 
-    -- baseline: the target's own baseline when it was set for this unit (a unit target, or a province target
-    -- on the province itself); otherwise (national targets, targets handed down to the units of a province,
-    -- or none given) the unit's first observed monthly value of the KPI
+    -- baseline, first that applies (dbt_project/README.md, Baseline):
+    --   target_seed            the target's own baseline, when the target was set for this unit (a unit target,
+    --                          or a province target on the province itself)
+    --   first_observed         the unit's first month with enough volume (first_observed above)
+    --   parent_first_observed  else its parent unit's (the province of a commune or department)
+    --   target_seed_fallback   else the target's own baseline, set for a wider scope
+    -- and none otherwise (no path: the unit is judged against the target alone)
     select
         base.*,
-        case
-            when base.target_baseline_value is not null
-                and (base.target_scope = 'unit' or (base.target_scope = 'province' and base.unit_level = 'province'))
-                then base.target_baseline_value
-            when base.target_id is not null then first_observed.first_actual
-        end as baseline_value,
-        case
-            when base.target_baseline_value is not null
-                and (base.target_scope = 'unit' or (base.target_scope = 'province' and base.unit_level = 'province'))
-                then base.target_baseline_date
-            when base.target_id is not null then first_observed.first_period_end
-        end as baseline_date,
         case
             when base.target_id is null then null
             when base.target_baseline_value is not null
                 and (base.target_scope = 'unit' or (base.target_scope = 'province' and base.unit_level = 'province'))
                 then 'target_seed'
             when first_observed.first_actual is not null then 'first_observed'
+            when parent_first.first_actual is not null then 'parent_first_observed'
+            when base.target_baseline_value is not null then 'target_seed_fallback'
         end as baseline_source,
         {{ chiso_month_index('base.period_end') }} as period_month_index,
         case
             when base.target_horizon_date is not null
                 then {{ chiso_month_index('base.target_horizon_date') }} - {{ chiso_month_index('base.period_end') }}
-        end as months_to_horizon
+        end as months_to_horizon,
+        first_observed.first_actual as own_baseline_value,
+        first_observed.first_period_end as own_baseline_date,
+        parent_first.first_actual as parent_baseline_value,
+        parent_first.first_period_end as parent_baseline_date
     from base
     left join first_observed
         on base.unit_code = first_observed.unit_code
         and base.unit_valid_from = first_observed.unit_valid_from
         and base.kpi_code = first_observed.kpi_code
+    left join first_observed as parent_first
+        on base.parent_unit_code = parent_first.unit_code
+        and base.parent_unit_valid_from = parent_first.unit_valid_from
+        and base.kpi_code = parent_first.kpi_code
+
+),
+
+with_baseline_value as (
+
+    select
+        with_baseline.*,
+        case baseline_source
+            when 'target_seed' then target_baseline_value
+            when 'first_observed' then own_baseline_value
+            when 'parent_first_observed' then parent_baseline_value
+            when 'target_seed_fallback' then target_baseline_value
+        end as baseline_value,
+        case baseline_source
+            when 'target_seed' then target_baseline_date
+            when 'first_observed' then own_baseline_date
+            when 'parent_first_observed' then parent_baseline_date
+            when 'target_seed_fallback' then target_baseline_date
+        end as baseline_date
+    from with_baseline
 
 ),
 
 with_trend as (
 
     select
-        with_baseline.*,
+        with_baseline_value.*,
         -- least-squares slope per month over the last chiso_trend_periods periods (at least 2 values)
         case
             when count(actual) over trend_window >= 2
                 then regr_slope(actual, period_month_index) over trend_window
         end as trend_slope_raw,
-        -- straight path from (baseline_date, baseline_value) to (horizon, target)
+        -- straight path from (baseline_date, baseline_value) to (horizon, target), never asking more than the
+        -- target: a baseline already past the target gives the target itself as the path
         case
-            when target_value is null or baseline_value is null then null
+            when target_value is null or baseline_value is null or baseline_date is null then null
             when baseline_date >= target_horizon_date then target_value
-            else baseline_value + (target_value - baseline_value) * least(1.0, greatest(0.0,
-                1.0 * {{ dbt.datediff('baseline_date', 'period_end', 'day') }}
-                / {{ dbt.datediff('baseline_date', 'target_horizon_date', 'day') }}
-            ))
+            when direction = 'decrease' then greatest(target_value, {{ straight_path }})
+            else least(target_value, {{ straight_path }})
         end as expected_raw
-    from with_baseline
+    from with_baseline_value
     window trend_window as (
         partition by unit_code, unit_valid_from, kpi_code, period_type
         order by period_start
@@ -222,6 +279,9 @@ final as (
         period_end,
         period_year,
         is_period_complete,
+        coalesce(is_partial_period, false) as is_partial_period,
+        covered_from,
+        covered_to,
         numerator,
         denominator,
         actual,
@@ -266,7 +326,7 @@ final as (
         end as projected_at_horizon,
         case
             when target_value is null or actual is null then null
-            when is_achieved then 0.0
+            when is_achieved then cast(0 as {{ chiso_exact(2) }})
             when months_to_horizon > 0
                 then {{ chiso_round('abs(target_value - actual) / months_to_horizon') }}
         end as monthly_improvement_needed

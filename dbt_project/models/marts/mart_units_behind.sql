@@ -1,7 +1,10 @@
 -- Units and KPIs behind their target, worst first: for every current unit (not ended) × KPI × period type
--- (provinces, and the communes and departments below them when a target applies to them),
--- its latest period with a value and a target, kept when off_track or at_risk. Worst = off_track before
--- at_risk, then the largest shortfall from the straight path to the target.
+-- (provinces, and the communes and departments below them when a target applies to them), its latest period
+-- with a value and a target, kept when off_track or at_risk AND the evidence supports it (dbt_project/README.md,
+-- "Behind"): at least var('chiso_behind_min_denominator') cases, and for a percentage the Wilson score interval
+-- (z = var('chiso_behind_wilson_z'), 1.96 = 95 %) of numerator ÷ denominator lies wholly on the wrong side of
+-- the expected path (of the target where there is no path). 0 of 7 dossiers is noise, not a unit behind.
+-- Worst = off_track before at_risk, then the largest shortfall from the path.
 with
 
 progress as (
@@ -25,15 +28,58 @@ latest as (
 
 ),
 
-behind as (
+intervals as (
 
     select
         latest.*,
-        case when direction = 'decrease' then expected_on_path - actual else actual - expected_on_path end
-            as gap_to_path
+        coalesce(expected_on_path, target_value) as reference_value,
+        {{ var('chiso_behind_wilson_z') }} * 1.0 as z
     from latest
     where recency_rank = 1
-        and status in ('off_track', 'at_risk')
+
+),
+
+wilson as (
+
+    -- Wilson score interval of the proportion numerator ÷ denominator, on the 0-100 scale
+    select
+        intervals.*,
+        case
+            when kpi_unit = 'percent' and denominator > 0 then 100.0 * (
+                (1.0 * numerator / denominator + z * z / (2.0 * denominator))
+                - z * sqrt(
+                    (1.0 * numerator / denominator) * (1.0 - 1.0 * numerator / denominator) / denominator
+                    + z * z / (4.0 * denominator * denominator)
+                )
+            ) / (1.0 + z * z / denominator)
+        end as wilson_low_raw,
+        case
+            when kpi_unit = 'percent' and denominator > 0 then 100.0 * (
+                (1.0 * numerator / denominator + z * z / (2.0 * denominator))
+                + z * sqrt(
+                    (1.0 * numerator / denominator) * (1.0 - 1.0 * numerator / denominator) / denominator
+                    + z * z / (4.0 * denominator * denominator)
+                )
+            ) / (1.0 + z * z / denominator)
+        end as wilson_high_raw
+    from intervals
+
+),
+
+behind as (
+
+    select
+        wilson.*,
+        case when direction = 'decrease' then reference_value - actual else actual - reference_value end
+            as gap_to_path
+    from wilson
+    where status in ('off_track', 'at_risk')
+        and denominator >= {{ var('chiso_behind_min_denominator') }}
+        and (
+            kpi_unit <> 'percent'
+            or (direction = 'decrease' and wilson_low_raw > reference_value)
+            or (direction <> 'decrease' and wilson_high_raw < reference_value)
+        )
 
 )
 
@@ -60,7 +106,11 @@ select
     period_type,
     period_start,
     period_end,
+    numerator,
+    denominator,
     actual,
+    {{ chiso_round('wilson_low_raw') }} as wilson_low_pct,
+    {{ chiso_round('wilson_high_raw') }} as wilson_high_pct,
     target_value,
     target_year,
     target_legal_basis,

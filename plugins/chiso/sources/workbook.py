@@ -61,10 +61,23 @@ class _Sheet:
         self.title = name
 
     def iter_rows(self, values_only: bool = True, max_row: int | None = None):
-        """The sheet's rows from A1, as tuples of openpyxl-like values (see above)."""
+        """The sheet's rows from A1, as tuples of openpyxl-like values (see above); text typed with a legacy
+        Vietnamese font (TCVN3, VNI) comes out as Unicode (chiso.sources.legacy_fonts)."""
+        rows = self._raw_rows(values_only, max_row)
+        charset = self._book.legacy_charset()
+        if charset is None:
+            yield from rows
+        else:
+            from chiso.sources.legacy_fonts import convert_rows
+
+            yield from convert_rows(rows, charset)
+
+    def _raw_rows(self, values_only: bool = True, max_row: int | None = None):
         assert values_only, "only values are read"
         try:
-            rows = self._book._wb.get_sheet_by_name(self.title).to_python(skip_empty_area=False, nrows=max_row)
+            rows = self._book._wb.get_sheet_by_name(self.title).to_python(
+                skip_empty_area=False, nrows=max_row
+            )
         except Exception as e:  # noqa: BLE001 - calamine's XmlError, ZipError ...
             rows, failure = None, e
         fallback = self._book._openpyxl()  # the scan for error cells ran meanwhile
@@ -73,7 +86,9 @@ class _Sheet:
             return
         if rows is None:
             raise ParseError(
-                self._book.path, "an XLSX workbook", f"{type(failure).__name__} in sheet {self.title!r}",
+                self._book.path,
+                "an XLSX workbook",
+                f"{type(failure).__name__} in sheet {self.title!r}",
                 message="cannot read the worksheet",
             )
         for row in rows:
@@ -108,6 +123,22 @@ class Workbook:
 
             self._fallback = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
         return self._fallback
+
+    def legacy_charset(self) -> str | None:
+        """The legacy font charset the workbook's text is typed in (TCVN3, VNI), or None for Unicode: detected
+        once, from the text of the first rows of every worksheet, before any header is looked for."""
+        if not hasattr(self, "_legacy_charset"):
+            from chiso.sources.legacy_fonts import detect_charset
+
+            texts = [
+                v
+                for sheet in self.worksheets
+                for row in sheet._raw_rows(max_row=60)
+                for v in row
+                if isinstance(v, str)
+            ]
+            self._legacy_charset = detect_charset(texts)
+        return self._legacy_charset
 
     @property
     def worksheets(self) -> list[_Sheet]:

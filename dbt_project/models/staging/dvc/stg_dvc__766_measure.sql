@@ -23,12 +23,12 @@ renamed as (
         cast(data_quality_status as {{ dbt.type_string() }}) as data_quality_status,
 
         -- measures as published
-        cast(numerator as {{ dbt.type_float() }}) as numerator,
-        cast(denominator as {{ dbt.type_float() }}) as denominator,
-        cast(value as {{ dbt.type_float() }}) as measure_value,
-        cast(ratio as {{ dbt.type_float() }}) as ratio,
-        cast(score as {{ dbt.type_float() }}) as score,
-        cast(max_score as {{ dbt.type_float() }}) as max_score,
+        cast(numerator as {{ chiso_exact() }}) as numerator,
+        cast(denominator as {{ chiso_exact() }}) as denominator,
+        cast(value as {{ chiso_exact() }}) as measure_value,
+        cast(ratio as {{ chiso_exact() }}) as ratio,
+        cast(score as {{ chiso_exact() }}) as score,
+        cast(max_score as {{ chiso_exact() }}) as max_score,
 
         -- lineage
         cast(batch_id as {{ dbt.type_string() }}) as batch_id,

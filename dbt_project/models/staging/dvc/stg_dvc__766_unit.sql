@@ -25,10 +25,10 @@ renamed as (
         cast(level as {{ dbt.type_string() }}) as department_level,
 
         -- measures as published
-        cast(total_score as {{ dbt.type_float() }}) as total_score,
-        cast(total_max_score as {{ dbt.type_float() }}) as total_max_score,
-        cast(ratio as {{ dbt.type_float() }}) as ratio_pct,
-        cast(score_delta as {{ dbt.type_float() }}) as score_delta,
+        cast(total_score as {{ chiso_exact() }}) as total_score,
+        cast(total_max_score as {{ chiso_exact() }}) as total_max_score,
+        cast(ratio as {{ chiso_exact() }}) as ratio_pct,
+        cast(score_delta as {{ chiso_exact() }}) as score_delta,
 
         -- timestamps (UTC)
         cast(captured_at as {{ dbt.type_timestamp() }}) as captured_at,

@@ -28,7 +28,7 @@ renamed as (
         -- measures and flags
         cast(channel as {{ dbt.type_int() }}) as channel,
         cast(supplement_count as {{ dbt.type_int() }}) as supplement_count,
-        cast(supplement_wait_days as {{ dbt.type_float() }}) as supplement_wait_days,
+        cast(supplement_wait_days as {{ chiso_double() }}) as supplement_wait_days,
         cast(fee_amount as {{ dbt.type_bigint() }}) as fee_amount,
         cast(online_payment as {{ dbt.type_int() }}) as online_payment,
         cast(has_digitised_components as {{ dbt.type_boolean() }}) as has_digitised_components,
