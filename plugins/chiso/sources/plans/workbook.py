@@ -10,7 +10,7 @@ Row rules (a row breaking one is rejected with sheet, row, column, expected and 
 - the KPI is a code or Vietnamese name of the KPI catalogue; the unit a province, commune (code or name) or
   department (agency identifier) valid on the document's date, at the level written when one is;
 - values in range for the KPI's unit: a percentage within 0-100, a rank a whole number >= 1 (and not above
-  the number ranked); a target has a value, a figure a value or a rank;
+  the number ranked), a count a whole number >= 0; a target has a value, a figure a value or a rank;
 - a target has a horizon (a year or a date) after its baseline date and not before its document;
 - every row has its document: number, date and (targets) issuing body;
 - one row per KPI x unit x horizon (targets) or KPI x unit x edition (figures) in a workbook: later copies
@@ -182,6 +182,8 @@ def _value(row: _Row, field: str, kpi: reference.Kpi, *, required: bool) -> floa
         lo, hi = RANGES[kpi.unit]
         if not lo <= value <= hi:
             raise row.fail(field, f"a {kpi.unit} of {kpi.code} within {lo:g}-{hi:g}", raw, "out of range")
+    if kpi.unit == "count" and (value < 0 or not float(value).is_integer()):
+        raise row.fail(field, f"a count of {kpi.code}: a whole number >= 0", raw, "out of range")
     if kpi.unit == "rank" and (value < 1 or not float(value).is_integer()):
         raise row.fail(field, f"a rank of {kpi.code}: a whole number >= 1", raw, "out of range")
     return value
