@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 from chiso import sources
 from chiso.contracts.exports import PLAN_FIGURE_SHEET, PLAN_HEADERS, PLAN_LISTS_SHEET, PLAN_TARGET_SHEET
+from chiso.sources.plans import reference
 from chiso.sources.plans.template import write_workbook
 
 DOC = {
@@ -123,10 +124,12 @@ def test_template_has_the_contract_headers_notes_and_drop_downs(tmp_path):
     assert all(u.startswith(("04 ", "0")) for u in units)
     kpi_col = next(i for i, (_, f) in enumerate(PLAN_HEADERS[PLAN_TARGET_SHEET]) if f == "kpi")
     formulas = {dv.formula1: str(dv.sqref) for dv in wb[PLAN_TARGET_SHEET].data_validations.dataValidation}
-    assert f"'{PLAN_LISTS_SHEET}'!$A$2:$A$30" in formulas
-    assert formulas[f"'{PLAN_LISTS_SHEET}'!$A$2:$A$30"].startswith(
-        openpyxl.utils.get_column_letter(kpi_col + 1)
-    )
+    kpi_range = f"'{PLAN_LISTS_SHEET}'!$A$2:$A${len(reference.kpis()) + 1}"
+    assert kpi_range in formulas
+    assert [r[0] for r in lists.iter_rows(min_row=2, values_only=True) if r[0]] == [
+        k.name_vi for k in reference.kpis().values()
+    ]
+    assert formulas[kpi_range].startswith(openpyxl.utils.get_column_letter(kpi_col + 1))
     # a blank template is a plan workbook with nothing in it
     parsed = sources.parse(path)
     assert parsed.format == "plans-xlsx" and parsed.rows_read == 0
