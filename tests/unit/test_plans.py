@@ -221,3 +221,31 @@ def test_the_suite_passes_what_the_parser_kept_and_blocks_each_rule_broken_behin
         outcome = _gate(pa.Table.from_pylist(broken, schema=table.schema), tmp_path)
         failed = [c["why"] for c in outcome["checks"] if not c["success"] and c["severity"] == "error"]
         assert not outcome["success"] and any(w.startswith(why) for w in failed), (why, failed)
+
+
+# ------------------------------------------------------------------------------------------ the sample
+
+
+def test_the_sample_writes_a_plan_per_unit_that_loads_whole_with_sub_province_targets(tmp_path):
+    from chiso_sample.generate import generate
+
+    generate(
+        tmp_path, provinces=4, start="2025-06", end="2025-07", dossiers_per_month=20, documents_per_month=5
+    )
+    workbooks = sorted((tmp_path / "plans").rglob("*.xlsx"))
+    assert {p.parent.name for p in workbooks} == {"04", "06", "19", "40", "92", "93", "94"}
+    levels, figures = set(), {}
+    for path in workbooks:
+        parsed = sources.parse(path)
+        assert parsed.rows_rejected == 0, [e.describe(path.name) for e in parsed.rejects]
+        for row in parsed.tables["plan_item"].to_pylist():
+            if row["sheet"] == "target":
+                levels.add(row["unit_level"])
+            else:
+                figures[(row["unit_code"], row["kpi_code"])] = row
+    assert levels == {"province", "department", "commune"}
+    # the seed articles' figures, as printed: Cần Thơ's DTI rank 5 of 63, Bắc Kạn's households with fibre 76,6%
+    assert (figures[("92", "dti_rank")]["rank"], figures[("92", "dti_rank")]["rank_out_of"]) == (5, 63)
+    assert figures[("92", "dti_rank")]["value"] is None
+    assert figures[("06", "fibre_household_share")]["value"] == 76.6
+    assert figures[("92", "par_plan_tasks_done_count")]["value"] == 68
