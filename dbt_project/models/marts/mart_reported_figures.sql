@@ -77,7 +77,7 @@ select
     series.previous_rank,
     series.value - series.previous_value as value_change,
     -- positive = better: a rank going from 20 to 15 improves by 5
-    series.previous_rank - series.rank as rank_improvement,
+    cast(series.previous_rank - series.rank as {{ dbt.type_int() }}) as rank_improvement,
     series.document_number as source_document,
     series.document_date as publication_date,
     series.issuing_body as publisher,
