@@ -249,3 +249,21 @@ def test_the_sample_writes_a_plan_per_unit_that_loads_whole_with_sub_province_ta
     assert figures[("92", "dti_rank")]["value"] is None
     assert figures[("06", "fibre_household_share")]["value"] == 76.6
     assert figures[("92", "par_plan_tasks_done_count")]["value"] == 68
+
+
+def test_a_plan_loads_its_good_rows_whatever_the_share_of_bad_ones(workbook, chiso_data, monkeypatch):
+    """The 5% reject share that quarantines a system export whole does not apply to a hand-filled plan: its
+    rows are independent (CHISO_MAX_REJECT_SHARE_PLANS can set a limit)."""
+    from chiso import settings
+    from chiso.ingest import landing, parse
+    from chiso.ingest.batch import Batch
+
+    assert settings.max_reject_share("plans") == 1.0 and settings.max_reject_share("motcua") == 0.05
+    target = settings.incoming_dir() / "plans" / workbook.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(workbook.read_bytes())
+    received, _ = landing.land(target, "plans")
+    parsed = parse.parse_batch(Batch(landed=received))
+    assert parsed.status == "parsed" and parsed.rows_rejected == len(BAD_TARGETS) + len(BAD_FIGURES)
+    monkeypatch.setenv("CHISO_MAX_REJECT_SHARE_PLANS", "0.5")
+    assert parse.parse_batch(Batch(landed=received)).status == "parse_failed"

@@ -115,7 +115,7 @@ def parse_batch(batch: Batch) -> Batch:
          str(parsed.period_start), str(parsed.period_end)]
     )
     status, error = "parsed", None
-    share = settings.max_reject_share()
+    share = settings.max_reject_share(parsed.source_system)
     if parsed.rows_read and parsed.rows_rejected / parsed.rows_read > share:
         status = "parse_failed"
         error = (f"{path.name}: {parsed.rows_rejected} of {parsed.rows_read} rows rejected, over the "
