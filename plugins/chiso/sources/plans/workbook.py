@@ -238,14 +238,18 @@ def _figure(row: _Row, rec: dict[str, Any]) -> None:
             rec[field] = parse_count(row.vals.get(field))
         except ValueParseError as e:
             raise row.fail(field, "a whole number", e.found) from None
+    if kpi.unit == "rank" and rec["rank"] is None and rec["value"] is not None:
+        if rec["value"] < 1 or not float(rec["value"]).is_integer():
+            raise row.fail(
+                "value", f"a rank of {kpi.code}: a whole number >= 1", row.vals.get("value"), "out of range"
+            )
+        rec["rank"], rec["value"] = int(rec["value"]), None  # a rank KPI written in the value column
     if rec["rank"] is not None and (
         rec["rank"] < 1 or (rec["rank_out_of"] and rec["rank"] > rec["rank_out_of"])
     ):
         raise row.fail(
             "rank", f"a rank from 1 to {rec['rank_out_of'] or '…'}", row.vals.get("rank"), "out of range"
         )
-    if kpi.unit == "rank" and rec["rank"] is None and rec["value"] is not None:
-        rec["rank"], rec["value"] = int(rec["value"]), None  # a rank KPI written in the value column
     if rec["value"] is None and rec["rank"] is None:
         raise row.fail("value", "a value or a rank", "", "the row reports nothing")
     rec["direction"] = kpi.direction
