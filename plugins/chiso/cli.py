@@ -84,6 +84,14 @@ def _cmd_settings(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_template(args: argparse.Namespace) -> int:
+    from chiso.sources.plans.template import write_workbook
+
+    path = write_workbook(args.file, province_code=args.province)
+    print(f"wrote {path}: fill the sheets Chỉ tiêu and Số liệu báo cáo, then drop it in data/incoming/plans/")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="chiso", description="chiso — provincial reform and digital-transformation indicators")
     sub = p.add_subparsers(dest="command", required=True)
@@ -109,6 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
     dd = sub.add_parser("data-docs", help="build the Great Expectations Data Docs (data/dq/data_docs)")
     dd.add_argument("--all", action="store_true", help="render a page for every validation, not only failures")
     dd.set_defaults(func=_cmd_data_docs)
+
+    t = sub.add_parser("template", help="write a blank workbook for a source filled by hand (plans)")
+    t.add_argument("source", choices=["plans"])
+    t.add_argument("file", help="the workbook to write (.xlsx)")
+    t.add_argument("--province", help="list only this province's units (its code, e.g. 04)")
+    t.set_defaults(func=_cmd_template)
 
     sub.add_parser("settings", help="every CHISO_* setting: meaning, default, current value").set_defaults(
         func=_cmd_settings)

@@ -41,6 +41,8 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in (
     Variable("CHISO_PII_KEY", "a random key kept in $CHISO_DATA_DIR/.pii_key", "the key of applicant_key "
              "(HMAC-SHA256 of ID numbers); hex of >= 32 bytes is decoded, any other text used as is"),
     Variable("CHISO_MAX_REJECT_SHARE", "0.05", "share of rejected rows above which a file is quarantined whole"),
+    Variable("CHISO_MAX_REJECT_SHARE_<SOURCE>", "$CHISO_MAX_REJECT_SHARE (PLANS: 1)", "the same for one source; a "
+             "plan workbook's rows are independent: its good rows load whatever the share of bad ones"),
     Variable("CHISO_FILES_PER_TASK", "200", "files per parse / validate / load task"),
     Variable("CHISO_GX_ENGINE", "duckdb", "how suites are evaluated: duckdb (compiled SQL) or gx (GX's pandas "
              "engine, the reference)"),
@@ -50,7 +52,7 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in (
              "(inside: counted in the pending columns); selects expectations with meta.convention"),
     Variable("CHISO_FRESHNESS_MAX_DAYS", "45", "how old a source's newest period may be, in days"),
     Variable("CHISO_FRESHNESS_MAX_DAYS_<SOURCE>", "$CHISO_FRESHNESS_MAX_DAYS", "the same for one source (MOTCUA, "
-             "QLVB, DVC)"),
+             "QLVB, DVC, PLANS: plans are yearly, 400 by default)"),
     Variable("CHISO_ALERT_ATTEMPTS", "3", "delivery attempts per alert channel"),
     Variable("CHISO_ALERT_BACKOFF", "2", "seconds before the second attempt (doubling after each)"),
     # ---- the warehouse
@@ -149,7 +151,12 @@ def pii_key_text() -> str | None:
     return _get("CHISO_PII_KEY")
 
 
-def max_reject_share() -> float:
+def max_reject_share(source_system: str | None = None) -> float:
+    own = _get(f"CHISO_MAX_REJECT_SHARE_{source_system.upper()}") if source_system else None
+    if own:
+        return float(own)
+    if source_system == "plans":  # a plan's rows are independent: its good rows load whatever the bad ones
+        return 1.0
     return float(_get("CHISO_MAX_REJECT_SHARE") or "0.05")
 
 
@@ -175,6 +182,8 @@ def convention(setting: str, default: str) -> str:
 
 
 def freshness_max_days(source_system: str, default: int = 45) -> int:
+    if source_system == "plans":  # a plan is issued once a year: the general limit does not apply to it
+        return int(_get("CHISO_FRESHNESS_MAX_DAYS_PLANS") or 400)
     return int(_get(f"CHISO_FRESHNESS_MAX_DAYS_{source_system.upper()}") or _get("CHISO_FRESHNESS_MAX_DAYS")
                or default)
 

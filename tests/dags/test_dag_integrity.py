@@ -35,7 +35,7 @@ def test_every_dag_file_imports_without_error(dagbag):
 
 
 def test_dag_ids(dagbag):
-    assert sorted(dagbag.dag_ids) == ["build_warehouse", "ingest_dvc", "ingest_motcua", "ingest_qlvb"]
+    assert sorted(dagbag.dag_ids) == ["build_warehouse", "ingest_dvc", "ingest_motcua", "ingest_plans", "ingest_qlvb"]
 
 
 def test_parse_time_is_reported_and_small(dagbag):
@@ -43,7 +43,7 @@ def test_parse_time_is_reported_and_small(dagbag):
     assert dagbag.parse_seconds < 5.0
 
 
-@pytest.mark.parametrize("dag_id", ["build_warehouse", "ingest_dvc", "ingest_motcua", "ingest_qlvb"])
+@pytest.mark.parametrize("dag_id", ["build_warehouse", "ingest_dvc", "ingest_motcua", "ingest_plans", "ingest_qlvb"])
 def test_tags_and_retries(dagbag, dag_id):
     dag = dagbag.dags[dag_id]
     assert "chiso" in dag.tags and len(dag.tags) >= 2
@@ -51,7 +51,7 @@ def test_tags_and_retries(dagbag, dag_id):
     assert dag.max_active_runs == 1
 
 
-@pytest.mark.parametrize("source", ["motcua", "qlvb", "dvc"])
+@pytest.mark.parametrize("source", ["motcua", "qlvb", "dvc", "plans"])
 def test_ingest_dag_shape(dagbag, source):
     dag = dagbag.dags[f"ingest_{source}"]
     order = ["land_new_files", "parse", "validate", "load", "publish"]
@@ -63,10 +63,10 @@ def test_ingest_dag_shape(dagbag, source):
     assert [o.uri for o in outlets] == [f"chiso://warehouse/raw/{source}"]
 
 
-def test_build_dag_is_scheduled_on_the_three_source_assets(dagbag):
+def test_build_dag_is_scheduled_on_every_source_asset(dagbag):
     dag = dagbag.dags["build_warehouse"]
     uris = sorted(a.uri for a in dag.timetable.asset_condition.objects)
-    assert uris == [f"chiso://warehouse/raw/{s}" for s in ("dvc", "motcua", "qlvb")]
+    assert uris == [f"chiso://warehouse/raw/{s}" for s in ("dvc", "motcua", "plans", "qlvb")]
     assert dag.get_task("dbt_seed_and_build").pool == "warehouse_writer"
     assert dag.get_task("check_freshness").pool == "warehouse_writer"
     assert "dbt_seed_and_build" in dag.get_task("check_freshness").downstream_task_ids

@@ -159,7 +159,7 @@ def test_electronic_document_share_matches_the_registers(pipeline):
 def test_every_file_is_accounted_for(pipeline):
     rows = _mart(pipeline, "select file_name, rows_read, rows_loaded, rows_rejected, status from raw.landing_manifest")
     n_files = sum(len(glob.glob(str(pipeline / "incoming" / s / "**" / "*.*"), recursive=True))
-                  for s in ("motcua", "qlvb", "dvc"))
+                  for s in ("motcua", "qlvb", "dvc", "plans"))
     n_manifests = len(glob.glob(str(pipeline / "incoming" / "dvc" / "**" / "manifest*.json"), recursive=True))
     assert len(rows) == n_files - n_manifests
     for name, read, loaded, rejected, status in rows:

@@ -963,7 +963,7 @@ def test_766_refusals(tmp_path):
 
 
 def test_detect_unknown_and_mapping(tmp_path):
-    assert set(SOURCE_OF_FORMAT.values()) == {"motcua", "qlvb", "dvc"}
+    assert set(SOURCE_OF_FORMAT.values()) == {"motcua", "qlvb", "dvc", "plans"}
     p = tmp_path / "notes.txt"
     p.write_text("hello", encoding="utf-8")
     with pytest.raises(ParseError) as ei:

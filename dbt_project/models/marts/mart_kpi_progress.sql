@@ -49,7 +49,8 @@ selected_targets as (
 
 targets as (
 
-    select * from {{ ref('kpi_targets') }}
+    -- the seed's and the plans' targets (int_kpi_targets): where each target came from travels with it
+    select * from {{ ref('int_kpi_targets') }}
 
 ),
 
@@ -105,7 +106,13 @@ base as (
         targets.is_verified as target_is_verified,
         targets.confidence as target_confidence,
         targets.baseline_value as target_baseline_value,
-        targets.baseline_date as target_baseline_date
+        targets.baseline_date as target_baseline_date,
+        targets.target_source,
+        targets.legal_basis_issuer as target_legal_basis_issuer,
+        targets.source_file as target_source_file,
+        targets.version_valid_from as target_valid_from,
+        targets.version_valid_to as target_valid_to,
+        targets.inherited_from_unit_code as target_inherited_from_unit_code
     from measures
     inner join series
         on measures.unit_code = series.unit_code
@@ -296,6 +303,12 @@ final as (
         target_legal_basis_article,
         target_is_verified,
         target_confidence,
+        target_source,
+        target_legal_basis_issuer,
+        target_source_file,
+        target_valid_from,
+        target_valid_to,
+        target_inherited_from_unit_code,
         {{ chiso_round('baseline_value') }} as baseline_value,
         baseline_date,
         baseline_source,

@@ -8,6 +8,7 @@ SOURCE_SYSTEMS: dict[str, str] = {
     "motcua": "one-stop-shop (Một cửa điện tử): dossier exports and Biểu 06 reports",
     "qlvb": "document management and operation system (QLVB): document register exports",
     "dvc": "public-service portal (Cổng DVC): service catalogue and 766 evaluation responses",
+    "plans": "plans (kế hoạch, chỉ tiêu): targets and externally reported figures a province's office submits",
 }
 
 # ---------------------------------------------------------------- one-stop-shop dossier export (CSV), §1
@@ -84,3 +85,48 @@ CATALOGUE_COLUMNS: tuple[str, ...] = (
     "TenCoQuan",
     "CoPhi",
 )
+
+# ---------------------------------------------------------------- plan workbook (XLSX), docs/PLANS.md
+# sheet name -> its header, in the workbook's order: (label as printed, field). Fields are plan_item's columns,
+# or the cells a parser reads into one: "kpi" (code or name), "unit" (code or name), "horizon" and "edition"
+# (a year or a date), "stt" (the row's number, not loaded). Labels marked * are required.
+PLAN_TARGET_SHEET = "Chỉ tiêu"
+PLAN_FIGURE_SHEET = "Số liệu báo cáo"
+PLAN_NOTES_SHEET = "Hướng dẫn"
+PLAN_LISTS_SHEET = "Danh mục"  # the drop-down lists (KPIs, units, levels), written by `chiso template plans`
+PLAN_HEADERS: dict[str, tuple[tuple[str, str], ...]] = {
+    PLAN_TARGET_SHEET: (
+        ("STT", "stt"),
+        ("Chỉ tiêu (mã hoặc tên) *", "kpi"),
+        ("Cấp đơn vị", "unit_level"),
+        ("Đơn vị (mã hoặc tên) *", "unit"),
+        ("Giá trị mục tiêu *", "value"),
+        ("Chiều (nếu khác danh mục)", "direction"),
+        ("Thời hạn (năm hoặc ngày) *", "horizon"),
+        ("Giá trị cơ sở", "baseline_value"),
+        ("Ngày cơ sở", "baseline_date"),
+        ("Số, ký hiệu văn bản *", "document_number"),
+        ("Ngày văn bản *", "document_date"),
+        ("Cơ quan ban hành *", "issuing_body"),
+        ("Điều, khoản, mục", "document_article"),
+        ("Đã kiểm chứng", "is_verified"),
+        ("Ghi chú", "note"),
+    ),
+    PLAN_FIGURE_SHEET: (
+        ("STT", "stt"),
+        ("Chỉ số, chỉ tiêu (mã hoặc tên) *", "kpi"),
+        ("Kỳ (năm hoặc ngày) *", "edition"),
+        ("Cấp đơn vị", "unit_level"),
+        ("Đơn vị (mã hoặc tên) *", "unit"),
+        ("Giá trị", "value"),
+        ("Thang đo", "scale"),
+        ("Thứ hạng", "rank"),
+        ("Trên tổng số", "rank_out_of"),
+        ("Nguồn (văn bản, bài viết) *", "document_number"),
+        ("Ngày công bố *", "document_date"),
+        ("Cơ quan công bố", "issuing_body"),
+        ("Trang, mục", "document_article"),
+        ("Đã kiểm chứng", "is_verified"),
+        ("Ghi chú", "note"),
+    ),
+}

@@ -181,8 +181,49 @@ DVC_766_MEASURE = Table(
     source_system="dvc",
 )
 
+PLAN_ITEM = Table(
+    "plan_item",
+    "Plans (kế hoạch, chỉ tiêu) a province's office submits as a workbook (docs/PLANS.md): one row per target "
+    "(sheet Chỉ tiêu) or per externally reported figure (sheet Số liệu báo cáo), each with the document it "
+    "comes from. A later document setting the same KPI x unit x horizon supersedes an earlier one from its "
+    "date; both stay in the raw layer (the history).",
+    (
+        Column("sheet", "VARCHAR", "The sheet the row comes from.", v.PLAN_SHEET),
+        Column("sheet_row", "INTEGER", "The row's number on its sheet, as the spreadsheet shows it."),
+        Column("kpi_code", "VARCHAR", "KPI code of the catalogue (dbt seed kpi_catalogue), from the code or the "
+                                      "Vietnamese name written."),
+        Column("unit_level", "VARCHAR", "Level of the unit the row applies to.", v.PLAN_UNIT_LEVEL),
+        Column("unit_code", "VARCHAR", "The unit: province or commune code, or a department's agency identifier."),
+        Column("unit_valid_from", "DATE", "Start of the unit's validity (1900-01-01 before the 2025 merger, "
+                                          "2025-07-01 after), from the unit valid at the row's date."),
+        Column("province_code", "VARCHAR", "The province the unit belongs to (valid at the row's date)."),
+        Column("value", "DOUBLE", "The target value, or the reported figure (score, share, count)."),
+        Column("direction", "VARCHAR", "Which way the KPI improves: as written, else the catalogue's.",
+               v.KPI_DIRECTION),
+        Column("horizon_date", "DATE", "Target: the date it must be reached (a year is its 31 December); null "
+                                       "for a reported figure."),
+        Column("baseline_value", "DOUBLE", "Target: the baseline value, when the document gives one."),
+        Column("baseline_date", "DATE", "Target: the baseline's date."),
+        Column("edition_year", "INTEGER", "Reported figure: the edition (the year assessed)."),
+        Column("as_of_date", "DATE", "Reported figure: the date it describes, when a date was written."),
+        Column("scale", "VARCHAR", "Reported figure: the scale as written (điểm/100, %, hạng …)."),
+        Column("rank", "INTEGER", "Reported figure: the rank (1 = best)."),
+        Column("rank_out_of", "INTEGER", "Reported figure: the number of units ranked."),
+        Column("document_number", "VARCHAR", "Legal basis (target) or source document (figure): number and "
+                                             "symbol, or the article's title."),
+        Column("document_date", "DATE", "Date of that document (the publication date for a figure)."),
+        Column("issuing_body", "VARCHAR", "Body that issued the document."),
+        Column("document_article", "VARCHAR", "Article, section or page of the document."),
+        Column("is_verified", "BOOLEAN", "The value was checked against the document (Đã kiểm chứng)."),
+        Column("note", "VARCHAR", "Free note (Ghi chú); never a person's data."),
+    ),
+    key=("sheet", "kpi_code", "unit_code", "horizon_date", "edition_year", "document_number"),
+    source_system="plans",
+)
+
 DATASETS: dict[str, Table] = {
-    t.name: t for t in (MOTCUA_DOSSIER, MOTCUA_BIEU06, QLVB_DOCUMENT, DVC_SERVICE, DVC_766_UNIT, DVC_766_MEASURE)
+    t.name: t
+    for t in (MOTCUA_DOSSIER, MOTCUA_BIEU06, QLVB_DOCUMENT, DVC_SERVICE, DVC_766_UNIT, DVC_766_MEASURE, PLAN_ITEM)
 }
 
 

@@ -79,6 +79,32 @@ YES_NO = Vocabulary(
     {True: ("Có",), False: ("Không",)},
 )
 
+# ---------------------------------------------------------------- plans (kế hoạch, chỉ tiêu)
+PLAN_SHEET = Vocabulary(
+    "plan_sheet",
+    "Which sheet of a plan workbook a row comes from: a target (Chỉ tiêu) or a reported figure (Số liệu báo "
+    "cáo: an index, rank or figure no source system produces).",
+    ("target", "reported_figure"),
+    {"target": ("Chỉ tiêu",), "reported_figure": ("Số liệu báo cáo",)},
+)
+
+PLAN_UNIT_LEVEL = Vocabulary(
+    "plan_unit_level",
+    "The level of the unit a plan row applies to: the province, a provincial department (by its agency "
+    "identifier, mã định danh) or a commune (by its administrative code).",
+    ("province", "department", "commune"),
+    {"province": ("Tỉnh", "Tỉnh/thành phố", "Thành phố"), "department": ("Sở, ngành", "Sở", "Sở/ngành"),
+     "commune": ("Xã", "Xã/phường", "Phường", "Đặc khu")},
+)
+
+KPI_DIRECTION = Vocabulary(
+    "kpi_direction",
+    "Which way a KPI improves: up (a share, a score) or down (a rank); a plan row states it only where it "
+    "differs from the KPI catalogue.",
+    ("increase", "decrease"),
+    {"increase": ("Tăng", "Càng cao càng tốt"), "decrease": ("Giảm", "Càng thấp càng tốt")},
+)
+
 # ---------------------------------------------------------------- public-service portal (dvc)
 ONLINE_LEVEL = Vocabulary(
     "online_level",
@@ -148,5 +174,5 @@ ALERT_CHANNEL = Vocabulary(
 ALL = (
     DOSSIER_STATUS, CHANNEL, ONLINE_PAYMENT, BIEU06_ROW_KIND, DOCUMENT_DIRECTION, DOCUMENT_FORM, CONFIDENTIALITY,
     YES_NO, ONLINE_LEVEL, SERVICE_STATE, GROUP_766, PERIOD_TYPE_766, MANIFEST_STATUS, DQ_ACTION, SEVERITY,
-    ALERT_CHANNEL,
+    ALERT_CHANNEL, PLAN_SHEET, PLAN_UNIT_LEVEL, KPI_DIRECTION,
 )  # fmt: skip

@@ -44,6 +44,11 @@ def coverage_scope(dataset: str, table) -> str:
     if dataset == "motcua_bieu06":
         col = table.column("reporting_unit")
         return "|".join(sorted({v for v in col.to_pylist() if v}))
+    if dataset == "plan_item":
+        # the documents the workbook carries: a corrected copy of the same documents supersedes it, a workbook of
+        # other documents (a later plan) stands beside it: the history of targets stays in the raw layer
+        docs = zip(table.column("document_number").to_pylist(), table.column("document_date").to_pylist())
+        return "|".join(sorted({f"{n}@{d}" for n, d in docs if n}))
     if dataset == "dvc_766_unit":
         # the root unit's departmentId: the code is missing from some endpoints' responses
         is_root = table.column("is_root").to_pylist()
@@ -110,7 +115,7 @@ def parse_batch(batch: Batch) -> Batch:
          str(parsed.period_start), str(parsed.period_end)]
     )
     status, error = "parsed", None
-    share = settings.max_reject_share()
+    share = settings.max_reject_share(parsed.source_system)
     if parsed.rows_read and parsed.rows_rejected / parsed.rows_read > share:
         status = "parse_failed"
         error = (f"{path.name}: {parsed.rows_rejected} of {parsed.rows_read} rows rejected, over the "

@@ -15,8 +15,9 @@ import time
 from pathlib import Path
 
 from chiso import settings
+from chiso.contracts.exports import SOURCE_SYSTEMS
 
-INGEST_DAGS = ["ingest_motcua", "ingest_qlvb", "ingest_dvc"]
+INGEST_DAGS = [f"ingest_{s}" for s in SOURCE_SYSTEMS]  # one per source system (dags/ingest_<source>.py)
 BUILD_DAG = "build_warehouse"
 
 

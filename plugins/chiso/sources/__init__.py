@@ -14,6 +14,7 @@ qlvb-register-csv          qlvb        .csv with the register header
 dvc-catalogue-csv          dvc         .csv whose header has MaDichVu (or name dichvu_*.csv)
 dvc-766-json               dvc         .json envelope with data.parent+children or data.overview+evaluation
 dvc-formalities-json       dvc         .json envelope with data.items+pagination (refused: not loaded)
+plans-xlsx                 plans       .xlsx with a "Giá trị mục tiêu" header or a "Số liệu báo cáo" sheet
 =========================  ==========  =================================================================
 """
 
@@ -31,6 +32,7 @@ __all__ = ["PARSERS", "SOURCE_OF_FORMAT", "ParseError", "ParsedBatch", "RowError
 def _parsers() -> dict[str, Callable[..., ParsedBatch]]:
     from chiso.sources.dvc import api766, catalogue
     from chiso.sources.motcua import bieu06, dossier
+    from chiso.sources.plans import workbook as plans
     from chiso.sources.qlvb import register
 
     return {
@@ -42,6 +44,7 @@ def _parsers() -> dict[str, Callable[..., ParsedBatch]]:
         "dvc-catalogue-csv": catalogue.parse_catalogue,
         "dvc-766-json": api766.parse_766,
         "dvc-formalities-json": api766.parse_formalities,
+        "plans-xlsx": plans.parse_plans,
     }
 
 

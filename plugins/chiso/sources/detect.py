@@ -17,6 +17,7 @@ SOURCE_OF_FORMAT: dict[str, str] = {
     "dvc-catalogue-csv": "dvc",
     "dvc-766-json": "dvc",
     "dvc-formalities-json": "dvc",
+    "plans-xlsx": "plans",
 }
 EXPECTED_FORMATS = "one of: " + ", ".join(SOURCE_OF_FORMAT)
 
@@ -70,7 +71,11 @@ def detect(path: str | Path) -> str:
             return "motcua-bieu06-xlsx"
         if name.startswith("sovanban"):
             return "qlvb-register-xlsx"
+        if name.startswith("kehoach"):
+            return "plans-xlsx"
         labels = nfc(_xlsx_labels(path))
+        if "số liệu báo cáo" in labels or "giá trị mục tiêu" in labels:
+            return "plans-xlsx"
         if "số hồ sơ nhận giải quyết" in labels or "biểu số 06" in labels:
             return "motcua-bieu06-xlsx"
         if "số, ký hiệu" in labels or "văn bản đến/đi" in labels:

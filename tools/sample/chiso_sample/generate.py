@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from chiso_sample import api766, writers
+from chiso_sample import api766, plans, writers
 from chiso_sample import dossiers as dz
 from chiso_sample.units import Unit, rates, tables, units_for
 
@@ -174,5 +174,7 @@ def generate(
         p = out_dir / "dvc" / mcode / "766" / "manifest.json"
         p.write_text(json.dumps(man, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         summary.add("dvc_766_manifest", len(man["captures"]))
+    for rows in plans.write_plans(out_dir, units, months[0][0]):
+        summary.add("plans_xlsx", rows)
     summary.seconds = time.perf_counter() - t_start
     return summary
