@@ -145,7 +145,9 @@ def test_stale_source_is_recorded_and_alerted(chiso_data, http_receiver, monkeyp
     monkeypatch.setenv("CHISO_FRESHNESS_MAX_DAYS_QLVB", "10")
     con = backend.connect()
     schema.ensure_raw_schema(con)
-    for source, end in (("motcua", "2026-10-31"), ("qlvb", "2026-09-30"), ("dvc", "2026-10-31")):
+    # plans come once a year: their own limit (400 days) keeps a January plan fresh in November
+    for source, end in (("motcua", "2026-10-31"), ("qlvb", "2026-09-30"), ("dvc", "2026-10-31"),
+                        ("plans", "2026-01-01")):
         con.execute("insert into raw.landing_manifest (batch_id, source_system, period_end, status) "
                     "values (?, ?, ?, 'loaded')", [source, source, end])
     results = {r["source_system"]: r for r in freshness.check(today=date(2026, 11, 21), wh=con)}
@@ -153,7 +155,8 @@ def test_stale_source_is_recorded_and_alerted(chiso_data, http_receiver, monkeyp
     assert not results["qlvb"]["ok"] and results["qlvb"]["age_days"] == 52
     runs = con.execute("select source_system, success from raw.dq_run where dataset = 'freshness' "
                        "order by 1").fetchall()
-    assert runs == [("dvc", True), ("motcua", True), ("qlvb", False)]
+    assert runs == [("dvc", True), ("motcua", True), ("plans", True), ("qlvb", False)]
+    assert results["plans"]["age_days"] == 324
     assert con.execute("select count(*) from raw.dq_alert where source_system = 'qlvb' and delivered").fetchone()[0] == 1
     con.close()
     assert len(posts) == 1 and "qlvb" in posts[0][2]["text"] and "52 days" in posts[0][2]["text"]

@@ -82,6 +82,30 @@ def _figures(unit) -> list[dict]:
     return out
 
 
+_FROZEN_AT = "2026-01-01T08:00:00Z"
+
+
+def _freeze(path: Path) -> None:
+    """Make a written workbook byte-for-byte reproducible (the sample is deterministic for a seed): openpyxl
+    stamps the save time into docProps/core.xml and into every zip entry."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as zin:
+        entries = [(i.filename, zin.read(i.filename)) for i in zin.infolist()]
+    tmp = path.with_suffix(".tmp")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)",
+                    rb"\g<1>" + _FROZEN_AT.encode() + rb"\g<2>",
+                    data,
+                )
+            zout.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 8, 0, 0)), data, zipfile.ZIP_DEFLATED)
+    tmp.replace(path)
+
+
 def write_plans(out_dir: Path, units, first_year: int) -> list[int]:
     """One plan workbook per unit; returns the rows written to each."""
     n = []
@@ -131,13 +155,10 @@ def write_plans(out_dir: Path, units, first_year: int) -> list[int]:
                     }
                 )
         figures = _figures(u)
+        path = out_dir / "plans" / u.code / f"kehoach_{u.code}_{issued.isoformat()}.xlsx"
         write_workbook(
-            out_dir / "plans" / u.code / f"kehoach_{u.code}_{issued.isoformat()}.xlsx",
-            targets,
-            figures,
-            province_code=u.code,
-            on=issued,
-            rows=len(targets) + len(figures),
+            path, targets, figures, province_code=u.code, on=issued, rows=len(targets) + len(figures)
         )
+        _freeze(path)
         n.append(len(targets) + len(figures))
     return n

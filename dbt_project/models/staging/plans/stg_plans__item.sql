@@ -20,10 +20,10 @@ renamed as (
         cast(province_code as {{ dbt.type_string() }}) as province_code,
 
         -- values
-        cast(value as double precision) as value,
+        cast(value as {{ chiso_exact() }}) as value,
         cast(direction as {{ dbt.type_string() }}) as direction,
         cast(horizon_date as date) as horizon_date,
-        cast(baseline_value as double precision) as baseline_value,
+        cast(baseline_value as {{ chiso_exact() }}) as baseline_value,
         cast(baseline_date as date) as baseline_date,
         cast(edition_year as {{ dbt.type_int() }}) as edition_year,
         cast(as_of_date as date) as as_of_date,
