@@ -36,8 +36,10 @@ def coverage_scope(dataset: str, table) -> str:
     if isinstance(table, WrittenTable):
         import pyarrow.parquet as pq
 
-        needed = {"motcua_bieu06": ["reporting_unit"],
-                  "dvc_766_unit": ["is_root", "department_id", "group_code", "period_type"]}
+        needed = {
+            "motcua_bieu06": ["reporting_unit"],
+            "dvc_766_unit": ["is_root", "department_id", "group_code", "period_type"],
+        }
         with pq.ParquetFile(table.path) as f:
             names = f.schema_arrow.names
             table = f.read(columns=needed.get(dataset, [c for c in ["agency_code"] if c in names]))
@@ -83,14 +85,22 @@ def parse_batch(batch: Batch) -> Batch:
     out_dir.mkdir(parents=True, exist_ok=True)
     batch = batch.but(work_dir=str(out_dir))
     try:
-        parsed = sources.parse(path, out_dir=out_dir)  # large tables are streamed to out_dir as they are parsed
+        parsed = sources.parse(
+            path, out_dir=out_dir
+        )  # large tables are streamed to out_dir as they are parsed
     except ParseError as exc:
         log.warning("parse failed: %s", exc)
-        return batch.but(status="parse_failed", error=str(exc), row_errors=[asdict(exc.error)],
-                         rows_read=exc.__dict__.get("rows_read", 0))
+        return batch.but(
+            status="parse_failed",
+            error=str(exc),
+            row_errors=[asdict(exc.error)],
+            rows_read=exc.__dict__.get("rows_read", 0),
+        )
     except Exception as exc:  # an unexpected parser fault quarantines the file, never the run
         log.exception("parser crashed on %s", path)
-        return batch.but(status="parse_failed", error=f"{path.name}: parser error {type(exc).__name__}: {exc}")
+        return batch.but(
+            status="parse_failed", error=f"{path.name}: parser error {type(exc).__name__}: {exc}"
+        )
     tables = {}
     for dataset, table in parsed.tables.items():
         if isinstance(table, WrittenTable):
@@ -106,15 +116,21 @@ def parse_batch(batch: Batch) -> Batch:
         rejects_file.unlink(missing_ok=True)  # from an earlier attempt
     main = parsed.tables.get(parsed.main_dataset)
     supersede_key = "|".join(
-        [parsed.format, coverage_scope(parsed.main_dataset, main) if main is not None else "",
-         str(parsed.period_start), str(parsed.period_end)]
+        [
+            parsed.format,
+            coverage_scope(parsed.main_dataset, main) if main is not None else "",
+            str(parsed.period_start),
+            str(parsed.period_end),
+        ]
     )
     status, error = "parsed", None
     share = settings.max_reject_share()
     if parsed.rows_read and parsed.rows_rejected / parsed.rows_read > share:
         status = "parse_failed"
-        error = (f"{path.name}: {parsed.rows_rejected} of {parsed.rows_read} rows rejected, over the "
-                 f"{share:.0%} allowed; first: " + "; ".join(e.describe(path.name) for e in parsed.rejects[:3]))
+        error = (
+            f"{path.name}: {parsed.rows_rejected} of {parsed.rows_read} rows rejected, over the "
+            f"{share:.0%} allowed; first: " + "; ".join(e.describe(path.name) for e in parsed.rejects[:3])
+        )
     return batch.but(
         status=status,
         error=error,
@@ -133,4 +149,5 @@ def parse_batch(batch: Batch) -> Batch:
 
 
 def parse(batches: list[Batch]) -> list[Batch]:
-    return [parse_batch(b) for b in batches]
+    """Parse the landed batches of a chunk (a batch refused at landing passes through as it is)."""
+    return [parse_batch(b) if b.status == "landed" else b for b in batches]
