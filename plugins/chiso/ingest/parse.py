@@ -4,11 +4,18 @@ The file's format is recognised and parsed by ``chiso.sources``; its tables are 
 ``<dataset>.parquet`` and the rows the parser rejected as ``rejects.parquet`` (one row per defect: row, column,
 expected, found, message). A file that cannot be parsed, or whose rejected share exceeds
 ``CHISO_MAX_REJECT_SHARE``, comes out ``parse_failed`` with the reason: the load step quarantines it.
+
+Each file is parsed in a child process (forked) whose address space is limited (``CHISO_PARSE_MEMORY_MB``,
+``resource.setrlimit``): a parser that runs out of memory, aborts or is killed takes only that file with it.
+The file comes out ``parse_failed`` with what happened (out of memory at the limit, or the signal that ended
+the parser) and its neighbours are parsed as usual.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
 from dataclasses import asdict
 from pathlib import Path
 
@@ -75,7 +82,109 @@ def _write_rejects(rejects: list, path: Path) -> None:
 
 
 def parse_batch(batch: Batch) -> Batch:
-    """Parse one landed file into Parquet tables under the work folder."""
+    """Parse one landed file into Parquet tables under the work folder: in a memory-limited child process
+    (``CHISO_PARSE_MEMORY_MB``; 0: in this process)."""
+    limit = settings.parse_memory_bytes()
+    if limit <= 0:
+        return _parse_here(batch)
+    return _parse_in_child(batch, limit)
+
+
+def _parse_in_child(batch: Batch, limit: int) -> Batch:
+    import json
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")  # the child inherits the imports: no second start-up
+    reader, writer = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(batch, limit, writer), name=f"chiso-parse-{batch.batch_id[:8]}")
+    proc.start()
+    writer.close()
+    result = None
+    try:
+        result = reader.recv()
+    except EOFError:
+        pass
+    finally:
+        reader.close()
+        proc.join()
+    name = batch.file_name
+    if isinstance(result, str):
+        out = Batch.from_json(json.loads(result))
+        if out.status == "parse_failed" and out.error and "MemoryError" in out.error:
+            return _out_of_memory(batch, limit)
+        return out
+    code = proc.exitcode
+    if code is not None and code < 0:
+        sig = signal.Signals(-code).name
+        why = {
+            "SIGABRT": "the parser aborted (SIGABRT): typically an allocation it could not make",
+            "SIGKILL": "the parser was killed (SIGKILL): out of memory or stopped by the system",
+            "SIGSEGV": "the parser crashed (SIGSEGV)",
+        }.get(sig, f"the parser was ended by {sig}")
+    else:
+        why = f"the parser process exited with status {code} without a result"
+    if code in (-signal.SIGABRT, -signal.SIGKILL):
+        return _out_of_memory(batch, limit, why)
+    log.warning("parse of %s failed: %s", name, why)
+    return batch.but(
+        status="parse_failed",
+        error=f"{name}: {why}; the file is quarantined, the others go on",
+        row_errors=[
+            {
+                "row": None,
+                "column": None,
+                "expected": "a file the parser can read",
+                "found": why,
+                "message": "parser process failed",
+            }
+        ],
+        work_dir=str(settings.work_dir() / batch.batch_id),
+    )
+
+
+def _out_of_memory(batch: Batch, limit: int, detail: str = "MemoryError") -> Batch:
+    mb = limit >> 20
+    error = (
+        f"{batch.file_name}: out of memory: parsing needed more than the {mb:,} MB allowed "
+        f"(CHISO_PARSE_MEMORY_MB; {detail}); the file is quarantined, the others go on"
+    )
+    log.warning("%s", error)
+    return batch.but(
+        status="parse_failed",
+        error=error,
+        row_errors=[
+            {
+                "row": None,
+                "column": None,
+                "expected": f"parsing within {mb:,} MB",
+                "found": "more memory needed",
+                "message": "out of memory",
+            }
+        ],
+        work_dir=str(settings.work_dir() / batch.batch_id),
+    )
+
+
+def _child(batch: Batch, limit: int, writer) -> None:
+    import json
+    import resource
+
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        try:
+            out = _parse_here(batch)
+        except MemoryError:
+            out = batch.but(status="parse_failed", error="MemoryError")
+        writer.send(json.dumps(out.to_json()))
+    except MemoryError:
+        os._exit(70)
+    finally:
+        writer.close()
+    os._exit(0)  # no atexit handlers, no flush of inherited buffers twice
+
+
+def _parse_here(batch: Batch) -> Batch:
+    """Parse one landed file into Parquet tables under the work folder (in this process)."""
     from chiso import sources
     from chiso.sources.base import ParseError, WrittenTable
     from chiso.sources.tables import write_parquet
@@ -83,11 +192,15 @@ def parse_batch(batch: Batch) -> Batch:
     path = Path(batch.landed.landed_path)
     out_dir = settings.work_dir() / batch.batch_id
     out_dir.mkdir(parents=True, exist_ok=True)
+    for d in (settings.work_dir(), out_dir):  # parsed rows are personal data too
+        os.chmod(d, 0o700)
     batch = batch.but(work_dir=str(out_dir))
     try:
         parsed = sources.parse(
             path, out_dir=out_dir
         )  # large tables are streamed to out_dir as they are parsed
+    except MemoryError:
+        raise
     except ParseError as exc:
         log.warning("parse failed: %s", exc)
         return batch.but(
