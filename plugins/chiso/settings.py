@@ -51,6 +51,8 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in (
     Variable("CHISO_PARSE_MEMORY_MB", "3072", "memory (address space) of the child process that parses one "
              "file; a parser that needs more is stopped and the file quarantined as out of memory; 0: parse "
              "in the task's own process"),
+    Variable("CHISO_MAX_CORRECTION_LOSS", "0.2", "share of a period's loaded rows a correction may remove; one "
+             "removing more is held (quarantined and alerted), not applied"),
     Variable("CHISO_FILES_PER_TASK", "200", "files per parse / validate / load task"),
     Variable("CHISO_GX_ENGINE", "duckdb", "how suites are evaluated: duckdb (compiled SQL) or gx (GX's pandas "
              "engine, the reference)"),
@@ -186,6 +188,10 @@ def max_line_bytes() -> int:
 def parse_memory_bytes() -> int:
     """0: no child process."""
     return int(float(_get("CHISO_PARSE_MEMORY_MB") or "3072") * (1 << 20))
+
+
+def max_correction_loss() -> float:
+    return float(_get("CHISO_MAX_CORRECTION_LOSS") or "0.2")
 
 
 def files_per_task() -> int:

@@ -30,6 +30,7 @@ from chiso import contracts, settings
 from chiso.contracts.loader import LANDING_MANIFEST, REJECTED_ROW
 from chiso.ingest.batch import Batch
 from chiso.ingest.parse import REJECT_COLUMNS
+from chiso.quality import history
 from chiso.util.jsonable import dumps
 
 log = logging.getLogger(__name__)
@@ -146,6 +147,15 @@ def load_batch(wh, b: Batch, now: datetime) -> Batch:
         )
         log.info("%s arrived after a newer export of its coverage: recorded as superseded", b.file_name)
         return b.but(status="loaded", rows_loaded=loaded)
+    old_rows = sum(r for (r,) in (wh.execute("SELECT rows_loaded FROM raw.landing_manifest WHERE batch_id = ?",
+                                             [i]).fetchone() for i, _ in same_key))
+    share = settings.max_correction_loss()
+    if old_rows and loaded < old_rows * (1 - share):
+        raise CorrectionHeld(
+            f"{b.file_name}: expected a correction keeping at least {1 - share:.0%} of the {old_rows} rows "
+            f"loaded for its period and coverage, found {loaded} rows: held for confirmation, not applied "
+            f"(a partial export would remove {old_rows - loaded} rows; CHISO_MAX_CORRECTION_LOSS = {share:.0%}); "
+            "the loaded data stays")
     for old, _ in same_key:
         _delete_batch_rows(wh, old, rejects=False)
         wh.execute(
@@ -164,7 +174,6 @@ def load_batch(wh, b: Batch, now: datetime) -> Batch:
 
 def load(batches: list[Batch]) -> list[Batch]:
     """Load validated batches into the raw layer; quarantine the rest. Run in the warehouse_writer pool."""
-    from chiso.quality import history
     from chiso.warehouse import backend, schema
 
     now = _now()
@@ -181,6 +190,9 @@ def load(batches: list[Batch]) -> list[Batch]:
                     else:
                         done = load_batch(wh, b, now) if b.status == "validated" else quarantine(wh, b, now)
                         history.record_batch(wh, done, now)
+            except CorrectionHeld as held:
+                log.error("%s", held)
+                done = _hold(wh, b, str(held), now)
             except Exception as exc:
                 log.error(
                     "%s: load failed, rolled back (%s: %s); the next run loads it again",
@@ -196,6 +208,24 @@ def load(batches: list[Batch]) -> list[Batch]:
     if failed:
         raise LoadFailed(f"{len(failed)} of {len(batches)} batch(es) not loaded: " + "; ".join(failed))
     return results
+
+
+class CorrectionHeld(Exception):
+    """A correction that would remove too large a share of its period's rows: quarantined, alerted."""
+
+
+def _hold(wh, b: Batch, reason: str, now: datetime) -> Batch:
+    from chiso.quality import alerts
+
+    held = b.but(status="validation_failed", error=reason,
+                 row_errors=[{"row": None, "column": None, "expected": "a complete correction",
+                              "found": "a partial export", "message": reason}])
+    alert = alerts.dispatch(alerts.build_parse_alert(held))
+    held = held.but(alert_id=alert["alert_id"])
+    with wh.transaction():
+        done = quarantine(wh, held, now)
+        history.record_batch(wh, done, now)
+    return done
 
 
 class LoadFailed(RuntimeError):

@@ -66,6 +66,50 @@ def coverage_scope(dataset: str, table) -> str:
     return ""
 
 
+# the column whose dates say which period a file's rows belong to (datasets without one: the period comes from
+# the file's own header or capture, checked by its parser)
+PERIOD_COLUMNS = {"motcua_dossier": "received_at", "qlvb_document": "issued_on"}
+
+
+def period_problem(batch_name: str, dataset: str | None, table_path: str | None, start, end, today=None):
+    """Why the file's period cannot be trusted, as a RowError-like dict, or None: a period in the future, rows
+    dated after the period the file claims (or after today), or no row at all in that period."""
+    from datetime import date, datetime
+
+    today = today or date.today()
+    if start is None:
+        return None
+    if start > today:
+        return {"row": None, "column": None, "expected": f"a period up to {today:%Y-%m}",
+                "found": f"a file for {start:%Y-%m}, in the future",
+                "message": "the period in the file's name is in the future"}
+    column = PERIOD_COLUMNS.get(dataset or "")
+    if not column or not table_path:
+        return None
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    t = pq.read_table(table_path, columns=["source_row", column])
+    values = t.column(column)
+    if isinstance(values.type, type(values.type)) and str(values.type).startswith("timestamp"):
+        values = pc.cast(values, "date32")
+    dates = values.to_pylist()
+    rows = t.column("source_row").to_pylist()
+    limit = min(end or start, today)
+    for row, d in zip(rows, dates, strict=True):
+        d = d.date() if isinstance(d, datetime) else d
+        if d is not None and d > limit:
+            what = "after today" if d > today else f"after the period {start:%Y-%m} the file's name claims"
+            return {"row": row, "column": column, "expected": f"a date on or before {limit}", "found": str(d),
+                    "message": f"a row dated {what}"}
+    inside = sum(1 for d in dates if d is not None and start <= (d.date() if isinstance(d, datetime) else d))
+    if dates and not inside:
+        return {"row": None, "column": column, "expected": f"rows dated in {start:%Y-%m} (the file's name)",
+                "found": f"no row in that period (dates {min(x for x in dates if x)} … {max(x for x in dates if x)})"
+                if any(dates) else "no dates", "message": "the file's rows are not of the period its name claims"}
+    return None
+
+
 def _write_rejects(rejects: list, path: Path) -> None:
     import pyarrow as pa
 
@@ -94,6 +138,7 @@ def _parse_in_child(batch: Batch, limit: int) -> Batch:
     import json
     import multiprocessing
 
+    _import_parsers()
     ctx = multiprocessing.get_context("fork")  # the child inherits the imports: no second start-up
     reader, writer = ctx.Pipe(duplex=False)
     proc = ctx.Process(target=_child, args=(batch, limit, writer), name=f"chiso-parse-{batch.batch_id[:8]}")
@@ -142,6 +187,19 @@ def _parse_in_child(batch: Batch, limit: int) -> Batch:
     )
 
 
+def _import_parsers() -> None:
+    """Import the parsers and their libraries here, once: a forked child inherits them (imported in the child,
+    they would be imported again for every file)."""
+    import numpy  # noqa: F401
+    import pyarrow.compute  # noqa: F401
+    import pyarrow.parquet  # noqa: F401
+
+    from chiso import sources
+    from chiso.sources import limits  # noqa: F401
+
+    sources.PARSERS()
+
+
 def _out_of_memory(batch: Batch, limit: int, detail: str = "MemoryError") -> Batch:
     mb = limit >> 20
     error = (
@@ -170,7 +228,10 @@ def _child(batch: Batch, limit: int, writer) -> None:
     import resource
 
     try:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        # the address space the parser may add to what the forked process already maps (its imports)
+        with open("/proc/self/statm") as fh:
+            mapped = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        resource.setrlimit(resource.RLIMIT_AS, (mapped + limit, mapped + limit))
         try:
             out = _parse_here(batch)
         except MemoryError:
@@ -237,6 +298,15 @@ def _parse_here(batch: Batch) -> Batch:
         ]
     )
     status, error = "parsed", None
+    problem = period_problem(path.name, parsed.main_dataset, tables.get(parsed.main_dataset), parsed.period_start,
+                             parsed.period_end)
+    if problem is not None:
+        where = path.name + (f", row {problem['row']}" if problem["row"] else "") + (
+            f", column {problem['column']}" if problem["column"] else "")
+        error = f"{where}: expected {problem['expected']}, found {problem['found']} ({problem['message']})"
+        return batch.but(status="parse_failed", error=error, row_errors=[problem], format=parsed.format,
+                         dataset=parsed.main_dataset, period_start=parsed.period_start,
+                         period_end=parsed.period_end, rows_read=parsed.rows_read)
     share = settings.max_reject_share()
     if parsed.rows_read and parsed.rows_rejected / parsed.rows_read > share:
         status = "parse_failed"
