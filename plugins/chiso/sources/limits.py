@@ -24,8 +24,9 @@ from chiso import settings
 from chiso.sources.base import ParseError
 
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=[\"']([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?[\"']")
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
-_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+_QUOTED = re.compile(rb'"[^"]*"')
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'[]{}"')
+_CHUNK = 8 << 20
 
 
 def _mb(n: int) -> str:
@@ -91,19 +92,32 @@ def check_xlsx(path: Path) -> None:
 
 
 def check_json_depth(path: Path) -> None:
-    """Deepest nesting of a JSON file: its strings removed (C-speed), then its brackets counted."""
+    """Deepest nesting of a JSON file, in chunks (memory: a chunk and the file's quotes and brackets): escapes
+    removed, every byte but quotes and brackets dropped (C speed), then the strings, then the brackets counted."""
     import numpy as np
 
     limit = settings.max_json_depth()
-    if path.stat().st_size == 0:
-        return
-    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-        skeleton = _STRING.sub(b"", mm).translate(None, _NOT_BRACKET)
-    if not skeleton:
-        return
-    a = np.frombuffer(skeleton, dtype=np.uint8)
-    steps = np.where((a == ord("[")) | (a == ord("{")), 1, -1).astype(np.int32)
-    depth = int(np.cumsum(steps).max())
+    carry = open_string = b""
+    level = depth = 0
+    with open(path, "rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            chunk = carry + chunk
+            chunk = chunk.replace(b"\\\\", b"")  # an escaped backslash …
+            carry = b""
+            if chunk.endswith(b"\\"):  # … or an escape cut by the chunk's end: finished with the next chunk
+                chunk, carry = chunk[:-1], b"\\"
+            residue = open_string + chunk.replace(b'\\"', b"").translate(None, _NOT_STRUCTURE)
+            open_string = b""
+            if residue.count(b'"') % 2:  # a string runs on into the next chunk
+                cut = residue.rindex(b'"')
+                residue, open_string = residue[:cut], residue[cut:]
+            skeleton = _QUOTED.sub(b"", residue)
+            if skeleton:
+                a = np.frombuffer(skeleton, dtype=np.uint8)
+                steps = np.where((a == ord("[")) | (a == ord("{")), 1, -1)
+                running = np.cumsum(steps) + level
+                depth = max(depth, int(running.max()))
+                level = int(running[-1])
     if depth > limit:
         raise ParseError(
             path,
