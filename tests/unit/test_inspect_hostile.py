@@ -32,3 +32,17 @@ def test_inspect_reports_every_hostile_file_without_a_traceback(tmp_path, capsys
     assert "line too long" in by_name["hoso_01_2025-07.csv"]
     assert "UTF-16" in by_name["utf16.csv"]
     assert "symbolic link" in by_name["link.csv"]
+
+
+def test_an_out_of_memory_error_of_the_csv_reader_is_not_called_damage(tmp_path):
+    import duckdb
+    import pytest
+    from chiso.sources.motcua import dossier
+
+    err = duckdb.OutOfMemoryException(
+        "Out of Memory Error: failed to allocate data of size 64.0 MiB (3.0 GiB/3.0 GiB used)"
+    )
+    with pytest.raises(MemoryError) as exc:
+        dossier._translate_duckdb_error(tmp_path / "hoso_04_2025-07.csv", err)
+    assert "out of memory" in str(exc.value) and "hoso_04_2025-07.csv" in str(exc.value)
+    assert "damaged" not in str(exc.value)
