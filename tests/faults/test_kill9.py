@@ -3,8 +3,8 @@ validate, load), each followed by an ordinary run, must leave the warehouse exac
 does: the raw rows of every dataset, the rejected rows and the landing manifest (the marts are built by dbt
 from these alone; they are not rebuilt here, to keep each trial a few seconds).
 
-The seed is printed (``-s`` shows it; it is also in the failure message): ``CHISO_FAULT_SEED=<seed>`` replays
-a failure. ``CHISO_FAULT_TRIALS`` sets the number of trials (default 20, at least 5 per stage).
+The seed is printed (``-s`` shows it; it is also in the failure message): ``FAULTS_SEED=<seed>`` replays
+a failure. ``FAULTS_TRIALS`` sets the number of trials (default 20, at least 5 per stage).
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from chiso import contracts
 
 RUNNER = Path(__file__).with_name("run_ingest.py")
 STAGES = ("land", "parse", "validate", "load")
-SEED = int(os.environ.get("CHISO_FAULT_SEED") or random.SystemRandom().randrange(1 << 30))  # noqa: S311
-TRIALS = int(os.environ.get("CHISO_FAULT_TRIALS") or "20")
+SEED = int(os.environ.get("FAULTS_SEED") or random.SystemRandom().randrange(1 << 30))  # noqa: S311
+TRIALS = int(os.environ.get("FAULTS_TRIALS") or "20")
 
 
 def _env(data: Path) -> dict:
@@ -119,7 +119,7 @@ def _fresh(template: Path, where: Path) -> Path:
 
 
 def test_kill_9_at_any_moment_then_a_normal_run_equals_an_uninterrupted_run(template, tmp_path):
-    print(f"\nfault-injection seed {SEED} (replay: CHISO_FAULT_SEED={SEED}), {TRIALS} trials")
+    print(f"\nfault-injection seed {SEED} (replay: FAULTS_SEED={SEED}), {TRIALS} trials")
     rng = random.Random(SEED)
     reference = _fresh(template, tmp_path / "reference")
     windows = _windows(reference)
