@@ -43,6 +43,18 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in (
     Variable("CHISO_MAX_REJECT_SHARE", "0.05", "share of rejected rows above which a file is quarantined whole"),
     Variable("CHISO_MAX_REJECT_SHARE_<SOURCE>", "$CHISO_MAX_REJECT_SHARE (PLANS: 1)", "the same for one source; a "
              "plan workbook's rows are independent: its good rows load whatever the share of bad ones"),
+    Variable("CHISO_MAX_FILE_MB", "1024", "largest export file accepted, in MB (a larger one is quarantined "
+             "unread)"),
+    Variable("CHISO_MAX_SHEET_CELLS", "20000000", "largest worksheet accepted, in cells, from the dimension the "
+             "sheet's XML declares (read before the workbook is opened)"),
+    Variable("CHISO_MAX_UNZIPPED_MB", "1024", "largest uncompressed content of an XLSX (a zip), in MB"),
+    Variable("CHISO_MAX_JSON_DEPTH", "64", "deepest nesting of arrays and objects accepted in a JSON export"),
+    Variable("CHISO_MAX_LINE_KB", "1024", "longest line accepted in a CSV or text export, in KB"),
+    Variable("CHISO_PARSE_MEMORY_MB", "3072", "memory (address space) of the child process that parses one "
+             "file; a parser that needs more is stopped and the file quarantined as out of memory; 0: parse "
+             "in the task's own process"),
+    Variable("CHISO_MAX_CORRECTION_LOSS", "0.2", "share of a period's loaded rows a correction may remove; one "
+             "removing more is held (quarantined and alerted), not applied"),
     Variable("CHISO_FILES_PER_TASK", "200", "files per parse / validate / load task"),
     Variable("CHISO_GX_ENGINE", "duckdb", "how suites are evaluated: duckdb (compiled SQL) or gx (GX's pandas "
              "engine, the reference)"),
@@ -158,6 +170,35 @@ def max_reject_share(source_system: str | None = None) -> float:
     if source_system == "plans":  # a plan's rows are independent: its good rows load whatever the bad ones
         return 1.0
     return float(_get("CHISO_MAX_REJECT_SHARE") or "0.05")
+
+
+def max_file_bytes() -> int:
+    return int(float(_get("CHISO_MAX_FILE_MB") or "1024") * (1 << 20))
+
+
+def max_sheet_cells() -> int:
+    return int(_get("CHISO_MAX_SHEET_CELLS") or "20000000")
+
+
+def max_unzipped_bytes() -> int:
+    return int(float(_get("CHISO_MAX_UNZIPPED_MB") or "1024") * (1 << 20))
+
+
+def max_json_depth() -> int:
+    return int(_get("CHISO_MAX_JSON_DEPTH") or "64")
+
+
+def max_line_bytes() -> int:
+    return int(float(_get("CHISO_MAX_LINE_KB") or "1024") * 1024)
+
+
+def parse_memory_bytes() -> int:
+    """0: no child process."""
+    return int(float(_get("CHISO_PARSE_MEMORY_MB") or "3072") * (1 << 20))
+
+
+def max_correction_loss() -> float:
+    return float(_get("CHISO_MAX_CORRECTION_LOSS") or "0.2")
 
 
 def files_per_task() -> int:

@@ -26,7 +26,7 @@ RULES: list[tuple[str, tuple[str, ...]]] = [
     ("chiso.ingest.landing", ("chiso.contracts", *BASE)),
     ("chiso.ingest.batch", ("chiso.ingest.landing", *BASE)),
     ("chiso.ingest.parse", ("chiso.ingest.batch", "chiso.sources", "chiso.contracts", *BASE)),
-    ("chiso.ingest.load", ("chiso.ingest", "chiso.quality.history", "chiso.warehouse", "chiso.contracts", *BASE)),
+    ("chiso.ingest.load", ("chiso.ingest", "chiso.quality.history", "chiso.quality.alerts", "chiso.warehouse", "chiso.contracts", *BASE)),
     ("chiso.ingest", ("chiso.ingest",)),
     # the gate works on batch descriptors; it never parses (sources) nor loads (ingest.load)
     ("chiso.quality", ("chiso.quality", "chiso.ingest.batch", "chiso.warehouse", "chiso.contracts", *BASE)),

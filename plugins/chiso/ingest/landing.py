@@ -9,15 +9,26 @@ new receipt for another period: the content is hard-linked, not copied. A correc
 bytes) lands as a new file; both stay in landing, and the warehouse keeps the newer one for its period
 (see ``chiso.ingest.load``).
 Landing files can hold personal data (the raw exports do): the zone is created with mode 0700.
+
+Landing runs under an exclusive lock (``<landing>/.lock``, ``flock``): two concurrent runs never both claim the
+same file. Only regular files are landed: a symlink, a FIFO, a device or a socket in ``incoming/`` is refused
+(:class:`Refused`, quarantined by the load step) and never followed or read.
+
+The receipt is not the load: :func:`pending` lists every receipt of a source, and the ingestion run takes every
+one whose batch the warehouse's manifest does not record as finished (loaded, quarantined, superseded), whatever
+stopped an earlier run between landing and loading.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import logging
 import os
 import shutil
+import stat
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -100,21 +111,116 @@ def _record_path(source_system: str, sha: str, batch_id: str) -> Path:
     return _content_dir(source_system, sha) / "receipts" / f"{batch_id}.json"
 
 
-def discover(source_system: str, incoming: Path | None = None) -> list[Path]:
-    """Export files under the source's incoming folder, in a stable order.
+@dataclass(frozen=True)
+class Refused:
+    """An entry of ``incoming/`` that is not a regular file (symlink, FIFO, device, socket): never read."""
 
-    Capture manifests (``manifest*.json``) are side files of the 766 responses, not exports.
-    """
+    source_system: str
+    original_path: str
+    relative_name: str
+    kind: str  # symlink | fifo | device | socket | other
+
+    @property
+    def error(self) -> str:
+        what = {
+            "symlink": "a symbolic link (links are never followed: the target may be any file on the server)",
+            "fifo": "a named pipe (FIFO)",
+            "device": "a device file",
+            "socket": "a socket",
+        }.get(self.kind, "not a regular file")
+        return (
+            f"{self.relative_name}: refused, not landed: expected a regular file, found {what}; "
+            "put the export itself in incoming/"
+        )
+
+    def as_landed(self) -> LandedFile:
+        """A receipt for the refusal (nothing was read: the content hash is that of the refusal), so that the
+        load step can quarantine it once, with its manifest row and alert."""
+        sha = hashlib.sha256(f"refused:{self.kind}".encode()).hexdigest()
+        return LandedFile(
+            batch_id=batch_id_of(sha, self.relative_name),
+            sha256=sha,
+            source_system=self.source_system,
+            original_path=self.original_path,
+            relative_name=self.relative_name,
+            landed_path="",
+            size_bytes=0,
+            received_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+
+
+def _kind(mode: int) -> str | None:
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISLNK(mode):
+        return "symlink"
+    if stat.S_ISFIFO(mode):
+        return "fifo"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "device"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    return "other"
+
+
+def _scan(source_system: str, incoming: Path | None = None) -> tuple[list[Path], list[Refused]]:
+    """Regular export files under the source's incoming folder (stable order), and the entries refused.
+
+    Capture manifests (``manifest*.json``) are side files of the 766 responses, not exports. Nothing is
+    followed: folders are walked without following links, every entry is judged by ``lstat``."""
     root = (incoming or settings.incoming_dir()) / source_system
     if not root.exists():
-        return []
-    found = [
-        p
-        for p in root.rglob("*")
-        if p.is_file() and p.suffix.lower() in EXPORT_SUFFIXES and not p.name.startswith("manifest")
-        and not p.name.startswith(".")
-    ]
-    return sorted(found)
+        return [], []
+    found, refused = [], []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        here = Path(dirpath)
+        names = list(filenames)
+        for d in list(dirnames):  # a link to a folder is listed as a folder: refuse it, do not walk it
+            if (here / d).is_symlink():
+                dirnames.remove(d)
+                names.append(d)
+        for name in names:
+            p = here / name
+            if name.startswith(".") or name.startswith("manifest"):
+                continue
+            kind = _kind(os.lstat(p).st_mode)
+            if kind is None:
+                if p.suffix.lower() in EXPORT_SUFFIXES:
+                    found.append(p)
+            else:
+                refused.append(Refused(source_system, str(p), p.relative_to(root).as_posix(), kind))
+    return sorted(found), sorted(refused, key=lambda r: r.relative_name)
+
+
+def discover(source_system: str, incoming: Path | None = None) -> list[Path]:
+    """Regular export files under the source's incoming folder, in a stable order (see :func:`_scan`)."""
+    return _scan(source_system, incoming)[0]
+
+
+@contextlib.contextmanager
+def locked(timeout: float = 600.0):
+    """The landing zone's exclusive lock (one landing at a time, across processes)."""
+    import time
+
+    root = settings.landing_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    os.chmod(root, 0o700)
+    fd = os.open(root / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"{root}: another landing has held the lock for {timeout:.0f} s"
+                    ) from None
+                time.sleep(0.1)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def land(path: Path, source_system: str, incoming: Path | None = None) -> tuple[LandedFile, bool]:
@@ -122,6 +228,9 @@ def land(path: Path, source_system: str, incoming: Path | None = None) -> tuple[
     if source_system not in SOURCE_SYSTEMS:
         raise ValueError(f"unknown source system {source_system!r}; expected one of {SOURCE_SYSTEMS}")
     path = Path(path)
+    kind = _kind(os.lstat(path).st_mode)
+    if kind is not None:
+        raise ValueError(Refused(source_system, str(path), path.name, kind).error)
     sha = sha256_file(path)
     root = (incoming or settings.incoming_dir()) / source_system
     try:
@@ -135,12 +244,22 @@ def land(path: Path, source_system: str, incoming: Path | None = None) -> tuple[
     # keep the relative folders (e.g. 04/766/transparency/month-2023-01.json): parsers read meaning from them
     content_dir = _content_dir(source_system, sha)
     target = content_dir / relative
+    settings.landing_dir().mkdir(parents=True, exist_ok=True)
+    os.chmod(settings.landing_dir(), 0o700)
     target.parent.mkdir(parents=True, exist_ok=True)
     record_path.parent.mkdir(parents=True, exist_ok=True)
-    os.chmod(settings.landing_dir(), 0o700)
     if not target.exists():
-        existing = next((p for p in content_dir.rglob("*") if p.is_file() and p.parent.name != "receipts"
-                         and not p.name.startswith("manifest") and sha256_file(p) == sha), None)
+        existing = next(
+            (
+                p
+                for p in content_dir.rglob("*")
+                if p.is_file()
+                and p.parent.name != "receipts"
+                and not p.name.startswith("manifest")
+                and sha256_file(p) == sha
+            ),
+            None,
+        )
         if existing is not None:  # same bytes already stored under another name: link, do not copy
             os.link(existing, target)
         else:
@@ -167,7 +286,7 @@ def land(path: Path, source_system: str, incoming: Path | None = None) -> tuple[
         relative_name=relative,
         landed_path=str(target),
         size_bytes=target.stat().st_size,
-        received_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        received_at=datetime.now(UTC).isoformat(timespec="microseconds"),
     )
     tmp_rec = record_path.with_suffix(".part")
     tmp_rec.write_text(json.dumps(record.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
@@ -178,14 +297,48 @@ def land(path: Path, source_system: str, incoming: Path | None = None) -> tuple[
 
 
 def land_new(source_system: str, incoming: Path | None = None) -> list[LandedFile]:
-    """Land every export not seen before; return the new ones (already-landed bytes are skipped)."""
+    """Land every export not seen before, under the landing lock; return the new ones (already-landed bytes are
+    skipped; entries that are not regular files are logged and left: :func:`refused` lists them)."""
     new: list[LandedFile] = []
     skipped = 0
-    for path in discover(source_system, incoming):
-        record, is_new = land(path, source_system, incoming)
-        if is_new:
-            new.append(record)
-        else:
-            skipped += 1
-    log.info("%s: %d new file(s) landed, %d already landed", source_system, len(new), skipped)
+    with locked():
+        found, refused_here = _scan(source_system, incoming)
+        for path in found:
+            record, is_new = land(path, source_system, incoming)
+            if is_new:
+                new.append(record)
+            else:
+                skipped += 1
+    for r in refused_here:
+        log.warning("%s", r.error)
+    log.info(
+        "%s: %d new file(s) landed, %d already landed, %d refused",
+        source_system,
+        len(new),
+        skipped,
+        len(refused_here),
+    )
     return new
+
+
+def refused(source_system: str, incoming: Path | None = None) -> list[Refused]:
+    """Entries of the source's incoming folder that are not regular files."""
+    return _scan(source_system, incoming)[1]
+
+
+def receipts(source_system: str) -> list[LandedFile]:
+    """Every receipt of the source in the landing zone, oldest first (received_at, then batch id)."""
+    root = settings.landing_dir() / source_system
+    out = []
+    for rec in root.glob("*/*/receipts/*.json"):
+        try:
+            out.append(LandedFile.from_dict(json.loads(rec.read_text(encoding="utf-8"))))
+        except (OSError, ValueError, TypeError) as exc:  # written atomically: this is damage, say so
+            raise RuntimeError(f"{rec}: damaged landing receipt ({exc})") from exc
+    return sorted(out, key=lambda r: (r.received_at, r.batch_id))
+
+
+def pending(source_system: str, finished: set[str]) -> list[LandedFile]:
+    """Receipts whose batch is not ``finished`` (loaded, quarantined or superseded in the manifest): what the
+    run must parse, validate and load, oldest first."""
+    return [r for r in receipts(source_system) if r.batch_id not in finished]

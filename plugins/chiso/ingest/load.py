@@ -9,11 +9,19 @@ Each batch is written in one transaction: its rows, its rejected rows, its manif
 supersedes and its data-quality history. A re-run of the same batch replaces its own rows (idempotent); a
 corrected export (same supersede key, :class:`~chiso.ingest.batch.Batch`) supersedes the earlier batch, whose
 rows leave the raw layer while both files stay in landing.
+
+Exactly once: a batch whose manifest row is already final (loaded, quarantined, superseded: another run, or an
+earlier attempt of this one, finished it) is left as it is. The order of corrections follows their receipt, not
+the order batches happen to reach the loader: a batch that arrives after a newer one of the same coverage was
+loaded is recorded as superseded by it. A batch whose load fails is rolled back, the others go on, and the
+step then raises (the task, and the run, fail; the next run loads it again). Work files of a finished batch are
+removed once its transaction is committed.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +30,7 @@ from chiso import contracts, settings
 from chiso.contracts.loader import LANDING_MANIFEST, REJECTED_ROW
 from chiso.ingest.batch import Batch
 from chiso.ingest.parse import REJECT_COLUMNS
+from chiso.quality import history
 from chiso.util.jsonable import dumps
 
 log = logging.getLogger(__name__)
@@ -35,20 +44,41 @@ def quarantine(wh, b: Batch, now: datetime) -> Batch:
     """Copy the file and its error report to ``data/quarantine/<source>/<batch_id>/``; record it."""
     qdir = settings.quarantine_dir() / b.source_system / b.batch_id
     qdir.mkdir(parents=True, exist_ok=True)
-    src = Path(b.landed.landed_path)
-    dest = qdir / src.name
-    if not dest.exists():
-        shutil.copyfile(src, dest)
-    report = {"batch_id": b.batch_id, "sha256": b.sha256, "file_name": b.file_name, "format": b.format,
-              "dataset": b.dataset, "period_start": b.period_start, "period_end": b.period_end, "status": b.status,
-              "error": b.error, "errors": b.row_errors, "rows_read": b.rows_read, "validation": b.validation}
-    (qdir / "error_report.json").write_text(dumps(report, indent=1), encoding="utf-8")
+    for d in (settings.quarantine_dir(), qdir.parent, qdir):  # raw exports carry names and ID numbers
+        os.chmod(d, 0o700)
+    if b.landed.landed_path:  # a refused entry (a symlink …) was never landed: only its report is kept
+        src = Path(b.landed.landed_path)
+        dest = qdir / src.name
+        if not dest.exists():
+            tmp = dest.with_name(dest.name + ".part")
+            shutil.copyfile(src, tmp)
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, dest)
+    report = {
+        "batch_id": b.batch_id,
+        "sha256": b.sha256,
+        "file_name": b.file_name,
+        "format": b.format,
+        "dataset": b.dataset,
+        "period_start": b.period_start,
+        "period_end": b.period_end,
+        "status": b.status,
+        "error": b.error,
+        "errors": b.row_errors,
+        "rows_read": b.rows_read,
+        "validation": b.validation,
+    }
+    report_path = qdir / "error_report.json"
+    report_path.write_text(dumps(report, indent=1), encoding="utf-8")
+    os.chmod(report_path, 0o600)
     write_manifest_row(wh, b, now, status="quarantined", rows_loaded=0, rows_rejected=b.rows_read or 0)
     log.warning("quarantined %s: %s", b.file_name, b.error)
     return b.but(status="quarantined", rows_loaded=0)
 
 
-def write_manifest_row(wh, b: Batch, now: datetime, *, status: str, rows_loaded: int, rows_rejected: int) -> None:
+def write_manifest_row(
+    wh, b: Batch, now: datetime, *, status: str, rows_loaded: int, rows_rejected: int
+) -> None:
     """The batch's row of ``raw.landing_manifest`` (replacing the one an earlier attempt wrote)."""
     rec = b.landed
     row = {
@@ -63,7 +93,7 @@ def write_manifest_row(wh, b: Batch, now: datetime, *, status: str, rows_loaded:
         "supersede_key": b.supersede_key,
         "period_start": b.period_start,
         "period_end": b.period_end,
-        "received_at": datetime.fromisoformat(rec.received_at).replace(tzinfo=None),
+        "received_at": datetime.fromisoformat(rec.received_at).astimezone(UTC).replace(tzinfo=None),
         "loaded_at": now,
         "rows_read": b.rows_read or 0,
         "rows_loaded": rows_loaded,
@@ -101,37 +131,173 @@ def load_batch(wh, b: Batch, now: datetime) -> Batch:
     if rejects.exists():  # straight from the parser's rejects (up to 5% of a file: tens of thousands of rows)
         assert REJECTED_ROW.column_names == list(batch_columns) + list(REJECT_COLUMNS)
         wh.insert_parquet("raw.rejected_row", rejects, REJECT_COLUMNS, batch_columns)
-    older = wh.execute(
-        "SELECT batch_id FROM raw.landing_manifest WHERE supersede_key = ? AND status = 'loaded' AND batch_id <> ?",
+    received = datetime.fromisoformat(b.landed.received_at).astimezone(UTC).replace(tzinfo=None)
+    same_key = wh.execute(
+        "SELECT batch_id, received_at FROM raw.landing_manifest WHERE supersede_key = ? AND status = 'loaded' "
+        "AND batch_id <> ?",
         [b.supersede_key, b.batch_id],
     ).fetchall()
-    for (old,) in older:
+    newer = sorted(((r, i) for i, r in same_key if (r, i) > (received, b.batch_id)), reverse=True)
+    if newer:  # a later receipt of the same coverage is already loaded: this one is history, not the data
+        _delete_batch_rows(wh, b.batch_id, rejects=False)
+        rejected = b.rows_rejected or 0
+        write_manifest_row(wh, b, now, status="superseded", rows_loaded=loaded, rows_rejected=rejected)
+        wh.execute(
+            "UPDATE raw.landing_manifest SET superseded_by = ? WHERE batch_id = ?", [newer[0][1], b.batch_id]
+        )
+        log.info("%s arrived after a newer export of its coverage: recorded as superseded", b.file_name)
+        return b.but(status="loaded", rows_loaded=loaded)
+    old_rows = sum(r for (r,) in (wh.execute("SELECT rows_loaded FROM raw.landing_manifest WHERE batch_id = ?",
+                                             [i]).fetchone() for i, _ in same_key))
+    share = settings.max_correction_loss()
+    if old_rows and loaded < old_rows * (1 - share):
+        raise CorrectionHeld(
+            f"{b.file_name}: expected a correction keeping at least {1 - share:.0%} of the {old_rows} rows "
+            f"loaded for its period and coverage, found {loaded} rows: held for confirmation, not applied "
+            f"(a partial export would remove {old_rows - loaded} rows; CHISO_MAX_CORRECTION_LOSS = {share:.0%}); "
+            "the loaded data stays")
+    for old, _ in same_key:
         _delete_batch_rows(wh, old, rejects=False)
-        wh.execute("UPDATE raw.landing_manifest SET status = 'superseded', superseded_by = ? WHERE batch_id = ?",
-                   [b.batch_id, old])
+        wh.execute(
+            "UPDATE raw.landing_manifest SET status = 'superseded', superseded_by = ? WHERE batch_id = ?",
+            [b.batch_id, old],
+        )
         log.info("%s supersedes batch %s", b.file_name, old[:12])
     rejected = b.rows_rejected or 0
     if loaded + rejected != b.rows_read:
-        raise RuntimeError(f"{b.file_name}: accounting broken: read {b.rows_read}, loaded {loaded}, "
-                           f"rejected {rejected}")
+        raise RuntimeError(
+            f"{b.file_name}: accounting broken: read {b.rows_read}, loaded {loaded}, rejected {rejected}"
+        )
     write_manifest_row(wh, b, now, status="loaded", rows_loaded=loaded, rows_rejected=rejected)
     return b.but(status="loaded", rows_loaded=loaded)
 
 
 def load(batches: list[Batch]) -> list[Batch]:
     """Load validated batches into the raw layer; quarantine the rest. Run in the warehouse_writer pool."""
-    from chiso.quality import history
     from chiso.warehouse import backend, schema
 
     now = _now()
-    results = []
+    results, failed = [], []
     with backend.connect() as wh:
         schema.ensure_raw_schema(wh)
         for b in batches:
-            with wh.transaction():
-                done = load_batch(wh, b, now) if b.status == "validated" else quarantine(wh, b, now)
-                history.record_batch(wh, done, now)
+            try:
+                with wh.transaction():
+                    status = wh.batch_status(b.batch_id)
+                    if status in wh.FINISHED_STATUSES:  # finished by another run or an earlier attempt
+                        log.info("%s: already %s, left as it is", b.file_name, status)
+                        done = b.but(status="loaded" if status != "quarantined" else "quarantined")
+                    else:
+                        done = load_batch(wh, b, now) if b.status == "validated" else quarantine(wh, b, now)
+                        history.record_batch(wh, done, now)
+            except CorrectionHeld as held:
+                log.error("%s", held)
+                done = _hold(wh, b, str(held), now)
+            except Exception as exc:
+                log.error(
+                    "%s: load failed, rolled back (%s: %s); the next run loads it again",
+                    b.file_name,
+                    type(exc).__name__,
+                    exc,
+                )
+                failed.append(f"{b.file_name}: {describe_failure(exc)}")
+                continue
+            remove_work_files(b)
             results.append(done)
         wh.checkpoint()
+    if failed:
+        raise LoadFailed(f"{len(failed)} of {len(batches)} batch(es) not loaded: " + "; ".join(failed))
     return results
 
+
+class CorrectionHeld(Exception):
+    """A correction that would remove too large a share of its period's rows: quarantined, alerted."""
+
+
+def _hold(wh, b: Batch, reason: str, now: datetime) -> Batch:
+    from chiso.quality import alerts
+
+    held = b.but(status="validation_failed", error=reason,
+                 row_errors=[{"row": None, "column": None, "expected": "a complete correction",
+                              "found": "a partial export", "message": reason}])
+    alert = alerts.dispatch(alerts.build_parse_alert(held))
+    held = held.but(alert_id=alert["alert_id"])
+    with wh.transaction():
+        done = quarantine(wh, held, now)
+        history.record_batch(wh, done, now)
+    return done
+
+
+class LoadFailed(RuntimeError):
+    """Some batches of a load step were rolled back: the step (the Airflow task) fails."""
+
+
+def describe_failure(exc: BaseException) -> str:
+    """What went wrong in a load, in words: out of memory is out of memory, a full disk a full disk."""
+    text = f"{type(exc).__name__}: {exc}"
+    low = text.lower()
+    if (
+        isinstance(exc, MemoryError)
+        or "out of memory" in low
+        or "outofmemory" in low
+        or "memory_limit" in low
+    ):
+        return f"out of memory while loading (raise CHISO_DUCKDB_MEMORY_LIMIT or free memory): {exc}"
+    if "no space left" in low:
+        return f"disk full while loading: {exc}"
+    return text
+
+
+def remove_work_files(b: Batch) -> None:
+    """The parsed Parquet of a finished batch: no longer needed (landing keeps the file)."""
+    if b.work_dir and Path(b.work_dir).is_dir() and Path(b.work_dir).parent == settings.work_dir():
+        shutil.rmtree(b.work_dir, ignore_errors=True)
+
+
+def finished_batches(source_system: str) -> set[str]:
+    """Batch ids of the source the manifest records as finished (none when there is no warehouse yet)."""
+    from chiso.warehouse import backend
+
+    try:
+        with backend.connect(read_only=True) as wh:
+            return wh.finished_batches(source_system)
+    except FileNotFoundError:
+        return set()
+
+
+def to_load(source_system: str) -> list[Batch]:
+    """What an ingestion run must take: every landed receipt of the source not yet finished (new, or left by a
+    run that stopped between landing and loading), oldest first, and every refused entry of ``incoming/``
+    (a symlink, a FIFO …) not yet quarantined, as a batch that failed to parse (quarantined by the load)."""
+    from chiso.ingest import landing
+
+    new = landing.land_new(source_system)
+    finished = finished_batches(source_system)
+    out = [Batch(landed=rec) for rec in landing.pending(source_system, finished)]
+    for r in landing.refused(source_system):
+        rec = r.as_landed()
+        if rec.batch_id not in finished:
+            out.append(
+                Batch(
+                    landed=rec,
+                    status="parse_failed",
+                    error=r.error,
+                    row_errors=[
+                        {
+                            "row": None,
+                            "column": None,
+                            "expected": "a regular file",
+                            "found": r.kind,
+                            "message": r.error,
+                        }
+                    ],
+                )
+            )
+    log.info(
+        "%s: %d batch(es) to load (%d newly landed, %d left by earlier runs)",
+        source_system,
+        len(out),
+        len(new),
+        len(out) - len(new),
+    )
+    return out

@@ -4,11 +4,18 @@ The file's format is recognised and parsed by ``chiso.sources``; its tables are 
 ``<dataset>.parquet`` and the rows the parser rejected as ``rejects.parquet`` (one row per defect: row, column,
 expected, found, message). A file that cannot be parsed, or whose rejected share exceeds
 ``CHISO_MAX_REJECT_SHARE``, comes out ``parse_failed`` with the reason: the load step quarantines it.
+
+Each file is parsed in a child process (forked) whose address space is limited (``CHISO_PARSE_MEMORY_MB``,
+``resource.setrlimit``): a parser that runs out of memory, aborts or is killed takes only that file with it.
+The file comes out ``parse_failed`` with what happened (out of memory at the limit, or the signal that ended
+the parser) and its neighbours are parsed as usual.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import signal
 from dataclasses import asdict
 from pathlib import Path
 
@@ -36,8 +43,10 @@ def coverage_scope(dataset: str, table) -> str:
     if isinstance(table, WrittenTable):
         import pyarrow.parquet as pq
 
-        needed = {"motcua_bieu06": ["reporting_unit"],
-                  "dvc_766_unit": ["is_root", "department_id", "group_code", "period_type"]}
+        needed = {
+            "motcua_bieu06": ["reporting_unit"],
+            "dvc_766_unit": ["is_root", "department_id", "group_code", "period_type"],
+        }
         with pq.ParquetFile(table.path) as f:
             names = f.schema_arrow.names
             table = f.read(columns=needed.get(dataset, [c for c in ["agency_code"] if c in names]))
@@ -62,6 +71,50 @@ def coverage_scope(dataset: str, table) -> str:
     return ""
 
 
+# the column whose dates say which period a file's rows belong to (datasets without one: the period comes from
+# the file's own header or capture, checked by its parser)
+PERIOD_COLUMNS = {"motcua_dossier": "received_at", "qlvb_document": "issued_on"}
+
+
+def period_problem(batch_name: str, dataset: str | None, table_path: str | None, start, end, today=None):
+    """Why the file's period cannot be trusted, as a RowError-like dict, or None: a period in the future, rows
+    dated after the period the file claims (or after today), or no row at all in that period."""
+    from datetime import date, datetime
+
+    today = today or date.today()
+    if start is None:
+        return None
+    if start > today:
+        return {"row": None, "column": None, "expected": f"a period up to {today:%Y-%m}",
+                "found": f"a file for {start:%Y-%m}, in the future",
+                "message": "the period in the file's name is in the future"}
+    column = PERIOD_COLUMNS.get(dataset or "")
+    if not column or not table_path:
+        return None
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    t = pq.read_table(table_path, columns=["source_row", column])
+    values = t.column(column)
+    if isinstance(values.type, type(values.type)) and str(values.type).startswith("timestamp"):
+        values = pc.cast(values, "date32")
+    dates = values.to_pylist()
+    rows = t.column("source_row").to_pylist()
+    limit = min(end or start, today)
+    for row, d in zip(rows, dates, strict=True):
+        d = d.date() if isinstance(d, datetime) else d
+        if d is not None and d > limit:
+            what = "after today" if d > today else f"after the period {start:%Y-%m} the file's name claims"
+            return {"row": row, "column": column, "expected": f"a date on or before {limit}", "found": str(d),
+                    "message": f"a row dated {what}"}
+    inside = sum(1 for d in dates if d is not None and start <= (d.date() if isinstance(d, datetime) else d))
+    if dates and not inside:
+        return {"row": None, "column": column, "expected": f"rows dated in {start:%Y-%m} (the file's name)",
+                "found": f"no row in that period (dates {min(x for x in dates if x)} … {max(x for x in dates if x)})"
+                if any(dates) else "no dates", "message": "the file's rows are not of the period its name claims"}
+    return None
+
+
 def _write_rejects(rejects: list, path: Path) -> None:
     import pyarrow as pa
 
@@ -78,7 +131,126 @@ def _write_rejects(rejects: list, path: Path) -> None:
 
 
 def parse_batch(batch: Batch) -> Batch:
-    """Parse one landed file into Parquet tables under the work folder."""
+    """Parse one landed file into Parquet tables under the work folder: in a memory-limited child process
+    (``CHISO_PARSE_MEMORY_MB``; 0: in this process)."""
+    limit = settings.parse_memory_bytes()
+    if limit <= 0:
+        return _parse_here(batch)
+    return _parse_in_child(batch, limit)
+
+
+def _parse_in_child(batch: Batch, limit: int) -> Batch:
+    import json
+    import multiprocessing
+
+    _import_parsers()
+    ctx = multiprocessing.get_context("fork")  # the child inherits the imports: no second start-up
+    reader, writer = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(batch, limit, writer), name=f"chiso-parse-{batch.batch_id[:8]}")
+    proc.start()
+    writer.close()
+    result = None
+    try:
+        result = reader.recv()
+    except EOFError:
+        pass
+    finally:
+        reader.close()
+        proc.join()
+    name = batch.file_name
+    if isinstance(result, str):
+        out = Batch.from_json(json.loads(result))
+        if out.status == "parse_failed" and out.error and "MemoryError" in out.error:
+            return _out_of_memory(batch, limit)
+        return out
+    code = proc.exitcode
+    if code is not None and code < 0:
+        sig = signal.Signals(-code).name
+        why = {
+            "SIGABRT": "the parser aborted (SIGABRT): typically an allocation it could not make",
+            "SIGKILL": "the parser was killed (SIGKILL): out of memory or stopped by the system",
+            "SIGSEGV": "the parser crashed (SIGSEGV)",
+        }.get(sig, f"the parser was ended by {sig}")
+    else:
+        why = f"the parser process exited with status {code} without a result"
+    if code in (-signal.SIGABRT, -signal.SIGKILL):
+        return _out_of_memory(batch, limit, why)
+    log.warning("parse of %s failed: %s", name, why)
+    return batch.but(
+        status="parse_failed",
+        error=f"{name}: {why}; the file is quarantined, the others go on",
+        row_errors=[
+            {
+                "row": None,
+                "column": None,
+                "expected": "a file the parser can read",
+                "found": why,
+                "message": "parser process failed",
+            }
+        ],
+        work_dir=str(settings.work_dir() / batch.batch_id),
+    )
+
+
+def _import_parsers() -> None:
+    """Import the parsers and their libraries here, once: a forked child inherits them (imported in the child,
+    they would be imported again for every file)."""
+    import numpy  # noqa: F401
+    import pyarrow.compute  # noqa: F401
+    import pyarrow.parquet  # noqa: F401
+
+    from chiso import sources
+    from chiso.sources import limits  # noqa: F401
+
+    sources.PARSERS()
+
+
+def _out_of_memory(batch: Batch, limit: int, detail: str = "MemoryError") -> Batch:
+    mb = limit >> 20
+    error = (
+        f"{batch.file_name}: out of memory: parsing needed more than the {mb:,} MB allowed "
+        f"(CHISO_PARSE_MEMORY_MB; {detail}); the file is quarantined, the others go on"
+    )
+    log.warning("%s", error)
+    return batch.but(
+        status="parse_failed",
+        error=error,
+        row_errors=[
+            {
+                "row": None,
+                "column": None,
+                "expected": f"parsing within {mb:,} MB",
+                "found": "more memory needed",
+                "message": "out of memory",
+            }
+        ],
+        work_dir=str(settings.work_dir() / batch.batch_id),
+    )
+
+
+def _child(batch: Batch, limit: int, writer) -> None:
+    import json
+    import resource
+
+    try:
+        # the address space the parser may add to what the forked process already maps (its imports)
+        with open("/proc/self/statm") as fh:
+            mapped = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        resource.setrlimit(resource.RLIMIT_AS, (mapped + limit, mapped + limit))
+        try:
+            out = _parse_here(batch)
+        except MemoryError:
+            out = batch.but(status="parse_failed", error="MemoryError")
+        writer.send(json.dumps(out.to_json()))
+    except MemoryError:
+        os._exit(70)
+    finally:
+        writer.close()
+    os._exit(0)  # no atexit handlers, no flush of inherited buffers twice
+
+
+def _parse_here(batch: Batch) -> Batch:
+    """Parse one landed file into Parquet tables under the work folder (in this process)."""
     from chiso import sources
     from chiso.sources.base import ParseError, WrittenTable
     from chiso.sources.tables import write_parquet
@@ -86,16 +258,28 @@ def parse_batch(batch: Batch) -> Batch:
     path = Path(batch.landed.landed_path)
     out_dir = settings.work_dir() / batch.batch_id
     out_dir.mkdir(parents=True, exist_ok=True)
+    for d in (settings.work_dir(), out_dir):  # parsed rows are personal data too
+        os.chmod(d, 0o700)
     batch = batch.but(work_dir=str(out_dir))
     try:
-        parsed = sources.parse(path, out_dir=out_dir)  # large tables are streamed to out_dir as they are parsed
+        parsed = sources.parse(
+            path, out_dir=out_dir
+        )  # large tables are streamed to out_dir as they are parsed
+    except MemoryError:
+        raise
     except ParseError as exc:
         log.warning("parse failed: %s", exc)
-        return batch.but(status="parse_failed", error=str(exc), row_errors=[asdict(exc.error)],
-                         rows_read=exc.__dict__.get("rows_read", 0))
+        return batch.but(
+            status="parse_failed",
+            error=str(exc),
+            row_errors=[asdict(exc.error)],
+            rows_read=exc.__dict__.get("rows_read", 0),
+        )
     except Exception as exc:  # an unexpected parser fault quarantines the file, never the run
         log.exception("parser crashed on %s", path)
-        return batch.but(status="parse_failed", error=f"{path.name}: parser error {type(exc).__name__}: {exc}")
+        return batch.but(
+            status="parse_failed", error=f"{path.name}: parser error {type(exc).__name__}: {exc}"
+        )
     tables = {}
     for dataset, table in parsed.tables.items():
         if isinstance(table, WrittenTable):
@@ -111,15 +295,30 @@ def parse_batch(batch: Batch) -> Batch:
         rejects_file.unlink(missing_ok=True)  # from an earlier attempt
     main = parsed.tables.get(parsed.main_dataset)
     supersede_key = "|".join(
-        [parsed.format, coverage_scope(parsed.main_dataset, main) if main is not None else "",
-         str(parsed.period_start), str(parsed.period_end)]
+        [
+            parsed.format,
+            coverage_scope(parsed.main_dataset, main) if main is not None else "",
+            str(parsed.period_start),
+            str(parsed.period_end),
+        ]
     )
     status, error = "parsed", None
+    problem = period_problem(path.name, parsed.main_dataset, tables.get(parsed.main_dataset), parsed.period_start,
+                             parsed.period_end)
+    if problem is not None:
+        where = path.name + (f", row {problem['row']}" if problem["row"] else "") + (
+            f", column {problem['column']}" if problem["column"] else "")
+        error = f"{where}: expected {problem['expected']}, found {problem['found']} ({problem['message']})"
+        return batch.but(status="parse_failed", error=error, row_errors=[problem], format=parsed.format,
+                         dataset=parsed.main_dataset, period_start=parsed.period_start,
+                         period_end=parsed.period_end, rows_read=parsed.rows_read)
     share = settings.max_reject_share(parsed.source_system)
     if parsed.rows_read and parsed.rows_rejected / parsed.rows_read > share:
         status = "parse_failed"
-        error = (f"{path.name}: {parsed.rows_rejected} of {parsed.rows_read} rows rejected, over the "
-                 f"{share:.0%} allowed; first: " + "; ".join(e.describe(path.name) for e in parsed.rejects[:3]))
+        error = (
+            f"{path.name}: {parsed.rows_rejected} of {parsed.rows_read} rows rejected, over the "
+            f"{share:.0%} allowed; first: " + "; ".join(e.describe(path.name) for e in parsed.rejects[:3])
+        )
     return batch.but(
         status=status,
         error=error,
@@ -138,4 +337,5 @@ def parse_batch(batch: Batch) -> Batch:
 
 
 def parse(batches: list[Batch]) -> list[Batch]:
-    return [parse_batch(b) for b in batches]
+    """Parse the landed batches of a chunk (a batch refused at landing passes through as it is)."""
+    return [parse_batch(b) if b.status == "landed" else b for b in batches]

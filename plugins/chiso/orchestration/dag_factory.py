@@ -71,12 +71,21 @@ def make_ingest_dag(source_system: str, schedule: str | None = "@hourly"):
 
             return tasks.load(chunk)
 
-        @task(outlets=[raw_asset(source_system)], trigger_rule="all_done")
+        # the default trigger rule (all_success): a run whose load failed fails, and publishes nothing
+        @task(outlets=[raw_asset(source_system)])
         def publish(results: list[list[dict]], **context) -> dict:
-            """Summarise the run and emit the source's Asset event for the build DAG."""
+            """Summarise the run and emit the source's Asset event for the build DAG, only when something was
+            loaded (a skipped task emits no Asset event: no rebuild for a run that landed nothing)."""
+            from airflow.exceptions import AirflowSkipException
+
             from chiso.orchestration import tasks
 
             summary = tasks.summarise(results, source_system)
+            if not summary["loaded"]:
+                raise AirflowSkipException(
+                    f"nothing loaded ({summary['files']} file(s), "
+                    f"{summary['quarantined']} quarantined): no Asset event"
+                )
             outlet = context["outlet_events"][raw_asset(source_system)]
             outlet.extra = {k: summary[k] for k in ("files", "loaded", "quarantined", "rows_loaded")}
             return summary

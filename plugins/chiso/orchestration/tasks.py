@@ -30,10 +30,11 @@ def chunk(items: list, size: int | None = None) -> list[list]:
 
 
 def land_new_files(source_system: str) -> list[Chunk]:
-    """Land the source's new export files; one descriptor per new file, in chunks."""
-    from chiso.ingest import landing
+    """Land the source's new export files, then take every receipt not yet loaded or quarantined (new ones and
+    those an interrupted run left); one descriptor per batch, in chunks."""
+    from chiso.ingest import load as step
 
-    return chunk(_json([Batch(landed=rec) for rec in landing.land_new(source_system)]))
+    return chunk(_json(step.to_load(source_system)))
 
 
 def parse(c: Chunk) -> Chunk:

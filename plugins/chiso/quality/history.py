@@ -33,6 +33,13 @@ def write_run(wh, run: dict[str, Any], results: list[dict[str, Any]]) -> None:
     _insert(wh, DQ_RESULT, results)
 
 
+def _channel_name(delivery: dict[str, Any]) -> str | None:
+    """A channel as the warehouse names it: its Airflow connection id, never its URL (a webhook's path and
+    query are its secret; an SMTP URL may carry a login)."""
+    conn = {"webhook": alerts.WEBHOOK_CONN_ID, "smtp": alerts.SMTP_CONN_ID}.get(delivery.get("channel"))
+    return f"connection {conn}" if conn else None
+
+
 def write_alert(wh, record: dict[str, Any], batch_id: str | None) -> None:
     """An alert's deliveries, one row per channel ("none" when no channel is configured)."""
     wh.execute("DELETE FROM raw.dq_alert WHERE alert_id = ?", [record["alert_id"]])
@@ -42,7 +49,7 @@ def write_alert(wh, record: dict[str, Any], batch_id: str | None) -> None:
     _insert(wh, DQ_ALERT, [{
         "alert_id": record["alert_id"], "batch_id": batch_id, "severity": record["severity"],
         "source_system": record["source_system"], "file_name": record["file"], "channel": d["channel"],
-        "target": d["target"], "delivered": d["ok"], "detail": d["detail"], "message": text,
+        "target": _channel_name(d), "delivered": d["ok"], "detail": d["detail"], "message": text,
     } for d in deliveries])
 
 

@@ -59,6 +59,9 @@ def parse(path: str | Path, format: str | None = None, *, out_dir: str | Path | 
 
     With ``out_dir``, a parser that can streams its table to ``<out_dir>/<dataset>.parquet`` and returns a
     ``WrittenTable`` for it (lower peak memory: one batch at a time); the others return Arrow tables."""
+    from chiso.sources import limits
+
+    limits.check(path)  # size, dimension, uncompressed size, depth, line length: before any parser reads it
     fmt = format or detect(path)
     parser = _parsers().get(fmt)
     if parser is None:

@@ -84,10 +84,20 @@ def detect(path: str | Path) -> str:
         parent = path.parent.name
         if parent == "formalities":
             return "dvc-formalities-json"
+        raw = path.read_bytes()
+        if not raw.strip() or raw.strip() == b"\xef\xbb\xbf":
+            raise ParseError(path, "a JSON document", "an empty file", message="empty file")
         try:
-            obj = json.loads(path.read_bytes().decode("utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise ParseError(path, "well-formed UTF-8 JSON", type(e).__name__, message=str(e)[:120]) from None
+            obj = json.loads(raw.decode("utf-8-sig"))
+        except UnicodeDecodeError as e:
+            raise ParseError(path, "UTF-8 JSON", f"byte 0x{raw[e.start]:02X} at offset {e.start}",
+                             message="the file is not UTF-8") from None
+        except json.JSONDecodeError as e:
+            raise ParseError(path, "well-formed JSON", f"{e.msg} at line {e.lineno} column {e.colno}",
+                             row=e.lineno, message="malformed or truncated JSON") from None
+        except RecursionError:
+            raise ParseError(path, "JSON nested a few levels deep", "nesting too deep to read",
+                             message="JSON nested too deeply") from None
         if isinstance(obj, dict) and isinstance(obj.get("data"), dict):
             d = obj["data"]
             if ("parent" in d and "children" in d) or ("overview" in d and "evaluation" in d):

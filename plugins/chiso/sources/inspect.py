@@ -82,13 +82,32 @@ def counts_766(parsed) -> dict[str, Any]:
 
 
 def inspect_file(path: Path) -> dict[str, Any]:
+    """What chiso makes of one file; never raises (an unexpected fault is reported as the file's error)."""
+    try:
+        return _inspect(path)
+    except MemoryError:
+        return {"file": str(path), "ok": False,
+                "errors": [f"{Path(path).name}: out of memory while reading it (a file this large or this "
+                           "nested is refused by the parse step's limits; see chiso settings)"]}
+    except Exception as exc:  # noqa: BLE001 - inspect reports every file, never a traceback
+        return {"file": str(path), "ok": False,
+                "errors": [f"{Path(path).name}: chiso could not read it: {type(exc).__name__}: {str(exc)[:200]}"]}
+
+
+def _inspect(path: Path) -> dict[str, Any]:
     import pyarrow.compute as pc
 
     from chiso import sources
+    from chiso.sources import limits
     from chiso.sources.base import ParseError
 
     info: dict[str, Any] = {"file": str(path)}
     try:
+        if Path(path).is_symlink() or (Path(path).exists() and not Path(path).is_file()):
+            raise ParseError(path, "a regular file", "a symbolic link" if Path(path).is_symlink() else
+                             "not a regular file", message="not read")
+        if Path(path).is_file():
+            limits.check(path)
         info["format"] = sources.detect(path)
         info["source_system"] = sources.SOURCE_OF_FORMAT.get(info["format"])
         parsed = sources.parse(path)

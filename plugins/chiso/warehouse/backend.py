@@ -37,8 +37,13 @@ class Warehouse(ABC):
         """Insert rows (values in ``columns`` order) into ``table``; returns the number inserted."""
 
     @abstractmethod
-    def insert_parquet(self, table: str, parquet: str | Path, columns: Sequence[str],
-                       constants: Mapping[str, Any] | None = None) -> int:
+    def insert_parquet(
+        self,
+        table: str,
+        parquet: str | Path,
+        columns: Sequence[str],
+        constants: Mapping[str, Any] | None = None,
+    ) -> int:
         """Bulk-insert the ``columns`` of a Parquet file into the same-named columns of ``table``, with
         ``constants`` (column → value) on every row; returns the number of rows inserted."""
 
@@ -54,6 +59,27 @@ class Warehouse(ABC):
 
     @abstractmethod
     def rollback(self) -> None: ...
+
+    # ---- the landing manifest (what the loader needs to know of it)
+    FINISHED_STATUSES = ("loaded", "quarantined", "superseded")
+
+    def finished_batches(self, source_system: str) -> set[str]:
+        """Batch ids of the source whose manifest status is final (loaded, quarantined, superseded): every
+        other landed receipt is still to be loaded. Empty when the manifest does not exist yet."""
+        if not self.columns_of("raw", "landing_manifest"):
+            return set()
+        rows = self.execute(
+            "SELECT batch_id FROM raw.landing_manifest WHERE source_system = ? AND status IN (?, ?, ?)",
+            [source_system, *self.FINISHED_STATUSES],
+        ).fetchall()
+        return {r[0] for r in rows}
+
+    def batch_status(self, batch_id: str) -> str | None:
+        """The batch's manifest status, or None when it has no manifest row."""
+        row = self.execute(
+            "SELECT status FROM raw.landing_manifest WHERE batch_id = ?", [batch_id]
+        ).fetchone()
+        return row[0] if row else None
 
     def checkpoint(self) -> None:  # noqa: B027 - optional: most databases need nothing
         """Make what was written durable and compact (a no-op where the database does it by itself)."""

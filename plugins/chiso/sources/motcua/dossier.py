@@ -546,6 +546,12 @@ def _fix_rows(table: pa.Table, *, drop: pa.Array | None, period: date | None) ->
 def _translate_duckdb_error(path: Path, e: Exception) -> ParseError:
     """Turn a DuckDB CSV error into a ParseError without echoing row content (it may hold personal data)."""
     text = str(e)
+    low = text.lower()
+    if isinstance(e, (duckdb.OutOfMemoryException, MemoryError)) or "out of memory" in low:
+        # not the file's fault: raised, so that the parse step reports it as out of memory (never "damaged")
+        raise MemoryError(f"{path.name}: out of memory while reading it ({text[:160]})")
+    if "no space left" in low:
+        raise OSError(f"{path.name}: disk full while reading it ({text[:160]})")
     line = None
     m = re.search(r"[Ll]ine:?\s*(\d+)", text)
     if m:

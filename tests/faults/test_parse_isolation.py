@@ -1,0 +1,94 @@
+"""One bad file harms only itself: with the pre-read limits switched off, a 6 KB workbook with a cell at
+XFD1048576 (the XLSX reader asks for 512 GiB for it and aborts) still cannot take the parse step down: its parser runs in a memory-limited child process, the
+file is quarantined as out of memory (or as the signal that ended its parser) and its neighbours load."""
+
+from __future__ import annotations
+
+import io
+import re
+import resource
+import zipfile
+
+import chiso_sample as sample
+import pytest
+from chiso import settings
+from chiso.ingest import parse
+from chiso.ingest.batch import Batch
+from chiso.orchestration import tasks
+
+
+def _dimension_bomb(good: bytes) -> bytes:
+    src = zipfile.ZipFile(io.BytesIO(good))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                data = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>', data)
+                far = b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>y</t></is></c></row>'
+                data = data.replace(b"</sheetData>", far + b"</sheetData>", 1)
+            z.writestr(info.filename, data)
+    return out.getvalue()
+
+
+@pytest.fixture
+def hostile(chiso_data, monkeypatch):
+    sample.generate(
+        settings.incoming_dir(),
+        seed=4,
+        provinces=1,
+        start="2025-07",
+        end="2025-07",
+        dossiers_per_month=20,
+        documents_per_month=8,
+    )
+    good = next(settings.incoming_dir().rglob("sovanban_*.xlsx"))
+    bad = good.with_name("sovanban_66_2025-07.xlsx")
+    bad.write_bytes(_dimension_bomb(good.read_bytes()))
+    monkeypatch.setenv("CHISO_MAX_SHEET_CELLS", str(1 << 62))  # the pre-read check off: the child must hold
+    monkeypatch.setenv("CHISO_PARSE_MEMORY_MB", "1024")
+    return good, bad
+
+
+def test_a_parser_blow_up_is_contained_and_the_neighbours_load(hostile):
+    good, bad = hostile
+    results = {}
+    for chunk in tasks.land_new_files("qlvb"):
+        for d in tasks.load(tasks.validate(tasks.parse(chunk))):
+            b = Batch.from_json(d)
+            results[b.file_name.split("/")[-1]] = b
+    assert results[good.name].status == "loaded", results[good.name].error
+    b = results[bad.name]
+    assert b.status == "quarantined"
+    assert bad.name in b.error and ("out of memory" in b.error or "parser" in b.error), b.error
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"\npeak memory of the parse child processes: {peak_mb:.0f} MB (limit 1024 MB)")
+    assert peak_mb < 1100
+
+
+def test_memory_error_in_the_child_is_named_out_of_memory(chiso_data, monkeypatch):
+    sample.generate(
+        settings.incoming_dir(),
+        seed=4,
+        provinces=1,
+        start="2025-07",
+        end="2025-07",
+        dossiers_per_month=10,
+        documents_per_month=4,
+    )
+    monkeypatch.setenv("CHISO_PARSE_MEMORY_MB", "1024")
+    from chiso.ingest import load
+
+    batches = load.to_load("dvc")
+
+    def greedy(batch):
+        return bytearray(4 << 30)  # 4 GiB: over the limit
+
+    monkeypatch.setattr(parse, "_parse_here", greedy)
+    out = parse.parse(batches[:1])
+    assert out[0].status == "parse_failed"
+    assert (
+        "out of memory" in out[0].error
+        and "1,024 MB" in out[0].error
+        and batches[0].file_name in out[0].error
+    )
