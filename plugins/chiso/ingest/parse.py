@@ -143,10 +143,17 @@ def _parse_in_child(batch: Batch, limit: int) -> Batch:
     import json
     import multiprocessing
 
-    _import_parsers()
-    ctx = multiprocessing.get_context("fork")  # the child inherits the imports: no second start-up
+    # forkserver, not fork: this process may run threads (DuckDB's, pyarrow's, Airflow's), and a child forked
+    # while one of them holds a lock waits for it for ever. The fork server is a fresh single-threaded
+    # interpreter that imports the parsers once (PARSER_MODULES); each file's child is forked from it.
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(PARSER_MODULES)
     reader, writer = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(batch, limit, writer), name=f"chiso-parse-{batch.batch_id[:8]}")
+    # the fork server keeps the environment it started with: the child gets this process's (settings are read
+    # from it when they are used)
+    proc = ctx.Process(
+        target=_child, args=(batch, limit, writer, dict(os.environ)), name=f"chiso-parse-{batch.batch_id[:8]}"
+    )
     proc.start()
     writer.close()
     result = None
@@ -192,17 +199,20 @@ def _parse_in_child(batch: Batch, limit: int) -> Batch:
     )
 
 
-def _import_parsers() -> None:
-    """Import the parsers and their libraries here, once: a forked child inherits them (imported in the child,
-    they would be imported again for every file)."""
-    import numpy  # noqa: F401
-    import pyarrow.compute  # noqa: F401
-    import pyarrow.parquet  # noqa: F401
-
-    from chiso import sources
-    from chiso.sources import limits  # noqa: F401
-
-    sources.PARSERS()
+# imported once by the fork server, so that each file's child starts with them loaded
+PARSER_MODULES = [
+    "numpy",
+    "pyarrow.compute",
+    "pyarrow.parquet",
+    "chiso.ingest.parse",
+    "chiso.sources.limits",
+    "chiso.sources.dvc.api766",
+    "chiso.sources.dvc.catalogue",
+    "chiso.sources.motcua.bieu06",
+    "chiso.sources.motcua.dossier",
+    "chiso.sources.plans.workbook",
+    "chiso.sources.qlvb.register",
+]
 
 
 def _out_of_memory(batch: Batch, limit: int, detail: str = "MemoryError") -> Batch:
@@ -228,10 +238,12 @@ def _out_of_memory(batch: Batch, limit: int, detail: str = "MemoryError") -> Bat
     )
 
 
-def _child(batch: Batch, limit: int, writer) -> None:
+def _child(batch: Batch, limit: int, writer, environ: dict[str, str]) -> None:
     import json
     import resource
 
+    os.environ.clear()
+    os.environ.update(environ)
     try:
         # the address space the parser may add to what the forked process already maps (its imports)
         with open("/proc/self/statm") as fh:
