@@ -39,6 +39,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    if args.html:
+        from chiso.people import html_report
+
+        print(f"Báo cáo: {html_report.write(args.html)}")
+        return 0
     from chiso.people import report
 
     report.print_report(args.period)
@@ -99,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rp = sub.add_parser("report", help="print the progress-versus-target table from the warehouse")
     rp.add_argument("--period", default="year", choices=["year", "quarter", "month"])
+    rp.add_argument("--html", metavar="DIR", help="write the static Vietnamese HTML report (and XLSX) into DIR")
     rp.set_defaults(func=_cmd_report)
 
     b = sub.add_parser("build", help="dbt build the warehouse (incremental; a full refresh when the project changed)")

@@ -37,6 +37,8 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in (
              "reads it too)"),
     Variable("CHISO_DBT_PROJECT_DIR", "<repo>/dbt_project", "the dbt project (and its seeds: reference tables)"),
     Variable("CHISO_EXPECTATIONS_DIR", "<repo>/expectations", "the Great Expectations suites, one JSON per dataset"),
+    Variable("CHISO_REPORT_DIR", "$CHISO_DATA_DIR/report", "the static HTML report (and its XLSX) the build DAG "
+             "writes after every build"),
     # ---- ingestion and the gate
     Variable("CHISO_PII_KEY", "a random key kept in $CHISO_DATA_DIR/.pii_key", "the key of applicant_key "
              "(HMAC-SHA256 of ID numbers); hex of >= 32 bytes is decoded, any other text used as is"),
@@ -113,6 +115,11 @@ def dbt_project_dir() -> Path:
 
 def expectations_dir() -> Path:
     return _path("CHISO_EXPECTATIONS_DIR", REPO_ROOT / "expectations")
+
+
+def report_dir() -> Path:
+    """The static HTML report the build DAG writes after every build."""
+    return _path("CHISO_REPORT_DIR", data_dir() / "report")
 
 
 def reference_csv(name: str) -> Path:

@@ -117,6 +117,7 @@ def make_build_dag():
             from chiso.orchestration import tasks
 
             print(tasks.progress_report())
+            print("HTML report:", tasks.html_report())
             return build_result.get("summary", "")
 
         built = dbt_seed_and_build()

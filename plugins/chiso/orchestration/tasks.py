@@ -79,3 +79,10 @@ def progress_report() -> str:
     from chiso.people import report
 
     return report.render_text()
+
+
+def html_report() -> str:
+    """The static Vietnamese report (pages and XLSX) in CHISO_REPORT_DIR; read-only on the warehouse."""
+    from chiso.people import html_report as pages
+
+    return str(pages.write(settings.report_dir()))
