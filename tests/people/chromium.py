@@ -138,7 +138,7 @@ class Page:
 @contextmanager
 def chromium():
     """A headless Chromium with a throw-away profile; yields a :class:`Browser`."""
-    with tempfile.TemporaryDirectory(prefix="chiso-chromium-") as profile:
+    with tempfile.TemporaryDirectory(prefix="chiso-chromium-", ignore_cleanup_errors=True) as profile:
         proc = subprocess.Popen(
             [executable(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
              "--disable-background-networking", "--disable-component-update", "--disable-sync",

@@ -24,27 +24,20 @@ def _points(rows: list[dict], latest: dict | None) -> list[dict]:
     out = []
     for r in rows:
         month = r["period_start"].isoformat()
-        for name, value in (("Thực hiện", r.get("actual")), ("Lộ trình", r.get("expected_on_path")),
-                            ("Mục tiêu", r.get("target_value"))):  # fmt: skip
+        # the path and the target are drawn per target (a new target starts a new segment, not a jump)
+        segment = r.get("target_id") or ""
+        for name, value, seg in (("Thực hiện", r.get("actual"), ""), ("Lộ trình", r.get("expected_on_path"), segment),
+                                 ("Mục tiêu", r.get("target_value"), segment)):  # fmt: skip
             if value is not None:
-                out.append({"thang": month, "gia_tri": float(value), "chuoi": name})
+                out.append({"thang": month, "gia_tri": float(value), "chuoi": name, "doan": seg})
     if latest and latest.get("projected_at_horizon") is not None and latest.get("target_horizon_date"):
         horizon: date = latest["target_horizon_date"]
         horizon = horizon.date() if hasattr(horizon, "date") else horizon
-        out.append(
-            {
-                "thang": latest["period_start"].isoformat(),
-                "gia_tri": float(latest["actual"]),
-                "chuoi": "Dự báo",
-            }
-        )
-        out.append(
-            {
-                "thang": horizon.isoformat(),
-                "gia_tri": float(latest["projected_at_horizon"]),
-                "chuoi": "Dự báo",
-            }
-        )
+        for when, value in (
+            (latest["period_start"], latest["actual"]),
+            (horizon, latest["projected_at_horizon"]),
+        ):
+            out.append({"thang": when.isoformat(), "gia_tri": float(value), "chuoi": "Dự báo", "doan": ""})
     return out
 
 
@@ -65,6 +58,7 @@ def kpi_spec(rows: list[dict], latest: dict | None, title: str) -> dict:
         strokeDash=alt.StrokeDash(
             "chuoi:N", scale=alt.Scale(domain=names, range=[SERIES[n][1] for n in names]), legend=None
         ),
+        detail="doan:N",
         tooltip=[alt.Tooltip("thang:T", format="%m/%Y"), alt.Tooltip("gia_tri:Q", format=",.2f")],
     )  # fmt: skip
     chart = (
