@@ -48,6 +48,8 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in (
              "engine, the reference)"),
     Variable("CHISO_DATA_DOCS_BASE_URL", "file:// URLs", "where the Data Docs are served, for the links in "
              "alerts and raw.dq_run"),
+    Variable("CHISO_PUBLIC_URL", "(unset)", "the address where `chiso serve` (or the deployment's static server) "
+             "serves data/report and data/dq/data_docs, for the links in alerts"),
     Variable("CHISO_BIEU06_PAUSED", "inside", "the vendor's convention for paused and returned dossiers in Biểu 06 "
              "(inside: counted in the pending columns); selects expectations with meta.convention"),
     Variable("CHISO_FRESHNESS_MAX_DAYS", "45", "how old a source's newest period may be, in days"),
@@ -120,6 +122,12 @@ def expectations_dir() -> Path:
 def report_dir() -> Path:
     """The static HTML report the build DAG writes after every build."""
     return _path("CHISO_REPORT_DIR", data_dir() / "report")
+
+
+def public_url() -> str | None:
+    """Where the report and Data Docs are served (no trailing slash); None when unset."""
+    value = _get("CHISO_PUBLIC_URL")
+    return value.rstrip("/") if value else None
 
 
 def reference_csv(name: str) -> Path:

@@ -10,10 +10,13 @@ import pendulum
 from airflow.sdk import Asset, chain, dag, task
 
 from chiso.contracts.exports import SOURCE_SYSTEMS
+from chiso.orchestration.notifiers import TaskFailureNotifier
 
 WAREHOUSE_POOL = "warehouse_writer"  # one slot: DuckDB takes one writer at a time
 START = pendulum.datetime(2023, 1, 1, tz="Asia/Ho_Chi_Minh")
-DEFAULT_ARGS = {"owner": "chiso", "retries": 2, "retry_delay": pendulum.duration(minutes=1)}
+DEFAULT_ARGS = {"owner": "chiso", "retries": 2, "retry_delay": pendulum.duration(minutes=1),
+                # a task that fails for good (after its retries) alerts at once, in Vietnamese
+                "on_failure_callback": [TaskFailureNotifier()]}
 
 SOURCES = SOURCE_SYSTEMS
 

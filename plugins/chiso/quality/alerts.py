@@ -35,6 +35,7 @@ WEBHOOK_CONN_ID = "chiso_webhook"
 @dataclass
 class Channel:
     kind: str  # smtp | webhook
+    conn_id: str = ""  # the Airflow connection it comes from: what records name (never its URL or secret)
     host: str | None = None
     port: int | None = None
     login: str | None = None
@@ -50,7 +51,7 @@ def _from_uri(conn_id: str, uri: str) -> Channel | None:
     query = {k: v[0] for k, v in parse_qs(parts.query).items()}
     if conn_id == SMTP_CONN_ID:
         return Channel(
-            kind="smtp", host=parts.hostname, port=parts.port or 25,
+            kind="smtp", conn_id=conn_id, host=parts.hostname, port=parts.port or 25,
             login=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
             sender=query.get("from_email", "chiso@localhost"),
@@ -61,7 +62,9 @@ def _from_uri(conn_id: str, uri: str) -> Channel | None:
     if parts.scheme in ("http", "https"):
         scheme = parts.scheme
     netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
-    return Channel(kind="webhook", url=f"{scheme}://{netloc}{parts.path}")
+    # the webhook's own query string (a token, a room) is part of its address: kept as it was written
+    kept = "&".join(p for p in parts.query.split("&") if p and not p.startswith("__scheme="))
+    return Channel(kind="webhook", conn_id=conn_id, url=f"{scheme}://{netloc}{parts.path}" + (f"?{kept}" if kept else ""))
 
 
 def _airflow_connection(conn_id: str) -> Channel | None:
@@ -75,7 +78,7 @@ def _airflow_connection(conn_id: str) -> Channel | None:
         return None
     extra = conn.extra_dejson if hasattr(conn, "extra_dejson") else {}
     if conn_id == SMTP_CONN_ID:
-        return Channel(kind="smtp", host=conn.host, port=conn.port or 25, login=conn.login, password=conn.password,
+        return Channel(kind="smtp", conn_id=conn_id, host=conn.host, port=conn.port or 25, login=conn.login, password=conn.password,
                        sender=extra.get("from_email", "chiso@localhost"),
                        recipients=tuple(r.strip() for r in str(extra.get("recipients", "")).split(",") if r.strip()),
                        starttls=str(extra.get("starttls", "false")).lower() == "true")
@@ -83,8 +86,9 @@ def _airflow_connection(conn_id: str) -> Channel | None:
     port = f":{conn.port}" if conn.port else ""
     host = conn.host or ""
     if host.startswith(("http://", "https://")):
-        return Channel(kind="webhook", url=host)
-    return Channel(kind="webhook", url=f"{scheme}://{host}{port}{extra.get('path', '')}")
+        return Channel(kind="webhook", conn_id=conn_id, url=host)
+    query = f"?{extra['query']}" if extra.get("query") else ""
+    return Channel(kind="webhook", conn_id=conn_id, url=f"{scheme}://{host}{port}{extra.get('path', '')}{query}")
 
 
 def configured_channels() -> list[Channel]:
@@ -158,6 +162,51 @@ def build_parse_alert(batch: Batch) -> dict[str, Any]:
     }
 
 
+def build_task_failure_alert(
+    dag_id: str, task_id: str, run_id: str | None, try_number: int | None, log_url: str | None,
+    files: list[str] | None, error: str | None,
+) -> dict[str, Any]:
+    """The alert for an Airflow task that failed for good (after its retries): in Vietnamese, at once."""
+    source = dag_id.removeprefix("ingest_") if dag_id.startswith("ingest_") else None
+    public = settings.public_url()
+    return {
+        "kind": "task_failure",
+        "alert_id": f"task-{dag_id}-{task_id}-{int(time.time() * 1000)}",
+        "severity": "error",
+        "source_system": source,
+        "file": ", ".join(files[:5]) + (f" (+{len(files) - 5})" if len(files) > 5 else "") if files else None,
+        "batch_id": None,
+        "dataset": None,
+        "dag_id": dag_id,
+        "task_id": task_id,
+        "run_id": run_id,
+        "try_number": try_number,
+        "log_url": log_url,
+        "error": (error or "")[:1000],
+        "report": f"{public}/report/index.html" if public else None,
+        "period": None,
+        "units": None,
+        "action": "tác vụ dừng sau các lần thử lại; dữ liệu đã nạp trước đó không đổi",
+        "failed": [],
+        "data_docs": None,
+    }
+
+
+def _render_task_failure(alert: dict[str, Any]) -> str:
+    lines = [
+        f"[chiso] LỖI: tác vụ {alert['task_id']} của DAG {alert['dag_id']} không thành công",
+        f"DAG: {alert['dag_id']}",
+        f"Tác vụ: {alert['task_id']} (lần chạy {alert.get('run_id') or '—'}, lần thử {alert.get('try_number') or '—'})",
+        f"Tệp: {alert.get('file') or '—'}",
+        f"Lỗi: {alert.get('error') or '—'}",
+        f"Xử lý: {alert['action']}",
+        f"Nhật ký: {alert.get('log_url') or '—'}",
+    ]
+    if alert.get("report"):
+        lines.append(f"Báo cáo: {alert['report']}")
+    return "\n".join(lines)
+
+
 def _expected(c: dict) -> str:
     kw = c["kwargs"]
     if "value_set" in kw:
@@ -185,6 +234,8 @@ def _observed(c: dict) -> str:
 
 
 def render_text(alert: dict[str, Any]) -> str:
+    if alert.get("kind") == "task_failure":
+        return _render_task_failure(alert)
     lines = [
         f"[chiso] Data-quality {alert['severity'].upper()}: {alert['source_system']} / {alert['file'] or alert['dataset']}",
         f"Period: {alert['period']}   Units: {alert['units']}",
@@ -205,6 +256,8 @@ def render_text(alert: dict[str, Any]) -> str:
 
 def slack_payload(alert: dict[str, Any]) -> dict[str, Any]:
     text = render_text(alert)
+    if alert.get("kind") == "task_failure":
+        return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}}]}
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": f"chiso DQ {alert['severity']}: {alert['file']}"[:150]}},
         {"type": "section", "fields": [
@@ -242,8 +295,11 @@ def send_email(chan: Channel, alert: dict[str, Any], timeout: float = 10.0) -> N
     from email.message import EmailMessage
 
     msg = EmailMessage()
-    msg["Subject"] = (f"[chiso] DQ {alert['severity']}: {alert['source_system']} "
-                      f"{alert['file'] or alert['dataset']} ({alert['period']})")
+    if alert.get("kind") == "task_failure":
+        msg["Subject"] = f"[chiso] Lỗi tác vụ {alert['dag_id']}.{alert['task_id']}"
+    else:
+        msg["Subject"] = (f"[chiso] DQ {alert['severity']}: {alert['source_system']} "
+                          f"{alert['file'] or alert['dataset']} ({alert['period']})")
     msg["From"] = chan.sender or "chiso@localhost"
     msg["To"] = ", ".join(chan.recipients) or "root@localhost"
     msg.set_content(render_text(alert))
@@ -287,7 +343,7 @@ def dispatch(alert: dict[str, Any], channels: list[Channel] | None = None, attem
     path = outbox / f"{alert['alert_id']}.json"
     path.write_text(json.dumps(record, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     for chan in channels:
-        target = chan.url if chan.kind == "webhook" else f"smtp://{chan.host}:{chan.port}"
+        target = chan.conn_id or chan.kind  # the connection's id: a webhook URL may carry a token
         sender = send_webhook if chan.kind == "webhook" else send_email
         ok, detail = _retry(lambda s=sender, c=chan: s(c, alert), f"alert {chan.kind} {target}", attempts, backoff)
         record["deliveries"].append({"channel": chan.kind, "target": target, "ok": ok, "detail": detail,
