@@ -50,6 +50,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from chiso.people import serve
+
+    serve.serve(args.host, args.port)
+    return 0
+
+
 def _cmd_data_docs(args: argparse.Namespace) -> int:
     from chiso.quality import data_docs
 
@@ -115,6 +122,11 @@ def build_parser() -> argparse.ArgumentParser:
     dd = sub.add_parser("data-docs", help="build the Great Expectations Data Docs (data/dq/data_docs)")
     dd.add_argument("--all", action="store_true", help="render a page for every validation, not only failures")
     dd.set_defaults(func=_cmd_data_docs)
+
+    sv = sub.add_parser("serve", help="serve the report and the Data Docs over HTTP (nothing else of data/)")
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=8090)
+    sv.set_defaults(func=_cmd_serve)
 
     sub.add_parser("settings", help="every CHISO_* setting: meaning, default, current value").set_defaults(
         func=_cmd_settings)

@@ -46,7 +46,8 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in (
     Variable("CHISO_FILES_PER_TASK", "200", "files per parse / validate / load task"),
     Variable("CHISO_GX_ENGINE", "duckdb", "how suites are evaluated: duckdb (compiled SQL) or gx (GX's pandas "
              "engine, the reference)"),
-    Variable("CHISO_DATA_DOCS_BASE_URL", "file:// URLs", "where the Data Docs are served, for the links in "
+    Variable("CHISO_DATA_DOCS_BASE_URL", "$CHISO_PUBLIC_URL/dq/data_docs, else file:// URLs",
+             "where the Data Docs are served, for the links in "
              "alerts and raw.dq_run"),
     Variable("CHISO_PUBLIC_URL", "(unset)", "the address where `chiso serve` (or the deployment's static server) "
              "serves data/report and data/dq/data_docs, for the links in alerts"),
@@ -177,7 +178,10 @@ def gx_engine() -> str:
 
 
 def data_docs_base_url() -> str | None:
-    return _get("CHISO_DATA_DOCS_BASE_URL")
+    base = _get("CHISO_DATA_DOCS_BASE_URL")
+    if base is None and public_url():
+        return f"{public_url()}/dq/data_docs"  # where `chiso serve` serves them
+    return base
 
 
 def convention(setting: str, default: str) -> str:
