@@ -49,6 +49,8 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in (
     Variable("CHISO_DATA_DOCS_BASE_URL", "$CHISO_PUBLIC_URL/dq/data_docs, else file:// URLs",
              "where the Data Docs are served, for the links in "
              "alerts and raw.dq_run"),
+    Variable("CHISO_RECIPIENTS_FILE", "$CHISO_DATA_DIR/config/recipients.csv", "who receives the notices to "
+             "units falling behind: CSV unit_code, email, role (unit | province_office)"),
     Variable("CHISO_PUBLIC_URL", "(unset)", "the address where `chiso serve` (or the deployment's static server) "
              "serves data/report and data/dq/data_docs, for the links in alerts"),
     Variable("CHISO_BIEU06_PAUSED", "inside", "the vendor's convention for paused and returned dossiers in Biểu 06 "
@@ -123,6 +125,10 @@ def expectations_dir() -> Path:
 def report_dir() -> Path:
     """The static HTML report the build DAG writes after every build."""
     return _path("CHISO_REPORT_DIR", data_dir() / "report")
+
+
+def recipients_file() -> Path:
+    return _path("CHISO_RECIPIENTS_FILE", data_dir() / "config" / "recipients.csv")
 
 
 def public_url() -> str | None:

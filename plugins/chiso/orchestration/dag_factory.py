@@ -123,8 +123,16 @@ def make_build_dag():
             print("HTML report:", tasks.html_report())
             return build_result.get("summary", "")
 
+        @task(pool=WAREHOUSE_POOL)
+        def notify_units(build_result: dict) -> dict:
+            """One notice per unit whose status for a KPI with a target changed since the last build."""
+            from chiso.orchestration import tasks
+
+            return tasks.unit_notices()
+
         built = dbt_seed_and_build()
         chain(check_freshness(), built)
         progress_report(built)
+        notify_units(built)
 
     return build()

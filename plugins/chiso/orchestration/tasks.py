@@ -86,3 +86,11 @@ def html_report() -> str:
     from chiso.people import html_report as pages
 
     return str(pages.write(settings.report_dir()))
+
+
+def unit_notices() -> dict[str, Any]:
+    """Notices to units whose status changed since the last build, through the alert channels."""
+    from chiso.people import notices
+    from chiso.quality import alerts
+
+    return notices.run(send_mail=alerts.send_mail, post_chat=alerts.post_webhook)

@@ -124,6 +124,24 @@ FRESHNESS_SQL = """
 """
 
 
+# each current unit's latest month with a value and a target, per KPI: the status notices compare
+LATEST_STATUS_SQL = """
+    select * from (
+        select p.*, row_number() over (
+            partition by unit_code, unit_valid_from, kpi_code order by period_start desc) as recency
+        from marts.mart_kpi_progress p
+        where period_type = 'month' and unit_valid_to is null and target_id is not null and actual is not null
+    ) latest
+    where recency = 1
+    order by unit_code, kpi_code
+"""
+
+
+def latest_statuses(wh) -> list[Row]:
+    """Each current unit's status per KPI with a target, in its latest month with a value."""
+    return _rows(wh, LATEST_STATUS_SQL)
+
+
 def snapshot(path=None) -> Snapshot:
     """Read everything the report shows, in one read-only connection, closed before returning."""
     with backend.connect(read_only=True, path=path) as wh:

@@ -106,12 +106,12 @@ def _kpi_section(p: Province, kpi: str) -> str:
             ("Kỳ gần nhất", vi.period(latest["period_start"], "month")),
             ("Thực hiện", f"{vi.percent(latest.get('actual'))} ({vi.number(latest.get('numerator'))}"
                           f"/{vi.number(latest.get('denominator'))})"),
-            ("Mục tiêu", f"{tables._target(latest) or vi.DASH}, thời hạn {vi.day(latest.get('target_horizon_date'))}"),
+            ("Mục tiêu", f"{tables.target_text(latest) or vi.DASH}, thời hạn {vi.day(latest.get('target_horizon_date'))}"),
             ("Theo lộ trình", vi.percent(latest.get("expected_on_path"))),
             ("Trạng thái", None),
             ("Dự báo tại thời hạn", vi.percent(latest.get("projected_at_horizon"))),
             ("Cần cải thiện mỗi tháng", vi.points(latest.get("monthly_improvement_needed"))),
-            ("Căn cứ pháp lý", (tables._legal(latest) or vi.DASH)
+            ("Căn cứ pháp lý", (tables.legal_basis(latest) or vi.DASH)
              + (f" ({latest['target_confidence']})" if latest.get("target_confidence") else "")),
         ]  # fmt: skip
         facts = (

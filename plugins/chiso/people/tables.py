@@ -56,7 +56,7 @@ def _k(name: str) -> Callable[[dict], Any]:
     return lambda r: r.get(name)
 
 
-def _legal(r: dict) -> str | None:
+def legal_basis(r: dict) -> str | None:
     basis = r.get("target_legal_basis")
     if not basis:
         return None
@@ -68,7 +68,7 @@ def _legal(r: dict) -> str | None:
     return ", ".join(parts)
 
 
-def _target(r: dict) -> str | None:
+def target_text(r: dict) -> str | None:
     if r.get("target_value") is None:
         return None
     return f"{r.get('target_comparator') or ''} {vi.percent(r['target_value'])}".strip()
@@ -80,13 +80,13 @@ PROGRESS_COLS = [
     Col("Thực hiện", _k("actual"), "percent"),
     Col("Tử số", _k("numerator"), "number"),
     Col("Mẫu số", _k("denominator"), "number"),
-    Col("Mục tiêu", _target),
+    Col("Mục tiêu", target_text),
     Col("Thời hạn", _k("target_horizon_date"), "day"),
     Col("Theo lộ trình", _k("expected_on_path"), "percent"),
     Col("Trạng thái", _k("status"), "status"),
     Col("Dự báo tại thời hạn", _k("projected_at_horizon"), "percent"),
     Col("Cần cải thiện mỗi tháng", _k("monthly_improvement_needed"), "points"),
-    Col("Căn cứ pháp lý", _legal),
+    Col("Căn cứ pháp lý", legal_basis),
 ]
 
 SCORECARD_COLS = [

@@ -321,6 +321,50 @@ def send_webhook(chan: Channel, alert: dict[str, Any], timeout: float = 10.0) ->
             raise RuntimeError(f"HTTP {resp.status}")
 
 
+def send_mail(recipients: list[str], subject: str, body: str) -> tuple[str, bool, str]:
+    """One plain-text mail through the ``chiso_smtp`` connection (with retries); returns (connection id,
+    delivered, detail). Used for the notices to units (chiso.people.notices)."""
+    chan = next((c for c in configured_channels() if c.kind == "smtp"), None)
+    if chan is None:
+        return "none", False, f"no {SMTP_CONN_ID} connection configured"
+
+    def send() -> None:
+        import smtplib
+        from email.message import EmailMessage
+
+        msg = EmailMessage()
+        msg["Subject"], msg["From"], msg["To"] = subject, chan.sender or "chiso@localhost", ", ".join(recipients)
+        msg.set_content(body)
+        with smtplib.SMTP(chan.host, chan.port or 25, timeout=10) as smtp:
+            if chan.starttls:
+                smtp.starttls()
+            if chan.login:
+                smtp.login(chan.login, chan.password or "")
+            smtp.send_message(msg)
+
+    ok, detail = _retry(send, f"notice smtp {chan.conn_id}", settings.alert_attempts(), settings.alert_backoff())
+    return chan.conn_id, ok, detail
+
+
+def post_webhook(text: str) -> tuple[str, bool, str]:
+    """A plain message to the ``chiso_webhook`` connection (a province office's chat), with retries."""
+    chan = next((c for c in configured_channels() if c.kind == "webhook"), None)
+    if chan is None:
+        return "none", False, f"no {WEBHOOK_CONN_ID} connection configured"
+
+    def send() -> None:
+        import urllib.request
+
+        body = json.dumps({"text": text}, ensure_ascii=False).encode("utf-8")
+        req = urllib.request.Request(chan.url, data=body, headers={"Content-Type": "application/json"}, method="POST")
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            if resp.status >= 300:
+                raise RuntimeError(f"HTTP {resp.status}")
+
+    ok, detail = _retry(send, f"notice webhook {chan.conn_id}", settings.alert_attempts(), settings.alert_backoff())
+    return chan.conn_id, ok, detail
+
+
 def outbox_dir() -> Path:
     return settings.alerts_dir()
 
