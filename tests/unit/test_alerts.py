@@ -33,7 +33,8 @@ OUTCOME = {
         "dataset": "motcua_dossier",
         "checks": [
             {"expectation": "expect_column_values_to_be_in_set", "kwargs": {"column": "channel", "value_set": [1, 2, 3]},
-             "severity": "error", "success": False, "why": "channel codes", "observed": None, "unexpected_count": 3,
+             "severity": "error", "success": False, "why": "channel codes",
+             "description": "Kênh thực hiện: 1 trực tiếp, 2 trực tuyến, 3 bưu chính công ích.", "observed": None, "unexpected_count": 3,
              "unexpected_percent": 1.5, "sample": ["7", "9"], "exception": None},
             {"expectation": "expect_column_values_to_not_be_null", "kwargs": {"column": "dossier_code"},
              "severity": "error", "success": True, "why": "", "observed": None, "unexpected_count": 0,
@@ -107,6 +108,7 @@ def test_alert_reaches_email_and_webhook(chiso_data, smtp_server, http_receiver,
     assert "2025-08-01 → 2025-08-31" in body and "H13.01" in body
     assert "channel" in body and "one of [1, 2, 3]" in body and "3 unexpected row(s)" in body
     assert "7, 9" in body
+    assert "Giải thích: Kênh thực hiện: 1 trực tiếp, 2 trực tuyến, 3 bưu chính công ích." in body
     assert "dossier_code" not in body, "passed expectations are not listed"
     assert OUTCOME["data_docs_url"] in body
 

@@ -118,6 +118,7 @@ def build_alert(batch: Batch, outcome: dict[str, Any]) -> dict[str, Any]:
                 "observed": _observed(c),
                 "sample": c.get("sample", [])[:5],
                 "why": c.get("why"),
+                "description": c.get("description"),  # the Vietnamese explanation (GX description)
             })
     units = sorted({u for u in (batch.meta or {}).get("units", [])})[:10]
     blocking = any(f["severity"] == "error" for f in failed)
@@ -246,6 +247,8 @@ def render_text(alert: dict[str, Any]) -> str:
     for f in alert["failed"]:
         lines.append(f"- [{f['severity']}] {f['dataset']}.{f['column'] or ''} {f['expectation']}: "
                      f"expected {f['expected']}, observed {f['observed']}")
+        if f.get("description"):
+            lines.append(f"    Giải thích: {f['description']}")
         if f["sample"]:
             lines.append(f"    e.g. {', '.join(map(str, f['sample']))}")
     if alert.get("data_docs"):
