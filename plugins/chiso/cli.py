@@ -39,9 +39,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    if args.html:
+        from chiso.people import html_report
+
+        print(f"Báo cáo: {html_report.write(args.html)}")
+        return 0
     from chiso.people import report
 
     report.print_report(args.period)
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from chiso.people import serve
+
+    serve.serve(args.host, args.port)
     return 0
 
 
@@ -107,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rp = sub.add_parser("report", help="print the progress-versus-target table from the warehouse")
     rp.add_argument("--period", default="year", choices=["year", "quarter", "month"])
+    rp.add_argument("--html", metavar="DIR", help="write the static Vietnamese HTML report (and XLSX) into DIR")
     rp.set_defaults(func=_cmd_report)
 
     b = sub.add_parser("build", help="dbt build the warehouse (incremental; a full refresh when the project changed)")
@@ -123,6 +136,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("file", help="the workbook to write (.xlsx)")
     t.add_argument("--province", help="list only this province's units (its code, e.g. 04)")
     t.set_defaults(func=_cmd_template)
+
+    sv = sub.add_parser("serve", help="serve the report and the Data Docs over HTTP (nothing else of data/)")
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=8090)
+    sv.set_defaults(func=_cmd_serve)
 
     sub.add_parser("settings", help="every CHISO_* setting: meaning, default, current value").set_defaults(
         func=_cmd_settings)

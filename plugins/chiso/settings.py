@@ -37,6 +37,8 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in (
              "reads it too)"),
     Variable("CHISO_DBT_PROJECT_DIR", "<repo>/dbt_project", "the dbt project (and its seeds: reference tables)"),
     Variable("CHISO_EXPECTATIONS_DIR", "<repo>/expectations", "the Great Expectations suites, one JSON per dataset"),
+    Variable("CHISO_REPORT_DIR", "$CHISO_DATA_DIR/report", "the static HTML report (and its XLSX) the build DAG "
+             "writes after every build"),
     # ---- ingestion and the gate
     Variable("CHISO_PII_KEY", "a random key kept in $CHISO_DATA_DIR/.pii_key", "the key of applicant_key "
              "(HMAC-SHA256 of ID numbers); hex of >= 32 bytes is decoded, any other text used as is"),
@@ -58,8 +60,13 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in (
     Variable("CHISO_FILES_PER_TASK", "200", "files per parse / validate / load task"),
     Variable("CHISO_GX_ENGINE", "duckdb", "how suites are evaluated: duckdb (compiled SQL) or gx (GX's pandas "
              "engine, the reference)"),
-    Variable("CHISO_DATA_DOCS_BASE_URL", "file:// URLs", "where the Data Docs are served, for the links in "
+    Variable("CHISO_DATA_DOCS_BASE_URL", "$CHISO_PUBLIC_URL/dq/data_docs, else file:// URLs",
+             "where the Data Docs are served, for the links in "
              "alerts and raw.dq_run"),
+    Variable("CHISO_RECIPIENTS_FILE", "$CHISO_DATA_DIR/config/recipients.csv", "who receives the notices to "
+             "units falling behind: CSV unit_code, email, role (unit | province_office)"),
+    Variable("CHISO_PUBLIC_URL", "(unset)", "the address where `chiso serve` (or the deployment's static server) "
+             "serves data/report and data/dq/data_docs, for the links in alerts"),
     Variable("CHISO_BIEU06_PAUSED", "inside", "the vendor's convention for paused and returned dossiers in Biểu 06 "
              "(inside: counted in the pending columns); selects expectations with meta.convention"),
     Variable("CHISO_FRESHNESS_MAX_DAYS", "45", "how old a source's newest period may be, in days"),
@@ -127,6 +134,21 @@ def dbt_project_dir() -> Path:
 
 def expectations_dir() -> Path:
     return _path("CHISO_EXPECTATIONS_DIR", REPO_ROOT / "expectations")
+
+
+def report_dir() -> Path:
+    """The static HTML report the build DAG writes after every build."""
+    return _path("CHISO_REPORT_DIR", data_dir() / "report")
+
+
+def recipients_file() -> Path:
+    return _path("CHISO_RECIPIENTS_FILE", data_dir() / "config" / "recipients.csv")
+
+
+def public_url() -> str | None:
+    """Where the report and Data Docs are served (no trailing slash); None when unset."""
+    value = _get("CHISO_PUBLIC_URL")
+    return value.rstrip("/") if value else None
 
 
 def reference_csv(name: str) -> Path:
@@ -210,7 +232,10 @@ def gx_engine() -> str:
 
 
 def data_docs_base_url() -> str | None:
-    return _get("CHISO_DATA_DOCS_BASE_URL")
+    base = _get("CHISO_DATA_DOCS_BASE_URL")
+    if base is None and public_url():
+        return f"{public_url()}/dq/data_docs"  # where `chiso serve` serves them
+    return base
 
 
 def convention(setting: str, default: str) -> str:

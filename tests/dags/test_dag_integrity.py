@@ -78,3 +78,13 @@ def test_dag_files_have_no_heavy_top_level_imports():
         top = [line for line in path.read_text().splitlines() if line.startswith(("import ", "from "))]
         for line in top:
             assert not any(f" {h}" in line or f" {h}." in line for h in heavy), f"{path.name}: {line}"
+
+
+@pytest.mark.parametrize("dag_id", ["build_warehouse", "ingest_dvc", "ingest_motcua", "ingest_qlvb"])
+def test_every_task_alerts_when_it_fails_for_good(dagbag, dag_id):
+    from chiso.orchestration.notifiers import TaskFailureNotifier
+
+    for task in dagbag.dags[dag_id].tasks:
+        callbacks = task.on_failure_callback
+        callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
+        assert any(isinstance(c, TaskFailureNotifier) for c in callbacks), (dag_id, task.task_id)

@@ -33,7 +33,8 @@ OUTCOME = {
         "dataset": "motcua_dossier",
         "checks": [
             {"expectation": "expect_column_values_to_be_in_set", "kwargs": {"column": "channel", "value_set": [1, 2, 3]},
-             "severity": "error", "success": False, "why": "channel codes", "observed": None, "unexpected_count": 3,
+             "severity": "error", "success": False, "why": "channel codes",
+             "description": "Kênh thực hiện: 1 trực tiếp, 2 trực tuyến, 3 bưu chính công ích.", "observed": None, "unexpected_count": 3,
              "unexpected_percent": 1.5, "sample": ["7", "9"], "exception": None},
             {"expectation": "expect_column_values_to_not_be_null", "kwargs": {"column": "dossier_code"},
              "severity": "error", "success": True, "why": "", "observed": None, "unexpected_count": 0,
@@ -107,6 +108,7 @@ def test_alert_reaches_email_and_webhook(chiso_data, smtp_server, http_receiver,
     assert "2025-08-01 → 2025-08-31" in body and "H13.01" in body
     assert "channel" in body and "one of [1, 2, 3]" in body and "3 unexpected row(s)" in body
     assert "7, 9" in body
+    assert "Giải thích: Kênh thực hiện: 1 trực tiếp, 2 trực tuyến, 3 bưu chính công ích." in body
     assert "dossier_code" not in body, "passed expectations are not listed"
     assert OUTCOME["data_docs_url"] in body
 
@@ -160,3 +162,48 @@ def test_stale_source_is_recorded_and_alerted(chiso_data, http_receiver, monkeyp
     assert con.execute("select count(*) from raw.dq_alert where source_system = 'qlvb' and delivered").fetchone()[0] == 1
     con.close()
     assert len(posts) == 1 and "qlvb" in posts[0][2]["text"] and "52 days" in posts[0][2]["text"]
+
+
+def test_webhook_keeps_its_query_string_and_records_only_the_connection_id(chiso_data, http_receiver, monkeypatch):
+    http_port, posts = http_receiver
+    monkeypatch.delenv("AIRFLOW_CONN_CHISO_SMTP", raising=False)
+    monkeypatch.setenv("AIRFLOW_CONN_CHISO_WEBHOOK", f"http://127.0.0.1:{http_port}/hooks/dq?token=s3cret-42&room=7")
+    record = alerts.dispatch(alerts.build_alert(BATCH, OUTCOME), backoff=0)
+
+    assert [p[0] for p in posts] == ["/hooks/dq?token=s3cret-42&room=7"]
+    assert [(d["channel"], d["target"], d["ok"]) for d in record["deliveries"]] == [("webhook", "chiso_webhook", True)]
+    saved = (alerts.outbox_dir() / f"{record['alert_id']}.json").read_text(encoding="utf-8")
+    assert "s3cret-42" not in saved, "the outbox names the connection, never its URL or token"
+
+
+def test_task_failure_sends_one_vietnamese_alert_naming_dag_task_file_and_log(
+    chiso_data, smtp_server, http_receiver, monkeypatch
+):
+    from types import SimpleNamespace
+
+    from chiso.orchestration.notifiers import TaskFailureNotifier
+
+    smtp_port, mails = smtp_server
+    http_port, posts = http_receiver
+    monkeypatch.setenv("AIRFLOW_CONN_CHISO_SMTP", f"smtp://127.0.0.1:{smtp_port}?recipients=ops%40tinh.gov.vn")
+    monkeypatch.setenv("AIRFLOW_CONN_CHISO_WEBHOOK", f"http://127.0.0.1:{http_port}/hook?k=1")
+    monkeypatch.setenv("CHISO_PUBLIC_URL", "http://chiso.tinh.gov.vn:8090/")
+    log_url = "http://airflow.tinh.gov.vn/dags/ingest_motcua/runs/r1/tasks/load?try_number=3"
+    context = {
+        "ti": SimpleNamespace(dag_id="ingest_motcua", task_id="load", run_id="r1", try_number=3, log_url=log_url),
+        "task": SimpleNamespace(task_id="load", op_kwargs={"chunk": [BATCH.to_json()]}),
+        "exception": OSError("kho dữ liệu bị khóa"),
+    }
+    TaskFailureNotifier().notify(context)
+
+    assert len(mails) == 1 and len(posts) == 1
+    mail = message_from_bytes(mails[0].content, policy=default_policy)
+    body = mail.get_content()
+    assert mail["Subject"] == "[chiso] Lỗi tác vụ ingest_motcua.load"
+    for text in ("DAG: ingest_motcua", "Tác vụ: load", "Tệp: 04/hoso_04_2025-08.csv", f"Nhật ký: {log_url}",
+                 "OSError: kho dữ liệu bị khóa", "không thành công",
+                 "Báo cáo: http://chiso.tinh.gov.vn:8090/report/index.html"):  # fmt: skip
+        assert text in body, text
+    assert posts[0][0] == "/hook?k=1" and "Tệp: 04/hoso_04_2025-08.csv" in posts[0][2]["text"]
+    outbox = sorted(alerts.outbox_dir().glob("task-*.json"))
+    assert len(outbox) == 1 and json.loads(outbox[0].read_text())["severity"] == "error"

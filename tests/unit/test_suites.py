@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import chiso_sample as sample
@@ -45,8 +46,12 @@ def test_every_suite_is_valid_json_with_why_and_severity():
         suite = json.loads(path.read_text())
         assert suite["expectations"], path.name
         for exp in suite["expectations"]:
-            assert exp["meta"]["severity"] in ("error", "warning"), (path.name, exp)
+            assert exp["severity"] in ("critical", "warning"), (path.name, exp)  # GX's own severity field
+            assert "severity" not in exp["meta"], (path.name, exp)  # stated once
             assert len(exp["meta"]["why"]) > 20, (path.name, exp)
+            # the Vietnamese explanation in GX's description (Vietnamese letters, not an English sentence)
+            assert len(exp["description"]) > 20 and re.search("[ạảấầẩẫậắằẳẵặẹẻẽếềểễệịỉĩọỏốồổỗộớờởỡợụủứừửữựỳỷỹỵđ]",
+                                                              exp["description"]), (path.name, exp)
 
 
 @pytest.mark.parametrize("group", ["transparency", "dvc-progress-tree", "provide-online-tree",

@@ -158,7 +158,8 @@ def _gx_serialisation(results, doc: dict) -> dict:
 
     gx_results = [r.gx if r.gx is not None else ExpectationValidationResult(
         success=r.success, result=r.result, exception_info=r.exception_info,
-        expectation_config=ExpectationConfiguration(type=r.config.type, kwargs=r.config.kwargs, meta=r.config.meta))
+        expectation_config=ExpectationConfiguration(type=r.config.type, kwargs=r.config.kwargs, meta=r.config.meta,
+                                                    description=r.config.description, severity=r.config.severity))
         for r in results]
     ok = sum(r.success for r in gx_results)
     stats = {"evaluated_expectations": len(gx_results), "successful_expectations": ok,

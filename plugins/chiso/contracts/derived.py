@@ -44,8 +44,11 @@ def sync_suite(dataset: str, spec: dict[str, Any]) -> dict[str, Any]:
     else:
         expectations.insert(0, {
             "type": ORDERED_COLUMNS, "kwargs": {"column_list": parsed_columns(dataset)},
-            "meta": {"severity": "error", "why": "Schema: the parsed table has exactly the raw layer's columns, in "
-                                                 "order (chiso.contracts); anything else would load misaligned."}})
+            "meta": {"why": "Schema: the parsed table has exactly the raw layer's columns, in "
+                             "order (chiso.contracts); anything else would load misaligned."},
+            "description": "Cấu trúc: bảng sau khi đọc có đúng các cột của lớp raw, đúng thứ tự (chiso.contracts); "
+                           "khác đi thì dữ liệu sẽ nạp lệch cột.",
+            "severity": "critical"})
     table = DATASETS[dataset]
     for column, codes in value_sets(dataset).items():
         found = [e for e in expectations if e["type"] == IN_SET and e["kwargs"].get("column") == column]
@@ -55,8 +58,10 @@ def sync_suite(dataset: str, spec: dict[str, Any]) -> dict[str, Any]:
             vocab = table.column(column).vocabulary
             expectations.append({
                 "type": IN_SET, "kwargs": {"column": column, "value_set": codes},
-                "meta": {"severity": "error",
-                         "why": f"Vocabulary ({vocab.name}, chiso.contracts): {vocab.doc}"}})
+                "meta": {"why": f"Vocabulary ({vocab.name}, chiso.contracts): {vocab.doc}"},
+                "description": f"Danh mục: giá trị của cột {column} phải thuộc danh mục mã đã khai báo trong "
+                               "chiso.contracts; mã lạ sẽ bị đếm sai.",
+                "severity": "critical"})
     return spec
 
 

@@ -104,11 +104,39 @@ DQ_ALERT = Table(
         Column("source_system", "VARCHAR", "motcua | qlvb | dvc."),
         Column("file_name", "VARCHAR", "The file it is about; null for a freshness alert."),
         Column("channel", "VARCHAR", "Where it went.", v.ALERT_CHANNEL),
-        Column("target", "VARCHAR", "The channel's address (webhook URL, smtp://host:port)."),
+        Column("target", "VARCHAR", "The channel's Airflow connection id (chiso_smtp, chiso_webhook): never its URL or secret."),
         Column("delivered", "BOOLEAN", "The channel accepted it (after retries)."),
         Column("detail", "VARCHAR", "The delivery's outcome."),
         Column("message", "VARCHAR", "The alert's text as sent."),
     ),
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (LANDING_MANIFEST, REJECTED_ROW, DQ_RUN, DQ_RESULT, DQ_ALERT)}
+UNIT_NOTICE = Table(
+    "unit_notice",
+    "Notices to units about their status for a KPI with a target (people/notices.py): one row per status "
+    "change seen after a build and per delivery; the latest row of a unit and KPI is the status last seen, so "
+    "a rerun sends nothing twice.",
+    (
+        Column("notice_id", "VARCHAR", "The notice (unit, KPI, period, status, build time)."),
+        Column("created_at", "TIMESTAMP", "When the change was seen (UTC)."),
+        Column("kind", "VARCHAR", "baseline (first build: recorded, not sent), behind (became off track or at "
+               "risk), recovered (back on track or achieved), status (any other change: recorded, not sent), "
+               "digest (a province office's summary)."),
+        Column("unit_code", "VARCHAR", "The unit the notice is about (the province, for a digest)."),
+        Column("unit_valid_from", "DATE", "Its valid_from."),
+        Column("kpi_code", "VARCHAR", "The KPI; null for a digest."),
+        Column("period_start", "DATE", "The month the status is of."),
+        Column("status", "VARCHAR", "The status now (mart_kpi_progress.status)."),
+        Column("previous_status", "VARCHAR", "The status last seen; null the first time."),
+        Column("recipient", "VARCHAR", "Who it went to: the recipients file's entry (unit code and role), never "
+               "an address."),
+        Column("channel", "VARCHAR", "Where it went: the Airflow connection id (chiso_smtp), or none."),
+        Column("delivered", "BOOLEAN", "The channel accepted it."),
+        Column("detail", "VARCHAR", "The delivery's outcome."),
+        Column("message", "VARCHAR", "The notice's text as sent."),
+    ),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t for t in (LANDING_MANIFEST, REJECTED_ROW, DQ_RUN, DQ_RESULT, DQ_ALERT, UNIT_NOTICE)
+}

@@ -13,10 +13,13 @@ import pendulum
 from airflow.sdk import Asset, chain, dag, task
 
 from chiso.contracts.exports import SOURCE_SYSTEMS
+from chiso.orchestration.notifiers import TaskFailureNotifier
 
 WAREHOUSE_POOL = "warehouse_writer"  # one slot: DuckDB takes one writer at a time
 START = pendulum.datetime(2023, 1, 1, tz="Asia/Ho_Chi_Minh")
-DEFAULT_ARGS = {"owner": "chiso", "retries": 2, "retry_delay": pendulum.duration(minutes=1)}
+DEFAULT_ARGS = {"owner": "chiso", "retries": 2, "retry_delay": pendulum.duration(minutes=1),
+                # a task that fails for good (after its retries) alerts at once, in Vietnamese
+                "on_failure_callback": [TaskFailureNotifier()]}
 
 SOURCES = SOURCE_SYSTEMS
 
@@ -129,10 +132,19 @@ def make_build_dag():
             from chiso.orchestration import tasks
 
             print(tasks.progress_report())
+            print("HTML report:", tasks.html_report())
             return build_result.get("summary", "")
+
+        @task(pool=WAREHOUSE_POOL)
+        def notify_units(build_result: dict) -> dict:
+            """One notice per unit whose status for a KPI with a target changed since the last build."""
+            from chiso.orchestration import tasks
+
+            return tasks.unit_notices()
 
         built = dbt_seed_and_build()
         chain(check_freshness(), built)
         progress_report(built)
+        notify_units(built)
 
     return build()

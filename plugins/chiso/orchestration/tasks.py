@@ -80,3 +80,18 @@ def progress_report() -> str:
     from chiso.people import report
 
     return report.render_text()
+
+
+def html_report() -> str:
+    """The static Vietnamese report (pages and XLSX) in CHISO_REPORT_DIR; read-only on the warehouse."""
+    from chiso.people import html_report as pages
+
+    return str(pages.write(settings.report_dir()))
+
+
+def unit_notices() -> dict[str, Any]:
+    """Notices to units whose status changed since the last build, through the alert channels."""
+    from chiso.people import notices
+    from chiso.quality import alerts
+
+    return notices.run(send_mail=alerts.send_mail, post_chat=alerts.post_webhook)

@@ -2,35 +2,13 @@
 
 from __future__ import annotations
 
+from chiso.people import vi
 from chiso.warehouse import backend
-
-STATUS_VI = {
-    "achieved": "Đạt",
-    "on_track": "Đúng tiến độ",
-    "at_risk": "Có nguy cơ",
-    "off_track": "Chậm tiến độ",
-    "not_achieved": "Chưa đạt",
-    "no_target": "Chưa có chỉ tiêu",
-    "no_data": "Không có dữ liệu",
-}
-
-
-UNIT_LABEL = {"percent": "%", "count": "số", "score": "điểm"}
 
 
 def period_label(row: dict) -> str:
-    start, kind = row.get("period_start"), row.get("period_type")
-    if start is None:
-        return ""
-    if kind == "year":
-        label = f"Năm {start.year}"
-    elif kind == "quarter":
-        label = f"Quý {(start.month - 1) // 3 + 1}/{start.year}"
-    else:
-        label = f"Tháng {start.month:02d}/{start.year}"
-    if row.get("is_period_complete") is False and row.get("period_end"):
-        label += " (đến nay)"
-    return label
+    complete = False if row.get("is_period_complete") is False and row.get("period_end") else None
+    return vi.period(row.get("period_start"), row.get("period_type"), complete)
 
 
 def latest_rows(period_type: str = "year", limit_periods: int = 2) -> list[dict]:
@@ -53,31 +31,36 @@ def latest_rows(period_type: str = "year", limit_periods: int = 2) -> list[dict]
 
 
 def _fmt(value, unit: str | None) -> str:
-    if value is None:
-        return "—"
     if unit == "percent":
-        return f"{value:,.1f}%"
-    return f"{value:,.1f}"
+        return vi.percent(value, 1)
+    return vi.number(value, 1)
 
 
 def _table(rows: list[dict]):
     from rich.table import Table
 
     table = Table(title="Tiến độ so với chỉ tiêu — progress versus target", show_lines=False)
-    for header, justify in [("Đơn vị", "left"), ("Chỉ số", "left"), ("ĐVT", "center"), ("Kỳ", "left"),
-                            ("Thực hiện", "right"), ("Chỉ tiêu", "right"), ("Năm CT", "right"),
-                            ("Trạng thái", "left")]:
+    for header, justify in [
+        ("Đơn vị", "left"),
+        ("Chỉ số", "left"),
+        ("ĐVT", "center"),
+        ("Kỳ", "left"),
+        ("Thực hiện", "right"),
+        ("Chỉ tiêu", "right"),
+        ("Năm CT", "right"),
+        ("Trạng thái", "left"),
+    ]:
         table.add_column(header, justify=justify)
     for r in rows:
         table.add_row(
             r.get("unit_name") or "",
             r.get("kpi_name_vi") or r.get("kpi_code") or "",
-            UNIT_LABEL.get(r.get("kpi_unit"), r.get("kpi_unit") or ""),
+            vi.UNIT_LABEL.get(r.get("kpi_unit"), r.get("kpi_unit") or ""),
             period_label(r),
             _fmt(r.get("actual"), r.get("kpi_unit")),
             _fmt(r.get("target_value"), r.get("kpi_unit")),
             str(r.get("target_year") or "—"),
-            STATUS_VI.get(r.get("status"), r.get("status") or ""),
+            vi.status_name(r.get("status")),
         )
     return table
 

@@ -35,6 +35,7 @@ WEBHOOK_CONN_ID = "chiso_webhook"
 @dataclass
 class Channel:
     kind: str  # smtp | webhook
+    conn_id: str = ""  # the Airflow connection it comes from: what records name (never its URL or secret)
     host: str | None = None
     port: int | None = None
     login: str | None = None
@@ -50,7 +51,7 @@ def _from_uri(conn_id: str, uri: str) -> Channel | None:
     query = {k: v[0] for k, v in parse_qs(parts.query).items()}
     if conn_id == SMTP_CONN_ID:
         return Channel(
-            kind="smtp", host=parts.hostname, port=parts.port or 25,
+            kind="smtp", conn_id=conn_id, host=parts.hostname, port=parts.port or 25,
             login=unquote(parts.username) if parts.username else None,
             password=unquote(parts.password) if parts.password else None,
             sender=query.get("from_email", "chiso@localhost"),
@@ -61,7 +62,9 @@ def _from_uri(conn_id: str, uri: str) -> Channel | None:
     if parts.scheme in ("http", "https"):
         scheme = parts.scheme
     netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
-    return Channel(kind="webhook", url=f"{scheme}://{netloc}{parts.path}")
+    # the webhook's own query string (a token, a room) is part of its address: kept as it was written
+    kept = "&".join(p for p in parts.query.split("&") if p and not p.startswith("__scheme="))
+    return Channel(kind="webhook", conn_id=conn_id, url=f"{scheme}://{netloc}{parts.path}" + (f"?{kept}" if kept else ""))
 
 
 def _airflow_connection(conn_id: str) -> Channel | None:
@@ -75,7 +78,7 @@ def _airflow_connection(conn_id: str) -> Channel | None:
         return None
     extra = conn.extra_dejson if hasattr(conn, "extra_dejson") else {}
     if conn_id == SMTP_CONN_ID:
-        return Channel(kind="smtp", host=conn.host, port=conn.port or 25, login=conn.login, password=conn.password,
+        return Channel(kind="smtp", conn_id=conn_id, host=conn.host, port=conn.port or 25, login=conn.login, password=conn.password,
                        sender=extra.get("from_email", "chiso@localhost"),
                        recipients=tuple(r.strip() for r in str(extra.get("recipients", "")).split(",") if r.strip()),
                        starttls=str(extra.get("starttls", "false")).lower() == "true")
@@ -83,8 +86,9 @@ def _airflow_connection(conn_id: str) -> Channel | None:
     port = f":{conn.port}" if conn.port else ""
     host = conn.host or ""
     if host.startswith(("http://", "https://")):
-        return Channel(kind="webhook", url=host)
-    return Channel(kind="webhook", url=f"{scheme}://{host}{port}{extra.get('path', '')}")
+        return Channel(kind="webhook", conn_id=conn_id, url=host)
+    query = f"?{extra['query']}" if extra.get("query") else ""
+    return Channel(kind="webhook", conn_id=conn_id, url=f"{scheme}://{host}{port}{extra.get('path', '')}{query}")
 
 
 def configured_channels() -> list[Channel]:
@@ -114,6 +118,7 @@ def build_alert(batch: Batch, outcome: dict[str, Any]) -> dict[str, Any]:
                 "observed": _observed(c),
                 "sample": c.get("sample", [])[:5],
                 "why": c.get("why"),
+                "description": c.get("description"),  # the Vietnamese explanation (GX description)
             })
     units = sorted({u for u in (batch.meta or {}).get("units", [])})[:10]
     blocking = any(f["severity"] == "error" for f in failed)
@@ -158,6 +163,51 @@ def build_parse_alert(batch: Batch) -> dict[str, Any]:
     }
 
 
+def build_task_failure_alert(
+    dag_id: str, task_id: str, run_id: str | None, try_number: int | None, log_url: str | None,
+    files: list[str] | None, error: str | None,
+) -> dict[str, Any]:
+    """The alert for an Airflow task that failed for good (after its retries): in Vietnamese, at once."""
+    source = dag_id.removeprefix("ingest_") if dag_id.startswith("ingest_") else None
+    public = settings.public_url()
+    return {
+        "kind": "task_failure",
+        "alert_id": f"task-{dag_id}-{task_id}-{int(time.time() * 1000)}",
+        "severity": "error",
+        "source_system": source,
+        "file": ", ".join(files[:5]) + (f" (+{len(files) - 5})" if len(files) > 5 else "") if files else None,
+        "batch_id": None,
+        "dataset": None,
+        "dag_id": dag_id,
+        "task_id": task_id,
+        "run_id": run_id,
+        "try_number": try_number,
+        "log_url": log_url,
+        "error": (error or "")[:1000],
+        "report": f"{public}/report/index.html" if public else None,
+        "period": None,
+        "units": None,
+        "action": "tác vụ dừng sau các lần thử lại; dữ liệu đã nạp trước đó không đổi",
+        "failed": [],
+        "data_docs": None,
+    }
+
+
+def _render_task_failure(alert: dict[str, Any]) -> str:
+    lines = [
+        f"[chiso] LỖI: tác vụ {alert['task_id']} của DAG {alert['dag_id']} không thành công",
+        f"DAG: {alert['dag_id']}",
+        f"Tác vụ: {alert['task_id']} (lần chạy {alert.get('run_id') or '—'}, lần thử {alert.get('try_number') or '—'})",
+        f"Tệp: {alert.get('file') or '—'}",
+        f"Lỗi: {alert.get('error') or '—'}",
+        f"Xử lý: {alert['action']}",
+        f"Nhật ký: {alert.get('log_url') or '—'}",
+    ]
+    if alert.get("report"):
+        lines.append(f"Báo cáo: {alert['report']}")
+    return "\n".join(lines)
+
+
 def _expected(c: dict) -> str:
     kw = c["kwargs"]
     if "value_set" in kw:
@@ -185,6 +235,8 @@ def _observed(c: dict) -> str:
 
 
 def render_text(alert: dict[str, Any]) -> str:
+    if alert.get("kind") == "task_failure":
+        return _render_task_failure(alert)
     lines = [
         f"[chiso] Data-quality {alert['severity'].upper()}: {alert['source_system']} / {alert['file'] or alert['dataset']}",
         f"Period: {alert['period']}   Units: {alert['units']}",
@@ -195,6 +247,8 @@ def render_text(alert: dict[str, Any]) -> str:
     for f in alert["failed"]:
         lines.append(f"- [{f['severity']}] {f['dataset']}.{f['column'] or ''} {f['expectation']}: "
                      f"expected {f['expected']}, observed {f['observed']}")
+        if f.get("description"):
+            lines.append(f"    Giải thích: {f['description']}")
         if f["sample"]:
             lines.append(f"    e.g. {', '.join(map(str, f['sample']))}")
     if alert.get("data_docs"):
@@ -205,6 +259,8 @@ def render_text(alert: dict[str, Any]) -> str:
 
 def slack_payload(alert: dict[str, Any]) -> dict[str, Any]:
     text = render_text(alert)
+    if alert.get("kind") == "task_failure":
+        return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}}]}
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": f"chiso DQ {alert['severity']}: {alert['file']}"[:150]}},
         {"type": "section", "fields": [
@@ -242,8 +298,11 @@ def send_email(chan: Channel, alert: dict[str, Any], timeout: float = 10.0) -> N
     from email.message import EmailMessage
 
     msg = EmailMessage()
-    msg["Subject"] = (f"[chiso] DQ {alert['severity']}: {alert['source_system']} "
-                      f"{alert['file'] or alert['dataset']} ({alert['period']})")
+    if alert.get("kind") == "task_failure":
+        msg["Subject"] = f"[chiso] Lỗi tác vụ {alert['dag_id']}.{alert['task_id']}"
+    else:
+        msg["Subject"] = (f"[chiso] DQ {alert['severity']}: {alert['source_system']} "
+                          f"{alert['file'] or alert['dataset']} ({alert['period']})")
     msg["From"] = chan.sender or "chiso@localhost"
     msg["To"] = ", ".join(chan.recipients) or "root@localhost"
     msg.set_content(render_text(alert))
@@ -263,6 +322,50 @@ def send_webhook(chan: Channel, alert: dict[str, Any], timeout: float = 10.0) ->
     with urllib.request.urlopen(req, timeout=timeout) as resp:
         if resp.status >= 300:
             raise RuntimeError(f"HTTP {resp.status}")
+
+
+def send_mail(recipients: list[str], subject: str, body: str) -> tuple[str, bool, str]:
+    """One plain-text mail through the ``chiso_smtp`` connection (with retries); returns (connection id,
+    delivered, detail). Used for the notices to units (chiso.people.notices)."""
+    chan = next((c for c in configured_channels() if c.kind == "smtp"), None)
+    if chan is None:
+        return "none", False, f"no {SMTP_CONN_ID} connection configured"
+
+    def send() -> None:
+        import smtplib
+        from email.message import EmailMessage
+
+        msg = EmailMessage()
+        msg["Subject"], msg["From"], msg["To"] = subject, chan.sender or "chiso@localhost", ", ".join(recipients)
+        msg.set_content(body)
+        with smtplib.SMTP(chan.host, chan.port or 25, timeout=10) as smtp:
+            if chan.starttls:
+                smtp.starttls()
+            if chan.login:
+                smtp.login(chan.login, chan.password or "")
+            smtp.send_message(msg)
+
+    ok, detail = _retry(send, f"notice smtp {chan.conn_id}", settings.alert_attempts(), settings.alert_backoff())
+    return chan.conn_id, ok, detail
+
+
+def post_webhook(text: str) -> tuple[str, bool, str]:
+    """A plain message to the ``chiso_webhook`` connection (a province office's chat), with retries."""
+    chan = next((c for c in configured_channels() if c.kind == "webhook"), None)
+    if chan is None:
+        return "none", False, f"no {WEBHOOK_CONN_ID} connection configured"
+
+    def send() -> None:
+        import urllib.request
+
+        body = json.dumps({"text": text}, ensure_ascii=False).encode("utf-8")
+        req = urllib.request.Request(chan.url, data=body, headers={"Content-Type": "application/json"}, method="POST")
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            if resp.status >= 300:
+                raise RuntimeError(f"HTTP {resp.status}")
+
+    ok, detail = _retry(send, f"notice webhook {chan.conn_id}", settings.alert_attempts(), settings.alert_backoff())
+    return chan.conn_id, ok, detail
 
 
 def outbox_dir() -> Path:
@@ -287,7 +390,7 @@ def dispatch(alert: dict[str, Any], channels: list[Channel] | None = None, attem
     path = outbox / f"{alert['alert_id']}.json"
     path.write_text(json.dumps(record, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     for chan in channels:
-        target = chan.url if chan.kind == "webhook" else f"smtp://{chan.host}:{chan.port}"
+        target = chan.conn_id or chan.kind  # the connection's id: a webhook URL may carry a token
         sender = send_webhook if chan.kind == "webhook" else send_email
         ok, detail = _retry(lambda s=sender, c=chan: s(c, alert), f"alert {chan.kind} {target}", attempts, backoff)
         record["deliveries"].append({"channel": chan.kind, "target": target, "ok": ok, "detail": detail,

@@ -64,7 +64,8 @@ def _evaluate(dataset: str, parquet: str | Path, engine: str,
                 if results[i] is None and gx_pandas.same_config(configs[i], r.expectation_config):
                     cfg = r.expectation_config
                     exc = r.exception_info if isinstance(r.exception_info, dict) else {}
-                    results[i] = CheckResult(config=Expectation(cfg.type, dict(cfg.kwargs), dict(cfg.meta or {})),
+                    results[i] = CheckResult(config=Expectation(cfg.type, dict(cfg.kwargs), dict(cfg.meta or {}),
+                                                                   cfg.description, cfg.severity),
                                              success=bool(r.success), result=r.result or {}, exception_info=exc,
                                              gx=r)
                     break
@@ -100,7 +101,8 @@ def validate_parquet(dataset: str, parquet: str | Path, engine: str | None = Non
         checks.append({
             "expectation": cfg.type,
             "kwargs": {k: v for k, v in cfg.kwargs.items() if k != "batch_id"},
-            "severity": (cfg.meta or {}).get("severity", "error"),
+            "severity": cfg.level,
+            "description": cfg.description,
             "success": bool(r.success),
             "why": (cfg.meta or {}).get("why"),
             "observed": res.get("observed_value"),

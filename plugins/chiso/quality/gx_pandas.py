@@ -13,7 +13,7 @@ import os
 from functools import lru_cache
 from typing import Any
 
-from chiso.quality.suites import SAMPLE_SIZE, load_suite_json
+from chiso.quality.suites import SAMPLE_SIZE, gx_severity, load_suite_json
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -37,7 +37,8 @@ def gx_configs(spec: dict[str, Any]):
     quiet_gx()
     from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
-    return [ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=e.get("meta", {}))
+    return [ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=e.get("meta", {}),
+                                     description=e.get("description"), severity=gx_severity(e))
             for e in spec["expectations"]]
 
 
