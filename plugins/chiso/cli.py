@@ -33,7 +33,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     airflow_runner.init(echo=lambda s: print(s, flush=True))
     print(f"[2/{steps}] Airflow: running the DAGs in dependency order", flush=True)
     airflow_runner.run_all(echo=lambda s: print(s, flush=True))
-    print(f"[3/{steps}] Warehouse {settings.warehouse_path()} built; progress versus target:", flush=True)
+    print(f"[3/{steps}] Warehouse {settings.warehouse_label()} built; progress versus target:", flush=True)
     report.print_report(args.period)
     return 0
 

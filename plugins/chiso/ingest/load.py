@@ -88,6 +88,8 @@ def load_batch(wh, b: Batch, now: datetime) -> Batch:
     """Write one validated batch's rows, rejected rows and manifest row; supersede the batch it corrects."""
     # a re-run of the same batch replaces its own rows (idempotent). Rows of a batch are only ever written
     # in the transaction that writes its manifest row: a batch without one has nothing to replace.
+    # Concurrent writers (PostgreSQL) of batches with the same supersede key wait for each other here.
+    wh.lock(f"chiso:supersede:{b.supersede_key}")
     if wh.execute("SELECT count(*) FROM raw.landing_manifest WHERE batch_id = ?", [b.batch_id]).fetchone()[0]:
         _delete_batch_rows(wh, b.batch_id, rejects=True)
     batch_columns = {"batch_id": b.batch_id, "source_file": b.file_name}
@@ -129,6 +131,7 @@ def load(batches: list[Batch]) -> list[Batch]:
         schema.ensure_raw_schema(wh)
         for b in batches:
             with wh.transaction():
+                wh.lock(f"chiso:batch:{b.batch_id}")
                 done = load_batch(wh, b, now) if b.status == "validated" else quarantine(wh, b, now)
                 history.record_batch(wh, done, now)
             results.append(done)
