@@ -169,7 +169,7 @@ def create_database(dbname: str) -> None:
     with psycopg.connect(**conninfo("postgres"), autocommit=True) as admin:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname]).fetchone()
         if not exists:
-            with contextlib.suppress(psycopg.errors.DuplicateDatabase):  # a concurrent writer made it
+            with contextlib.suppress(psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
                 admin.execute(f"CREATE DATABASE {ident(dbname)}")
 
 
