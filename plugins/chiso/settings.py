@@ -68,6 +68,14 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in (
              "none (from a secret store, never committed)"),
     Variable("CHISO_PG_DATABASE", "postgres", "its database (set from CHISO_WAREHOUSE)", "dbt"),
     Variable("CHISO_PG_SCHEMA", "chiso", "dbt's schema prefix on PostgreSQL", "dbt"),
+    # ---- the local production stack (`make stack`: Airflow on Celery, PostgreSQL, Redis)
+    Variable("CHISO_STACK_HOME", "<repo>/.airflow-stack", "the stack's AIRFLOW_HOME (config, pids, secrets)"),
+    Variable("CHISO_STACK_API_PORT", "8080", "the stack's api-server port (on 127.0.0.1)"),
+    Variable("CHISO_STACK_METADATA_DB", "postgresql://postgres@127.0.0.1:5432/chiso_airflow", "Airflow's "
+             "metadata database of the stack (created if missing)"),
+    Variable("CHISO_STACK_BROKER_URL", "redis://127.0.0.1:6379/0", "the stack's Celery broker"),
+    Variable("CHISO_STACK_WAREHOUSE", "postgresql://postgres@127.0.0.1:5432/chiso", "the stack's warehouse when "
+             "CHISO_WAREHOUSE is not a postgresql:// URL"),
     Variable("CHISO_READER_PASSWORD", "(unset: no password)", "the password of the read-only role chiso_reader "
              "that chiso's set-up creates on a PostgreSQL warehouse (where the server asks for one)"),
 )}
@@ -232,6 +240,33 @@ def warehouse_label() -> str:
 
 def reader_password() -> str | None:
     return _get("CHISO_READER_PASSWORD")
+
+
+# ---------------------------------------------------------------- the local production stack
+def stack_home() -> Path:
+    return _path("CHISO_STACK_HOME", REPO_ROOT / ".airflow-stack")
+
+
+def stack_api_port() -> int:
+    return int(_get("CHISO_STACK_API_PORT") or "8080")
+
+
+def stack_metadata_db() -> str:
+    return _get("CHISO_STACK_METADATA_DB") or "postgresql://postgres@127.0.0.1:5432/chiso_airflow"
+
+
+def stack_broker_url() -> str:
+    return _get("CHISO_STACK_BROKER_URL") or "redis://127.0.0.1:6379/0"
+
+
+def stack_warehouse() -> str:
+    """The stack's warehouse URL: ``CHISO_WAREHOUSE`` when it is one, else ``CHISO_STACK_WAREHOUSE``."""
+    return _warehouse_url() or _get("CHISO_STACK_WAREHOUSE") or "postgresql://postgres@127.0.0.1:5432/chiso"
+
+
+def use_stack_warehouse() -> None:
+    """From now on, this process's warehouse is the stack's (``chiso run --stack`` reports from there)."""
+    os.environ["CHISO_WAREHOUSE"] = stack_warehouse()
 
 
 def describe() -> str:

@@ -298,7 +298,8 @@ def test_postgres_marts_equal_duckdb_row_for_row(both_warehouses):
             duck_rows = _rows(lambda sql: con.execute(sql).fetchall(), table, cols)
             pg_rows = _rows(lambda sql: _q(pg_name, sql), table, cols)
             assert len(pg_rows) == len(duck_rows), table
-            assert pg_rows == duck_rows, table
+            diff = next(((p, d) for p, d in zip(pg_rows, duck_rows, strict=True) if p != d), None)
+            assert diff is None, (table, [(c, p, d) for c, p, d in zip(cols, *diff, strict=True) if p != d])
             compared += len(duck_rows)
         assert con.execute("select count(*) from marts.mart_kpi_progress").fetchone()[0] > 20
         assert compared > 100
