@@ -55,6 +55,16 @@ def _cmd_stack(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_warehouse_init(args: argparse.Namespace) -> int:
+    from chiso.warehouse import backend, schema
+
+    with backend.connect() as wh:
+        schema.ensure_raw_schema(wh)
+    print(f"warehouse {settings.warehouse_label()}: raw layer ready" + (
+        "; role chiso_reader set up" if settings.warehouse_dialect() == "postgres" else ""))
+    return 0
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from chiso.people import report
 
@@ -117,6 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     st = sub.add_parser("stack", help="start (up) or stop (down) the local production stack")
     st.add_argument("action", choices=["up", "down"])
     st.set_defaults(func=_cmd_stack)
+    sub.add_parser("warehouse-init", help="create the raw layer (and on PostgreSQL the read-only role)").set_defaults(
+        func=_cmd_warehouse_init)
 
     rp = sub.add_parser("report", help="print the progress-versus-target table from the warehouse")
     rp.add_argument("--period", default="year", choices=["year", "quarter", "month"])

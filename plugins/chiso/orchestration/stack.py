@@ -143,6 +143,11 @@ def _create_database(url: str) -> None:
             con.execute(f'create database "{name}"')
 
 
+def _read_pids() -> dict[str, int]:
+    """The running stack's components: name → process id (= process group id)."""
+    return json.loads(_pids_file().read_text()) if _pids_file().exists() else {}
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -226,8 +231,10 @@ def up(echo=print, wait_seconds: float = 300) -> None:
             raise RuntimeError(f"the stack did not come up ({', '.join(dead) or 'timeout'}); logs in {logs}")
         time.sleep(2)
     where = urlsplit(env["CHISO_WAREHOUSE"])
-    echo(f"  stack up: http://127.0.0.1:{settings.stack_api_port()}; warehouse database {where.path.lstrip('/')} "
-         f"on {where.hostname}:{where.port or 5432}")
+    echo(
+        f"  stack up: http://127.0.0.1:{settings.stack_api_port()}; warehouse database {where.path.lstrip('/')} "
+        f"on {where.hostname}:{where.port or 5432}"
+    )
 
 
 def down(echo=print, grace_seconds: float = 60) -> list[str]:
