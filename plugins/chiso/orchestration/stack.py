@@ -13,6 +13,7 @@ API, waits for them and for the Asset-triggered build, and prints the progress t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -244,37 +245,47 @@ def down(echo=print, grace_seconds: float = 60) -> list[str]:
         return []
     pids: dict[str, int] = json.loads(_pids_file().read_text())
     for pid in pids.values():
-        if _alive(pid):
+        if _group_alive(pid):
             os.killpg(pid, signal.SIGTERM)  # the session leader's group: the component and its children
     deadline = time.monotonic() + grace_seconds
-    while any(_group_alive(p) for p in pids.values()) and time.monotonic() < deadline:
+    while time.monotonic() < deadline:
+        for pid in pids.values():
+            _reap(pid)
+        if not any(_group_alive(p) for p in pids.values()):
+            break
         time.sleep(0.5)
     for pid in pids.values():
         if _group_alive(pid):
             os.killpg(pid, signal.SIGKILL)
+        _reap(pid)
     _pids_file().unlink()
     echo(f"  stopped {', '.join(pids)}")
     return list(pids)
 
 
 def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+    return bool(group_members(pgid))
+
+
+def _reap(pid: int) -> None:
+    """Collect a component that is this process's own child (``up()`` and ``down()`` in one process)."""
+    with contextlib.suppress(ChildProcessError):  # else started by `chiso stack up`: init collects it
+        os.waitpid(pid, os.WNOHANG)
 
 
 def group_members(pgid: int) -> list[int]:
-    """Processes still in a component's process group (for the tests: nothing orphaned)."""
+    """Live processes (zombies aside) still in a component's process group: after ``down()``, none."""
     out = []
     for d in Path("/proc").iterdir():
-        if d.name.isdigit():
-            try:
-                if os.getpgid(int(d.name)) == pgid:
-                    out.append(int(d.name))
-            except (ProcessLookupError, PermissionError):
-                continue
+        if not d.name.isdigit():
+            continue
+        try:
+            # /proc/<pid>/stat: "pid (comm) state ppid pgrp ..."; comm may hold spaces and parentheses
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            out.append(int(d.name))
     return out
 
 
