@@ -10,7 +10,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export GX_ANALYTICS_ENABLED := false
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: env run test test-fast airflow sample report docs lint bench bench-load-csv bench-gate clean
+.PHONY: stack stack-down env run test test-fast airflow sample report docs lint bench bench-load-csv bench-gate clean
 
 $(UV):
 	@echo "[setup] bootstrapping uv $(UV_VERSION) in $(TOOLS)/"
@@ -44,6 +44,14 @@ test-fast: env
 airflow: env
 	@$(BIN)/chiso airflow-init
 	@eval "$$($(BIN)/chiso airflow-env)" && $(BIN)/airflow standalone
+
+## make stack: Airflow as in production on this machine (api-server, scheduler, dag-processor, triggerer, two
+## Celery workers; metadata in PostgreSQL, Redis broker; warehouse database `chiso`); `make stack-down` stops it
+stack: env
+	@$(BIN)/chiso stack up
+
+stack-down: env
+	@$(BIN)/chiso stack down
 
 sample: env
 	@$(BIN)/chiso sample

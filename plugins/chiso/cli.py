@@ -28,13 +28,40 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from chiso.orchestration import airflow_runner
     from chiso.people import report
 
+    if args.stack:
+        from chiso.orchestration import stack
+
+        print("[1/2] The stack (`make stack`): triggering the ingestion DAGs through the REST API", flush=True)
+        stack.run(echo=lambda s: print(s, flush=True))
+        settings.use_stack_warehouse()  # the report reads the stack's warehouse
+        print(f"[2/2] Warehouse {settings.warehouse_label()} built; progress versus target:", flush=True)
+        report.print_report(args.period)
+        return 0
+
     steps = 3
     print(f"[1/{steps}] Airflow: initialising metadata", flush=True)
     airflow_runner.init(echo=lambda s: print(s, flush=True))
     print(f"[2/{steps}] Airflow: running the DAGs in dependency order", flush=True)
     airflow_runner.run_all(echo=lambda s: print(s, flush=True))
-    print(f"[3/{steps}] Warehouse {settings.warehouse_path()} built; progress versus target:", flush=True)
+    print(f"[3/{steps}] Warehouse {settings.warehouse_label()} built; progress versus target:", flush=True)
     report.print_report(args.period)
+    return 0
+
+
+def _cmd_stack(args: argparse.Namespace) -> int:
+    from chiso.orchestration import stack
+
+    (stack.up if args.action == "up" else stack.down)(echo=lambda s: print(s, flush=True))
+    return 0
+
+
+def _cmd_warehouse_init(args: argparse.Namespace) -> int:
+    from chiso.warehouse import backend, schema
+
+    with backend.connect() as wh:
+        schema.ensure_raw_schema(wh)
+    print(f"warehouse {settings.warehouse_label()}: raw layer ready" + (
+        "; role chiso_reader set up" if settings.warehouse_dialect() == "postgres" else ""))
     return 0
 
 
@@ -115,7 +142,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="run every DAG through Airflow and print the progress table")
     r.add_argument("--period", default="year", choices=["year", "quarter", "month"])
+    r.add_argument("--stack", action="store_true", help="on the running stack (`make stack`) through its REST API")
     r.set_defaults(func=_cmd_run)
+    st = sub.add_parser("stack", help="start (up) or stop (down) the local production stack")
+    st.add_argument("action", choices=["up", "down"])
+    st.set_defaults(func=_cmd_stack)
+    sub.add_parser("warehouse-init", help="create the raw layer (and on PostgreSQL the read-only role)").set_defaults(
+        func=_cmd_warehouse_init)
 
     rp = sub.add_parser("report", help="print the progress-versus-target table from the warehouse")
     rp.add_argument("--period", default="year", choices=["year", "quarter", "month"])
@@ -124,7 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("build", help="dbt build the warehouse (incremental; a full refresh when the project changed)")
     b.add_argument("--full-refresh", action="store_true", default=None, help="rebuild every model from the raw layer")
-    b.add_argument("--target", default="duckdb", choices=["duckdb", "postgres"])
+    b.add_argument("--target", default=None, choices=["duckdb", "postgres"],
+                   help="dbt target (default: the warehouse's, from CHISO_WAREHOUSE)")
     b.set_defaults(func=_cmd_build)
 
     dd = sub.add_parser("data-docs", help="build the Great Expectations Data Docs (data/dq/data_docs)")

@@ -33,8 +33,9 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in (
     Variable("CHISO_WORK_DIR", "$CHISO_DATA_DIR/work", "parsed batches (Parquet) between the parse, validate "
              "and load tasks"),
     Variable("CHISO_QUARANTINE_DIR", "$CHISO_DATA_DIR/quarantine", "quarantined files with their error reports"),
-    Variable("CHISO_WAREHOUSE", "$CHISO_DATA_DIR/warehouse.duckdb", "the DuckDB warehouse file (dbt's profile "
-             "reads it too)"),
+    Variable("CHISO_WAREHOUSE", "$CHISO_DATA_DIR/warehouse.duckdb", "the warehouse: a DuckDB file, or a "
+             "postgresql://user@host:port/database URL, which switches loads, dbt, freshness and the report to "
+             "PostgreSQL (its password from CHISO_PG_PASSWORD unless in the URL)"),
     Variable("CHISO_DBT_PROJECT_DIR", "<repo>/dbt_project", "the dbt project (and its seeds: reference tables)"),
     Variable("CHISO_EXPECTATIONS_DIR", "<repo>/expectations", "the Great Expectations suites, one JSON per dataset"),
     Variable("CHISO_REPORT_DIR", "$CHISO_DATA_DIR/report", "the static HTML report (and its XLSX) the build DAG "
@@ -80,15 +81,24 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in (
     Variable("CHISO_DBT_TARGET", "duckdb", "dbt profile's default target (duckdb | postgres)", "dbt"),
     Variable("CHISO_DBT_SCHEMA", "main", "dbt's schema prefix on DuckDB", "dbt"),
     Variable("CHISO_DBT_THREADS", "4", "dbt threads on DuckDB", "dbt"),
-    Variable("CHISO_PG_HOST", "127.0.0.1", "PostgreSQL warehouse host (dbt target postgres)", "dbt"),
-    Variable("CHISO_PG_PORT", "5432", "its port", "dbt"),
-    Variable("CHISO_PG_USER", "postgres", "its user", "dbt"),
-    Variable("CHISO_PG_PASSWORD", "(empty)", "its password (from a secret store, never committed)", "dbt"),
-    Variable("CHISO_PG_DATABASE", "postgres", "its database", "dbt"),
+    Variable("CHISO_PG_HOST", "127.0.0.1", "PostgreSQL warehouse host for dbt (chiso sets it from "
+             "CHISO_WAREHOUSE)", "dbt"),
+    Variable("CHISO_PG_PORT", "5432", "its port (set from CHISO_WAREHOUSE)", "dbt"),
+    Variable("CHISO_PG_USER", "postgres", "its user (set from CHISO_WAREHOUSE)", "dbt"),
+    Variable("CHISO_PG_PASSWORD", "(empty)", "the PostgreSQL warehouse's password when CHISO_WAREHOUSE carries "
+             "none (from a secret store, never committed)"),
+    Variable("CHISO_PG_DATABASE", "postgres", "its database (set from CHISO_WAREHOUSE)", "dbt"),
     Variable("CHISO_PG_SCHEMA", "chiso", "dbt's schema prefix on PostgreSQL", "dbt"),
-    Variable("CHISO_WAREHOUSE_TARGET", "(unset)", "set to postgres by docker-compose.yaml for the shared "
-             "deployment; no code reads it yet (the loader writes DuckDB until the PostgreSQL backend exists)",
-             "deployment"),
+    # ---- the local production stack (`make stack`: Airflow on Celery, PostgreSQL, Redis)
+    Variable("CHISO_STACK_HOME", "<repo>/.airflow-stack", "the stack's AIRFLOW_HOME (config, pids, secrets)"),
+    Variable("CHISO_STACK_API_PORT", "8080", "the stack's api-server port (on 127.0.0.1)"),
+    Variable("CHISO_STACK_METADATA_DB", "postgresql://postgres@127.0.0.1:5432/chiso_airflow", "Airflow's "
+             "metadata database of the stack (created if missing)"),
+    Variable("CHISO_STACK_BROKER_URL", "redis://127.0.0.1:6379/0", "the stack's Celery broker"),
+    Variable("CHISO_STACK_WAREHOUSE", "postgresql://postgres@127.0.0.1:5432/chiso", "the stack's warehouse when "
+             "CHISO_WAREHOUSE is not a postgresql:// URL"),
+    Variable("CHISO_READER_PASSWORD", "(unset: no password)", "the password of the read-only role chiso_reader "
+             "that chiso's set-up creates on a PostgreSQL warehouse (where the server asks for one)"),
 )}
 
 
@@ -124,7 +134,15 @@ def quarantine_dir() -> Path:
     return _path("CHISO_QUARANTINE_DIR", data_dir() / "quarantine")
 
 
+def _warehouse_url() -> str | None:
+    value = _get("CHISO_WAREHOUSE")
+    return value if value and value.startswith(("postgresql://", "postgres://")) else None
+
+
 def warehouse_path() -> Path:
+    """The DuckDB warehouse file (not used when :func:`warehouse_dialect` is ``postgres``)."""
+    if _warehouse_url():
+        return data_dir() / "warehouse.duckdb"
     return _path("CHISO_WAREHOUSE", data_dir() / "warehouse.duckdb")
 
 
@@ -265,6 +283,65 @@ def alert_backoff() -> float:
 # ---------------------------------------------------------------- the warehouse
 def duckdb_memory_limit() -> str:
     return _get("CHISO_DUCKDB_MEMORY_LIMIT") or "3GB"
+
+
+def warehouse_dialect() -> str:
+    """``postgres`` when ``CHISO_WAREHOUSE`` is a postgresql:// URL, else ``duckdb``: the one switch."""
+    return "postgres" if _warehouse_url() else "duckdb"
+
+
+def warehouse_postgres() -> dict[str, str]:
+    """The PostgreSQL warehouse's connection parameters (host, port, user, password, dbname) from
+    ``CHISO_WAREHOUSE``; the password from ``CHISO_PG_PASSWORD`` when the URL has none."""
+    from urllib.parse import unquote, urlsplit
+
+    url = _warehouse_url()
+    if url is None:
+        raise ValueError("CHISO_WAREHOUSE is not a postgresql:// URL")
+    parts = urlsplit(url)
+    return {"host": parts.hostname or "127.0.0.1", "port": str(parts.port or 5432),
+            "user": unquote(parts.username or "postgres"),
+            "password": unquote(parts.password) if parts.password else (_get("CHISO_PG_PASSWORD") or ""),
+            "dbname": unquote(parts.path.lstrip("/")) or "postgres"}
+
+
+def warehouse_label() -> str:
+    """Where the warehouse is, for people (never with its password)."""
+    if warehouse_dialect() == "duckdb":
+        return str(warehouse_path())
+    pg = warehouse_postgres()
+    return f"postgresql://{pg['user']}@{pg['host']}:{pg['port']}/{pg['dbname']}"
+
+
+def reader_password() -> str | None:
+    return _get("CHISO_READER_PASSWORD")
+
+
+# ---------------------------------------------------------------- the local production stack
+def stack_home() -> Path:
+    return _path("CHISO_STACK_HOME", REPO_ROOT / ".airflow-stack")
+
+
+def stack_api_port() -> int:
+    return int(_get("CHISO_STACK_API_PORT") or "8080")
+
+
+def stack_metadata_db() -> str:
+    return _get("CHISO_STACK_METADATA_DB") or "postgresql://postgres@127.0.0.1:5432/chiso_airflow"
+
+
+def stack_broker_url() -> str:
+    return _get("CHISO_STACK_BROKER_URL") or "redis://127.0.0.1:6379/0"
+
+
+def stack_warehouse() -> str:
+    """The stack's warehouse URL: ``CHISO_WAREHOUSE`` when it is one, else ``CHISO_STACK_WAREHOUSE``."""
+    return _warehouse_url() or _get("CHISO_STACK_WAREHOUSE") or "postgresql://postgres@127.0.0.1:5432/chiso"
+
+
+def use_stack_warehouse() -> None:
+    """From now on, this process's warehouse is the stack's (``chiso run --stack`` reports from there)."""
+    os.environ["CHISO_WAREHOUSE"] = stack_warehouse()
 
 
 def describe() -> str:

@@ -55,3 +55,24 @@ def test_mounted_folders_exist():
         host = vol.split(":")[0]
         if host.startswith("./"):
             assert (REPO / host).exists(), host
+
+
+def test_hardened_for_production():
+    compose = _compose()
+    env = compose["x-airflow-common"]["environment"]
+    services = compose["services"]
+    assert env["AIRFLOW__CORE__AUTH_MANAGER"].endswith("fab_auth_manager.FabAuthManager")
+    assert env["AIRFLOW__API__SECRET_KEY"].startswith("${")
+    assert re.fullmatch(r"redis://:\$\{REDIS_PASSWORD[^}]*\}@redis:6379/0", env["AIRFLOW__CELERY__BROKER_URL"])
+    assert "--requirepass" in " ".join(services["redis"]["command"])
+    assert env["AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK"] == "true"
+    for name, svc in services.items():
+        if name != "airflow-init":
+            assert "healthcheck" in svc, f"{name} has no healthcheck"
+    assert any(v.endswith(":/opt/chiso/logs") for v in compose["x-airflow-common"]["volumes"])
+    assert env["AIRFLOW__LOGGING__BASE_LOG_FOLDER"] == "/opt/chiso/logs"
+    assert all(p.startswith("127.0.0.1:") for p in services["warehouse-db"]["ports"])
+    init = services["airflow-init"]
+    assert "chiso warehouse-init" in init["command"] and "airflow users create" in init["command"]
+    assert env["CHISO_READER_PASSWORD"].startswith("${")
+    assert services["airflow-worker"]["deploy"]["replicas"] == 2

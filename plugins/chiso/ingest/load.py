@@ -118,6 +118,8 @@ def load_batch(wh, b: Batch, now: datetime) -> Batch:
     """Write one validated batch's rows, rejected rows and manifest row; supersede the batch it corrects."""
     # a re-run of the same batch replaces its own rows (idempotent). Rows of a batch are only ever written
     # in the transaction that writes its manifest row: a batch without one has nothing to replace.
+    # Concurrent writers (PostgreSQL) of batches with the same supersede key wait for each other here.
+    wh.lock(f"chiso:supersede:{b.supersede_key}")
     if wh.execute("SELECT count(*) FROM raw.landing_manifest WHERE batch_id = ?", [b.batch_id]).fetchone()[0]:
         _delete_batch_rows(wh, b.batch_id, rejects=True)
     batch_columns = {"batch_id": b.batch_id, "source_file": b.file_name}
@@ -183,6 +185,7 @@ def load(batches: list[Batch]) -> list[Batch]:
         for b in batches:
             try:
                 with wh.transaction():
+                    wh.lock(f"chiso:batch:{b.batch_id}")  # Postgres: one loader per batch; DuckDB: no-op
                     status = wh.batch_status(b.batch_id)
                     if status in wh.FINISHED_STATUSES:  # finished by another run or an earlier attempt
                         log.info("%s: already %s, left as it is", b.file_name, status)

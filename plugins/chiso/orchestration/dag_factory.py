@@ -24,6 +24,13 @@ DEFAULT_ARGS = {"owner": "chiso", "retries": 2, "retry_delay": pendulum.duration
 SOURCES = SOURCE_SYSTEMS
 
 
+def load_pool() -> str:
+    """The load tasks' pool: DuckDB's single slot; on PostgreSQL loads run in parallel (Airflow's default pool)."""
+    from chiso import settings
+
+    return WAREHOUSE_POOL if settings.warehouse_dialect() == "duckdb" else "default_pool"
+
+
 def raw_asset(source_system: str) -> Asset:
     return Asset(name=f"raw_{source_system}", uri=f"chiso://warehouse/raw/{source_system}", group="chiso")
 
@@ -67,9 +74,9 @@ def make_ingest_dag(source_system: str, schedule: str | None = "@hourly"):
 
             return tasks.validate(chunk)
 
-        @task(pool=WAREHOUSE_POOL)
+        @task(pool=load_pool())
         def load(chunk: list[dict]) -> list[dict]:
-            """Write passed batches to the raw layer, quarantine the rest (one writer at a time)."""
+            """Write passed batches to the raw layer, quarantine the rest (one writer at a time on DuckDB)."""
             from chiso.orchestration import tasks
 
             return tasks.load(chunk)

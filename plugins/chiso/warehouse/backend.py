@@ -3,8 +3,9 @@
 The loader, the gate's history, freshness and the report talk to the warehouse only through
 :class:`Warehouse`: SQL with ``?`` placeholders (each backend binds them its own way), rows inserted by named
 columns, a batch's Parquet file bulk-inserted into a raw table, transactions. The raw layer's DDL is derived from
-the contracts (:mod:`chiso.warehouse.schema`). DuckDB is the backend today (:mod:`chiso.warehouse.duckdb_backend`);
-a PostgreSQL backend implements the same interface (COPY for the bulk insert).
+the contracts (:mod:`chiso.warehouse.schema`). Two backends: DuckDB (:mod:`chiso.warehouse.duckdb_backend`, the
+default: one file, one writer at a time) and PostgreSQL (:mod:`chiso.warehouse.postgres_backend`: ``COPY`` for
+the bulk insert, many writers). ``CHISO_WAREHOUSE`` chooses (``settings.warehouse_dialect()``).
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ class Warehouse(ABC):
     @abstractmethod
     def columns_of(self, schema: str, table: str) -> list[str]:
         """The columns of an existing table, in order (empty when it does not exist)."""
+
+    def lock(self, key: str) -> None:  # noqa: B027 - optional: DuckDB has one writer at a time anyway
+        """Hold ``key`` until the current transaction ends: writers that take the same key wait for each
+        other (a PostgreSQL advisory lock; nothing where only one writer can exist)."""
 
     @abstractmethod
     def begin(self) -> None: ...
@@ -106,8 +111,15 @@ class Warehouse(ABC):
 
 
 def connect(read_only: bool = False, path: Path | None = None, wait_seconds: float = 600.0) -> Warehouse:
-    """Open the warehouse (today: the DuckDB file of ``CHISO_WAREHOUSE``). A writer that finds it locked by
-    another writer waits up to ``wait_seconds``; readers open it read-only."""
+    """Open the warehouse of ``CHISO_WAREHOUSE``: the PostgreSQL database of its postgresql:// URL, or the
+    DuckDB file (``path`` overrides it). A DuckDB writer that finds the file locked by another writer waits up
+    to ``wait_seconds``; readers open either read-only."""
+    from chiso import settings
+
+    if path is None and settings.warehouse_dialect() == "postgres":
+        from chiso.warehouse.postgres_backend import PostgresWarehouse
+
+        return PostgresWarehouse.open(read_only=read_only)
     from chiso.warehouse.duckdb_backend import DuckDBWarehouse
 
     return DuckDBWarehouse.open(read_only=read_only, path=path, wait_seconds=wait_seconds)

@@ -24,9 +24,21 @@ from chiso import settings
 log = logging.getLogger(__name__)
 
 
-def dbt_env(target: str = "duckdb") -> dict[str, str]:
+def default_target() -> str:
+    """dbt's target: the warehouse's dialect (``CHISO_WAREHOUSE``)."""
+    return settings.warehouse_dialect()
+
+
+def dbt_env(target: str | None = None) -> dict[str, str]:
+    target = target or default_target()
     env = dict(os.environ)
-    env.setdefault("CHISO_WAREHOUSE", str(settings.warehouse_path()))
+    if settings.warehouse_dialect() == "postgres":
+        # the profile's postgres output reads CHISO_PG_*: the warehouse's URL decides them
+        pg = settings.warehouse_postgres()
+        env.update({"CHISO_PG_HOST": pg["host"], "CHISO_PG_PORT": pg["port"], "CHISO_PG_USER": pg["user"],
+                    "CHISO_PG_PASSWORD": pg["password"], "CHISO_PG_DATABASE": pg["dbname"]})
+    else:
+        env.setdefault("CHISO_WAREHOUSE", str(settings.warehouse_path()))
     env.setdefault("DBT_TARGET_PATH", str(settings.dbt_state_dir() / "target"))
     env.setdefault("DBT_LOG_PATH", str(settings.dbt_state_dir() / "logs"))
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
@@ -39,7 +51,8 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-def run(args: list[str], target: str = "duckdb") -> subprocess.CompletedProcess:
+def run(args: list[str], target: str | None = None) -> subprocess.CompletedProcess:
+    target = target or default_target()
     project = settings.dbt_project_dir()
     cmd = [dbt_executable(), *args, "--project-dir", str(project), "--profiles-dir", str(project),
            "--target", target]
@@ -91,12 +104,18 @@ def _read_state() -> dict:
         return {}
 
 
-def build(target: str = "duckdb", full_refresh: bool | None = None) -> dict:
-    """``dbt build``; incremental unless ``full_refresh`` or the project changed since the last build."""
+def build(target: str | None = None, full_refresh: bool | None = None) -> dict:
+    """``dbt build`` (on the warehouse's target unless ``target``); incremental unless ``full_refresh`` or the
+    project changed since the last build."""
+    target = target or default_target()
     started = time.monotonic()
     fingerprint = project_fingerprint()
     state = _read_state()
-    key = f"{target}|{dbt_env(target)['CHISO_WAREHOUSE']}" if target == "duckdb" else target
+    env = dbt_env(target)
+    if target == "duckdb":
+        key = f"{target}|{env['CHISO_WAREHOUSE']}"
+    else:
+        key = f"{target}|{env.get('CHISO_PG_HOST')}:{env.get('CHISO_PG_PORT')}/{env.get('CHISO_PG_DATABASE')}"
     last = state.get(key, {})
     reason = None
     if full_refresh is None:

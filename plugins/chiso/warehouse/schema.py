@@ -32,7 +32,21 @@ def create_table_sql(table: Table, dialect: str = "duckdb") -> str:
 
 
 def ensure_raw_schema(wh: Warehouse) -> None:
-    """Create the raw layer's schema and tables that are missing; apply column renames of the contracts."""
+    """Create the raw layer's schema and tables that are missing; apply column renames of the contracts. On
+    PostgreSQL also the read-only role; in one transaction, one writer at a time (concurrent
+    ``CREATE … IF NOT EXISTS`` can collide there)."""
+    if wh.dialect != "postgres":
+        _create_raw(wh)
+        return
+    from chiso.warehouse import postgres_backend
+
+    with wh.transaction():
+        wh.lock("chiso:raw-schema")
+        _create_raw(wh)
+        postgres_backend.setup(wh)
+
+
+def _create_raw(wh: Warehouse) -> None:
     wh.execute(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}")
     for table in raw_tables():
         renames = [c for c in table.columns if c.formerly]
