@@ -278,7 +278,7 @@ def corpus(tmp_path_factory):
         else:
             target.write_bytes(content)
     results: dict[str, Batch] = {}
-    for source in ("motcua", "qlvb", "dvc"):
+    for source in ("motcua", "qlvb", "dvc", "plans"):
         for chunk in tasks.land_new_files(source):
             for d in tasks.load(tasks.validate(tasks.parse(chunk))):
                 b = Batch.from_json(d)

@@ -134,9 +134,27 @@ def parse_batch(batch: Batch) -> Batch:
     """Parse one landed file into Parquet tables under the work folder: in a memory-limited child process
     (``CHISO_PARSE_MEMORY_MB``; 0: in this process)."""
     limit = settings.parse_memory_bytes()
-    if limit <= 0:
+    if limit <= 0 or not _risky(Path(batch.landed.landed_path)):
         return _parse_here(batch)
     return _parse_in_child(batch, limit)
+
+
+# A child per file costs about a second of start-up, so only the files whose content can crash or balloon their
+# reader go there: workbooks (a zip of XML whose declared dimension the reader trusts) and large JSON documents
+# (read whole). CSVs and small JSON are streamed by DuckDB within its memory limit, in this process; the limits
+# of sources.limits (size, line length, depth) are checked for every file before any reader opens it.
+RISKY_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+RISKY_JSON_BYTES = 4 << 20
+
+
+def _risky(path: Path) -> bool:
+    suffix = path.suffix.lower()
+    if suffix in RISKY_SUFFIXES:
+        return True
+    try:
+        return suffix == ".json" and path.stat().st_size >= RISKY_JSON_BYTES
+    except OSError:
+        return False
 
 
 def _parse_in_child(batch: Batch, limit: int) -> Batch:
@@ -201,6 +219,9 @@ def _parse_in_child(batch: Batch, limit: int) -> Batch:
 
 # imported once by the fork server, so that each file's child starts with them loaded
 PARSER_MODULES = [
+    "duckdb",
+    "openpyxl",
+    "python_calamine",
     "numpy",
     "pyarrow.compute",
     "pyarrow.parquet",
