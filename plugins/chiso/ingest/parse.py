@@ -13,9 +13,11 @@ the parser) and its neighbours are parsed as usual.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
+import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -147,6 +149,20 @@ RISKY_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 RISKY_JSON_BYTES = 4 << 20
 
 
+@contextlib.contextmanager
+def _main_module_hidden():
+    """Start a child without it importing this process's main script: multiprocessing re-runs the parent's
+    ``__main__`` file in every child (under Airflow, the ``airflow`` command: about a second of imports per
+    file). The child's target lives in this module, so it needs nothing from ``__main__``."""
+    main = sys.modules.get("__main__")
+    saved = main.__dict__.pop("__file__", None) if main is not None and main.__spec__ is None else None
+    try:
+        yield
+    finally:
+        if saved is not None:
+            main.__file__ = saved
+
+
 def _risky(path: Path) -> bool:
     suffix = path.suffix.lower()
     if suffix in RISKY_SUFFIXES:
@@ -172,7 +188,8 @@ def _parse_in_child(batch: Batch, limit: int) -> Batch:
     proc = ctx.Process(
         target=_child, args=(batch, limit, writer, dict(os.environ)), name=f"chiso-parse-{batch.batch_id[:8]}"
     )
-    proc.start()
+    with _main_module_hidden():
+        proc.start()
     writer.close()
     result = None
     try:
