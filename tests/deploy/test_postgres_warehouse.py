@@ -8,6 +8,7 @@ Each test works in a database of its own (created and dropped here).
 from __future__ import annotations
 
 import csv
+import shutil
 import threading
 import time
 import uuid
@@ -234,8 +235,13 @@ def both_warehouses(tmp_path_factory):
         )
         batches = [b for s in ("motcua", "qlvb", "dvc") for b in _validated(s)]
         assert batches and all(b.status == "validated" for b in batches), [b.error for b in batches]
+        # a load removes its batches' parsed files: keep a copy so the same batches load into PostgreSQL too
+        parsed = data.parent / "parsed-copy"
+        shutil.copytree(settings.work_dir(), parsed)
         duck = load.load(batches)
         dbt.build()
+        shutil.rmtree(settings.work_dir(), ignore_errors=True)
+        shutil.copytree(parsed, settings.work_dir())
         mp.setenv("CHISO_WAREHOUSE", f"postgresql://postgres@{HOST}:{PORT}/{name}")
         pg = load.load(batches)
         assert [b.rows_loaded for b in pg] == [b.rows_loaded for b in duck]
@@ -296,5 +302,6 @@ def test_report_and_freshness_read_postgres(both_warehouses, monkeypatch, tmp_pa
         (r["unit_code"], r["kpi_code"], norm(r["actual"])) for r in duck_rows
     ]
     checked = freshness.check(today=date(2025, 8, 10), notify=False)
-    assert {r["source_system"]: r["ok"] for r in checked} == {"motcua": True, "qlvb": True, "dvc": True}
-    assert _q(pg_name, "select count(*) from raw.dq_run where dataset = 'freshness'") == [(3,)]
+    # plans were not loaded here: no plan is no fresh plan
+    assert {r["source_system"]: r["ok"] for r in checked} == {"motcua": True, "qlvb": True, "dvc": True, "plans": False}
+    assert _q(pg_name, "select count(*) from raw.dq_run where dataset = 'freshness'") == [(4,)]  # one per source, plans included
