@@ -21,10 +21,10 @@ import pytest
 from chiso import settings
 from chiso.ingest import landing, load, parse
 from chiso.ingest.batch import Batch
-from chiso.orchestration import tasks
 from chiso.quality import gate
 from chiso.warehouse import dbt
 from chiso.warehouse.postgres_backend import READER_ROLE, placeholders
+from ingest_steps import ingest
 from marts_compare import compare_marts, norm
 
 pytestmark = pytest.mark.postgres
@@ -63,13 +63,6 @@ def generated(chiso_data):
         documents_per_month=15,
     )
     return chiso_data
-
-
-def _run(source: str) -> list[Batch]:
-    out = []
-    for chunk in tasks.land_new_files(source):
-        out += tasks.load(tasks.validate(tasks.parse(chunk)))
-    return [Batch.from_json(d) for d in out]
 
 
 def _validated(source: str) -> list[Batch]:
@@ -116,7 +109,7 @@ def test_every_source_loads_into_postgres_with_its_accounting(generated, pg_db, 
         w.writeheader()
         w.writerows(rows)
     for source in ("motcua", "qlvb", "dvc"):
-        results = _run(source)
+        results = ingest(source)
         assert results and all(r.status == "loaded" for r in results), [r.error for r in results]
     manifest = _q(
         pg_db, "select source_system, rows_read, rows_loaded, rows_rejected, status from raw.landing_manifest"

@@ -13,24 +13,8 @@ import duckdb
 import pytest
 from chiso import settings
 from chiso.ingest import landing, load, parse
-from chiso.ingest.batch import Batch
-from chiso.orchestration import tasks
 from chiso.quality import gate
-
-
-def _q(sql: str, params=()):
-    con = duckdb.connect(str(settings.warehouse_path()), read_only=True)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
-
-
-def _run(source: str) -> list[Batch]:
-    out = []
-    for chunk in tasks.land_new_files(source):
-        out += tasks.load(tasks.validate(tasks.parse(chunk)))
-    return [Batch.from_json(d) for d in out]
+from ingest_steps import ingest, query
 
 
 @pytest.fixture
@@ -53,15 +37,15 @@ def test_a_run_stopped_after_landing_is_finished_by_the_next_run(generated):
     assert landed
     gate.validate(parse.parse(landed))
     assert (
-        not settings.warehouse_path().exists() or _q("select count(*) from raw.landing_manifest")[0][0] == 0
+        not settings.warehouse_path().exists() or query("select count(*) from raw.landing_manifest")[0][0] == 0
     )
     # an ordinary new run: nothing new lands, yet every landed file is loaded
-    results = _run("motcua")
+    results = ingest("motcua")
     assert sorted(b.batch_id for b in results) == sorted(b.batch_id for b in landed)
     assert all(b.status == "loaded" for b in results)
-    assert _q("select count(*) from raw.landing_manifest where status = 'loaded'")[0][0] == len(landed)
+    assert query("select count(*) from raw.landing_manifest where status = 'loaded'")[0][0] == len(landed)
     # and then nothing is left to do
-    assert _run("motcua") == []
+    assert ingest("motcua") == []
 
 
 def test_a_failed_load_fails_the_step_and_the_next_run_loads_it(generated, monkeypatch):
@@ -79,23 +63,23 @@ def test_a_failed_load_fails_the_step_and_the_next_run_loads_it(generated, monke
         load.load(batches)
     assert victim.file_name in str(err.value) and "out of memory" in str(err.value)
     assert "damaged" not in str(err.value)
-    rows = dict(_q("select batch_id, status from raw.landing_manifest"))
+    rows = dict(query("select batch_id, status from raw.landing_manifest"))
     assert victim.batch_id not in rows and len(rows) == len(batches) - 1, "the others are loaded"
     monkeypatch.setattr(load, "load_batch", real)
-    again = _run("qlvb")
+    again = ingest("qlvb")
     assert [b.batch_id for b in again] == [victim.batch_id] and again[0].status == "loaded"
 
 
 def test_loading_a_finished_batch_again_changes_nothing(generated):
     batches = gate.validate(parse.parse(load.to_load("dvc")))
     load.load(batches)
-    before = _q("select batch_id, status, rows_loaded, loaded_at from raw.landing_manifest order by 1")
-    n = _q("select count(*) from raw.dvc_766_unit")[0][0]
+    before = query("select batch_id, status, rows_loaded, loaded_at from raw.landing_manifest order by 1")
+    n = query("select count(*) from raw.dvc_766_unit")[0][0]
     load.load(batches)  # e.g. two runs that took the same pending files
     assert (
-        _q("select batch_id, status, rows_loaded, loaded_at from raw.landing_manifest order by 1") == before
+        query("select batch_id, status, rows_loaded, loaded_at from raw.landing_manifest order by 1") == before
     )
-    assert _q("select count(*) from raw.dvc_766_unit")[0][0] == n
+    assert query("select count(*) from raw.dvc_766_unit")[0][0] == n
 
 
 def test_an_older_correction_reaching_the_loader_late_does_not_replace_the_newer(generated):
@@ -107,16 +91,16 @@ def test_an_older_correction_reaching_the_loader_late_does_not_replace_the_newer
     assert len(newer) == 1 and newer[0].landed.received_at >= max(o.landed.received_at for o in old)
     load.load(gate.validate(parse.parse(newer)))  # the correction first …
     load.load(gate.validate(parse.parse(old)))  # … then the batch it corrects
-    rows = _q("select count(*) from raw.motcua_dossier where source_file like ?", (f"%{f.name}",))[0][0]
+    rows = query("select count(*) from raw.motcua_dossier where source_file like ?", (f"%{f.name}",))[0][0]
     assert rows == len(lines) - 1 - 2
     states = dict(
-        _q("select batch_id, status from raw.landing_manifest where file_name like ?", (f"%{f.name}",))
+        query("select batch_id, status from raw.landing_manifest where file_name like ?", (f"%{f.name}",))
     )
     assert states[newer[0].batch_id] == "loaded" and sorted(states.values()) == ["loaded", "superseded"]
 
 
 def test_work_files_are_removed_once_loaded(generated):
-    results = _run("dvc")
+    results = ingest("dvc")
     assert results and all(b.status == "loaded" for b in results)
     assert not any(settings.work_dir().glob("*/*.parquet"))
 
@@ -170,7 +154,7 @@ def test_links_and_special_files_are_refused_and_quarantined(generated, tmp_path
     else:
         entry = incoming / "hoso_98_2025-07.csv"
         os.mkfifo(entry)
-    results = {b.file_name: b for b in _run("motcua")}
+    results = {b.file_name: b for b in ingest("motcua")}
     refused = results[entry.name]
     assert refused.status == "quarantined"
     assert entry.name in refused.error and "expected a regular file" in refused.error
@@ -178,20 +162,20 @@ def test_links_and_special_files_are_refused_and_quarantined(generated, tmp_path
     assert all(b.status == "loaded" for n, b in results.items() if n != entry.name), "the others load"
     landed = [p for p in settings.landing_dir().rglob("*") if p.is_file() and not p.is_symlink()]
     assert not any(p.read_bytes() == secret.read_bytes() for p in landed), "the target was never read"
-    assert "not to be read" not in "".join(str(r) for r in _q("select * from raw.motcua_dossier"))
-    row = _q("select status, error from raw.landing_manifest where file_name = ?", (entry.name,))
+    assert "not to be read" not in "".join(str(r) for r in query("select * from raw.motcua_dossier"))
+    row = query("select status, error from raw.landing_manifest where file_name = ?", (entry.name,))
     assert row == [("quarantined", refused.error)]
     report = settings.quarantine_dir() / "motcua" / refused.batch_id / "error_report.json"
     assert report.exists() and (report.stat().st_mode & 0o777) == 0o600
     assert (report.parent.stat().st_mode & 0o777) == 0o700
     # quarantined once: the next run does not take it again
-    assert _run("motcua") == []
+    assert ingest("motcua") == []
 
 
 def test_quarantined_files_are_private(generated):
     bad = settings.incoming_dir() / "qlvb" / "sovanban_09_2025-05.xlsx"
     bad.write_bytes(b"PK\x03\x04 not a workbook")
-    results = {Path(b.file_name).name: b for b in _run("qlvb")}
+    results = {Path(b.file_name).name: b for b in ingest("qlvb")}
     q = settings.quarantine_dir() / "qlvb" / results[bad.name].batch_id
     assert (q / bad.name).stat().st_mode & 0o777 == 0o600
     assert q.stat().st_mode & 0o777 == 0o700 and settings.quarantine_dir().stat().st_mode & 0o777 == 0o700

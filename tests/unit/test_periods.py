@@ -8,26 +8,14 @@ import json
 import re
 
 import chiso_sample as sample
-import duckdb
 import pytest
 from chiso import settings
 from chiso.ingest.batch import Batch
-from chiso.orchestration import tasks
-
-
-def _q(sql: str, params=()):
-    con = duckdb.connect(str(settings.warehouse_path()), read_only=True)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
+from ingest_steps import ingest, query
 
 
 def _run(source: str) -> dict[str, Batch]:
-    out = []
-    for chunk in tasks.land_new_files(source):
-        out += tasks.load(tasks.validate(tasks.parse(chunk)))
-    return {Batch.from_json(d).file_name.split("/")[-1]: Batch.from_json(d) for d in out}
+    return {b.file_name.split("/")[-1]: b for b in ingest(source)}
 
 
 @pytest.fixture
@@ -53,7 +41,7 @@ def test_a_file_named_for_the_future_is_quarantined(generated):
     assert b.status == "quarantined"
     assert future.name in b.error and "2099-12" in b.error and "future" in b.error
     assert results[src.name].status == "loaded"
-    assert _q("select max(period_start) from raw.landing_manifest where status = 'loaded'")[0][0].year == 2025
+    assert query("select max(period_start) from raw.landing_manifest where status = 'loaded'")[0][0].year == 2025
 
 
 def test_rows_of_another_period_than_the_name_claims_are_quarantined(generated):
@@ -69,22 +57,22 @@ def test_rows_of_another_period_than_the_name_claims_are_quarantined(generated):
 def test_a_partial_correction_is_held_and_a_complete_one_supersedes(generated):
     src = next((settings.incoming_dir() / "motcua").rglob("hoso_*_2025-07.csv"))
     _run("motcua")
-    before = _q("select count(*) from raw.motcua_dossier")[0][0]
+    before = query("select count(*) from raw.motcua_dossier")[0][0]
     lines = src.read_text(encoding="utf-8-sig").splitlines(keepends=True)
     src.write_text("\ufeff" + "".join(lines[:6]), encoding="utf-8")  # 5 of the month's dossiers
     held = _run("motcua")[src.name]
     assert held.status == "quarantined"
     assert "held for confirmation" in held.error and "expected" in held.error and "found 5 rows" in held.error
-    assert _q("select count(*) from raw.motcua_dossier")[0][0] == before, "the loaded month stays"
+    assert query("select count(*) from raw.motcua_dossier")[0][0] == before, "the loaded month stays"
     alerts = [json.loads(p.read_text()) for p in settings.alerts_dir().rglob("*.json")]
     assert any(a.get("batch_id") == held.batch_id for a in alerts)
     # the complete correction (two dossiers fewer) supersedes as before
     src.write_text("\ufeff" + "".join(lines[:-2]), encoding="utf-8")
     complete = _run("motcua")[src.name]
     assert complete.status == "loaded"
-    assert _q("select count(*) from raw.motcua_dossier")[0][0] == before - 2
+    assert query("select count(*) from raw.motcua_dossier")[0][0] == before - 2
     statuses = sorted(
-        s for (s,) in _q("select status from raw.landing_manifest where file_name like ?", (f"%{src.name}",))
+        s for (s,) in query("select status from raw.landing_manifest where file_name like ?", (f"%{src.name}",))
     )
     assert statuses == ["loaded", "quarantined", "superseded"]
     assert re.search(r"CHISO_MAX_CORRECTION_LOSS", held.error)

@@ -13,24 +13,8 @@ import pytest
 from chiso import settings
 from chiso.ingest import landing, load, parse
 from chiso.ingest.batch import Batch
-from chiso.orchestration import tasks
 from chiso.quality import gate
-
-
-def _run(source: str) -> list[Batch]:
-    """What the ingestion DAG's tasks do, in-process (through their JSON descriptors, as over XCom)."""
-    out = []
-    for chunk in tasks.land_new_files(source):
-        out += tasks.load(tasks.validate(tasks.parse(chunk)))
-    return [Batch.from_json(d) for d in out]
-
-
-def _q(sql: str, params=()):
-    con = duckdb.connect(str(settings.warehouse_path()), read_only=True)
-    try:
-        return con.execute(sql, params).fetchall()
-    finally:
-        con.close()
+from ingest_steps import ingest, query
 
 
 @pytest.fixture
@@ -42,9 +26,9 @@ def generated(chiso_data):
 
 def test_every_source_loads_and_accounts_for_every_row(generated):
     for source in ("motcua", "qlvb", "dvc"):
-        results = _run(source)
+        results = ingest(source)
         assert results and all(r.status == "loaded" for r in results), [r.error for r in results]
-    rows = _q("select source_system, rows_read, rows_loaded, rows_rejected, status from raw.landing_manifest")
+    rows = query("select source_system, rows_read, rows_loaded, rows_rejected, status from raw.landing_manifest")
     assert {r[0] for r in rows} == {"motcua", "qlvb", "dvc"}
     for _, read, loaded, rejected, status in rows:
         assert read == loaded + rejected and status == "loaded"
@@ -53,30 +37,30 @@ def test_every_source_loads_and_accounts_for_every_row(generated):
     for f in (settings.incoming_dir() / "motcua").rglob("hoso_*.csv"):
         with open(f, encoding="utf-8-sig", newline="") as fh:
             n_csv += sum(1 for _ in csv.DictReader(fh))
-    assert _q("select count(*) from raw.motcua_dossier")[0][0] == n_csv
+    assert query("select count(*) from raw.motcua_dossier")[0][0] == n_csv
     # and every validation run is in the DQ history
-    runs = _q("select dataset, success, action from raw.dq_run")
+    runs = query("select dataset, success, action from raw.dq_run")
     assert runs and all(success for _, success, _ in runs)
-    assert _q("select count(*) from raw.dq_result")[0][0] >= len(runs) * 3
+    assert query("select count(*) from raw.dq_result")[0][0] >= len(runs) * 3
 
 
 def test_receiving_the_same_files_again_changes_nothing(generated):
-    _run("motcua")
-    before = _q("select count(*), sum(rows_loaded) from raw.landing_manifest")
-    assert _run("motcua") == []
-    assert _q("select count(*), sum(rows_loaded) from raw.landing_manifest") == before
+    ingest("motcua")
+    before = query("select count(*), sum(rows_loaded) from raw.landing_manifest")
+    assert ingest("motcua") == []
+    assert query("select count(*), sum(rows_loaded) from raw.landing_manifest") == before
 
 
 def test_corrected_export_supersedes_the_earlier_one(generated):
-    _run("motcua")
+    ingest("motcua")
     f = sorted((settings.incoming_dir() / "motcua").rglob("hoso_*_2025-07.csv"))[0]
-    old_rows = _q("select count(*) from raw.motcua_dossier where source_file like ?", (f"%{f.name}",))[0][0]
+    old_rows = query("select count(*) from raw.motcua_dossier where source_file like ?", (f"%{f.name}",))[0][0]
     lines = f.read_text(encoding="utf-8-sig").splitlines(keepends=True)
     f.write_text("\ufeff" + "".join(lines[:-3]), encoding="utf-8")  # the corrected export drops 3 dossiers
-    results = _run("motcua")
+    results = ingest("motcua")
     assert [r.status for r in results] == ["loaded"]
-    assert _q("select count(*) from raw.motcua_dossier where source_file like ?", (f"%{f.name}",))[0][0] == old_rows - 3
-    states = _q("select status, superseded_by is not null from raw.landing_manifest where file_name like ?",
+    assert query("select count(*) from raw.motcua_dossier where source_file like ?", (f"%{f.name}",))[0][0] == old_rows - 3
+    states = query("select status, superseded_by is not null from raw.landing_manifest where file_name like ?",
                 (f"%{f.name}",))
     assert sorted(states) == [("loaded", False), ("superseded", True)]
     # both stay in landing
@@ -87,7 +71,7 @@ def test_bad_file_is_quarantined_and_the_rest_loads(generated):
     good = sorted((settings.incoming_dir() / "qlvb").rglob("*.xlsx"))
     bad = settings.incoming_dir() / "qlvb" / "04" / "sovanban_04_2025-05.xlsx"
     bad.write_bytes(b"PK\x03\x04 this is not a workbook")
-    results = _run("qlvb")
+    results = ingest("qlvb")
     by_name = {Path(r.file_name).name: r for r in results}
     assert by_name[bad.name].status == "quarantined"
     assert all(by_name[g.name].status == "loaded" for g in good)
@@ -95,27 +79,27 @@ def test_bad_file_is_quarantined_and_the_rest_loads(generated):
     report = json.loads((q / "error_report.json").read_text())
     assert report["error"] and bad.name in report["error"]
     assert (q / bad.name).read_bytes() == bad.read_bytes()
-    row = _q("select status, rows_loaded, error from raw.landing_manifest where file_name like ?", (f"%{bad.name}",))
+    row = query("select status, rows_loaded, error from raw.landing_manifest where file_name like ?", (f"%{bad.name}",))
     assert row[0][0] == "quarantined" and row[0][1] == 0 and bad.name in row[0][2]
-    alerts = _q("select severity, channel, delivered, message from raw.dq_alert")
+    alerts = query("select severity, channel, delivered, message from raw.dq_alert")
     assert alerts and alerts[0][0] == "error" and bad.name in alerts[0][3]
 
 
 def test_failed_error_expectation_quarantines_the_batch(generated):
-    _run("dvc")
-    loaded_before = _q("select count(*) from raw.dvc_766_unit")[0][0]
+    ingest("dvc")
+    loaded_before = query("select count(*) from raw.dvc_766_unit")[0][0]
     src = sorted((settings.incoming_dir() / "dvc").rglob("dvc-progress-tree/month-2025-07.json"))[0]
     doc = json.loads(src.read_text(encoding="utf-8"))
     child = doc["data"]["children"][0]
     child["score"] = child["maxScore"] + 5  # a score above its maximum
     child["ratio"] = 180.0  # and a ratio over 100
     src.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")  # a re-sent, damaged response
-    results = _run("dvc")
+    results = ingest("dvc")
     assert [r.status for r in results] == ["quarantined"]
     failed = [c for s in results[0].validation["suites"] for c in s["checks"] if not c["success"]]
     assert {c["kwargs"].get("column") or c["kwargs"].get("column_A") for c in failed} >= {"ratio"}
-    assert _q("select count(*) from raw.dvc_766_unit")[0][0] == loaded_before, "the last good data stays"
-    runs = _q("select success, action, failed_errors from raw.dq_run where not success")
+    assert query("select count(*) from raw.dvc_766_unit")[0][0] == loaded_before, "the last good data stays"
+    runs = query("select success, action, failed_errors from raw.dq_run where not success")
     assert runs and runs[0][1] == "quarantined" and runs[0][2] >= 1
 
 
@@ -130,21 +114,21 @@ def test_rejected_rows_are_kept_with_their_reason(generated, monkeypatch):
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
-    results = [r for r in _run("motcua") if r.file_name.endswith(f.name)]
+    results = [r for r in ingest("motcua") if r.file_name.endswith(f.name)]
     assert [(r.status, r.rows_read, r.rows_loaded, r.rows_rejected) for r in results] == [
         ("loaded", len(rows), len(rows) - 2, 2)]
-    got = _q("select source_row, column_name, expected, found, message from raw.rejected_row "
+    got = query("select source_row, column_name, expected, found, message from raw.rejected_row "
              "where source_file like ? order by 1", (f"%{f.name}",))
     assert [g[:2] for g in got] == [(2, "TrangThaiHoSo"), (5, "MaHoSo")]
     assert got[0][3] == "Đang 'treo'" and got[0][4] == "unknown status" and "Đã trả kết quả" in got[0][2]
     assert got[1][3] == rows[3]["MaHoSo"] and "duplicate" in got[1][4]
-    assert _q("select count(*) from raw.motcua_dossier where source_file like ? and source_row in (2, 5)",
+    assert query("select count(*) from raw.motcua_dossier where source_file like ? and source_row in (2, 5)",
               (f"%{f.name}",)) == [(0,)]
     # loading the same batch again replaces its rows, rejects included
     again = load.load([results[0].but(status="validated")])
     assert again[0].rows_loaded == len(rows) - 2
-    assert _q("select count(*) from raw.rejected_row where source_file like ?", (f"%{f.name}",)) == [(2,)]
-    assert _q("select count(*) from raw.motcua_dossier where source_file like ?", (f"%{f.name}",)) == [
+    assert query("select count(*) from raw.rejected_row where source_file like ?", (f"%{f.name}",)) == [(2,)]
+    assert query("select count(*) from raw.motcua_dossier where source_file like ?", (f"%{f.name}",)) == [
         (len(rows) - 2,)]
 
 

@@ -75,21 +75,10 @@ counted as (
         sum(case when attributed.finished_at < rebuilt_months.month_end_exclusive then 1 else 0 end) as n_finished,
         sum(case when attributed.finished_at < rebuilt_months.month_end_exclusive and attributed.is_finished_on_time
             then 1 else 0 end) as n_finished_on_time,
-        sum(case when attributed.finished_at is null or attributed.finished_at >= rebuilt_months.month_end_exclusive
-            then 1 else 0 end) as n_open_at_end,
-        sum(
-            case
-                when attributed.finished_at is not null
-                    and attributed.finished_at < rebuilt_months.month_end_exclusive then 0
-                {% if var('chiso_late_if_multiple_supplements') %}
-                when coalesce(attributed.supplement_count, 0) > 1 then 0
-                {% endif %}
-                -- open at the month's end: within deadline if the deadline is not passed at the end
-                when attributed.deadline_at is null
-                    or attributed.deadline_at >= rebuilt_months.month_end_exclusive then 1
-                else 0
-            end
-        ) as n_open_at_end_on_time
+        sum({{ chiso_open_at('attributed', 'rebuilt_months.month_end_exclusive') }}) as n_open_at_end,
+        -- open at the month's end: within deadline if the deadline is not passed at the end
+        sum({{ chiso_open_within_deadline('attributed', 'rebuilt_months.month_end_exclusive') }})
+            as n_open_at_end_on_time
     from attributed
     inner join rebuilt_months
         on attributed.received_at < rebuilt_months.month_end_exclusive

@@ -137,12 +137,7 @@ ours_scanned as (
                 else 0
             end
         ) as resolved_total,
-        sum(
-            case
-                when dossiers.finished_at is null or dossiers.finished_at >= matched.period_end_exclusive then 1
-                else 0
-            end
-        ) as pending_total,
+        sum({{ chiso_open_at('dossiers', 'matched.period_end_exclusive') }}) as pending_total,
         sum(
             case
                 when dossiers.finished_at >= matched.period_start
@@ -161,27 +156,10 @@ ours_scanned as (
                 else 0
             end
         ) as resolved_late,
-        -- open at the period's end: within deadline as in int_dossier_month_measures
-        sum(
-            case
-                when dossiers.finished_at is not null and dossiers.finished_at < matched.period_end_exclusive then 0
-                {% if var('chiso_late_if_multiple_supplements') %}
-                when coalesce(dossiers.supplement_count, 0) > 1 then 0
-                {% endif %}
-                when dossiers.deadline_at is null or dossiers.deadline_at >= matched.period_end_exclusive then 1
-                else 0
-            end
-        ) as pending_within_deadline,
-        sum(
-            case
-                when dossiers.finished_at is not null and dossiers.finished_at < matched.period_end_exclusive then 0
-                {% if var('chiso_late_if_multiple_supplements') %}
-                when coalesce(dossiers.supplement_count, 0) > 1 then 1
-                {% endif %}
-                when dossiers.deadline_at is null or dossiers.deadline_at >= matched.period_end_exclusive then 0
-                else 1
-            end
-        ) as pending_overdue
+        -- open at the period's end: within deadline as in int_dossier_month_measures (the same macros)
+        sum({{ chiso_open_within_deadline('dossiers', 'matched.period_end_exclusive') }}) as pending_within_deadline,
+        sum({{ chiso_open_at('dossiers', 'matched.period_end_exclusive') }})
+            - sum({{ chiso_open_within_deadline('dossiers', 'matched.period_end_exclusive') }}) as pending_overdue
     from matched
     inner join dossiers
         on dossiers.unit_code = matched.unit_code

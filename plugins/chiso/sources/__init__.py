@@ -54,14 +54,17 @@ PARSERS = _parsers
 STREAMING_FORMATS = {"motcua-dossier-csv", "motcua-dossier-json"}
 
 
-def parse(path: str | Path, format: str | None = None, *, out_dir: str | Path | None = None) -> ParsedBatch:
+def parse(
+    path: str | Path, format: str | None = None, *, out_dir: str | Path | None = None, checked: bool = False
+) -> ParsedBatch:
     """Parse ``path`` (format detected unless given).
 
     With ``out_dir``, a parser that can streams its table to ``<out_dir>/<dataset>.parquet`` and returns a
     ``WrittenTable`` for it (lower peak memory: one batch at a time); the others return Arrow tables."""
     from chiso.sources import limits
 
-    limits.check(path)  # size, dimension, uncompressed size, depth, line length: before any parser reads it
+    if not checked:  # size, dimension, uncompressed size, depth, line length: before any parser reads it
+        limits.check(path)
     fmt = format or detect(path)
     parser = _parsers().get(fmt)
     if parser is None:

@@ -110,7 +110,7 @@ def _inspect(path: Path) -> dict[str, Any]:
             limits.check(path)
         info["format"] = sources.detect(path)
         info["source_system"] = sources.SOURCE_OF_FORMAT.get(info["format"])
-        parsed = sources.parse(path)
+        parsed = sources.parse(path, info["format"], checked=True)  # the limits were checked above
     except ParseError as exc:
         info.update(ok=False, errors=[exc.error.describe(Path(path).name)])
         return info
