@@ -293,19 +293,15 @@ def _retry(fn, what: str, attempts: int, backoff: float) -> tuple[bool, str]:
     return False, f"failed after {attempts} attempts: {last}"
 
 
-def send_email(chan: Channel, alert: dict[str, Any], timeout: float = 10.0) -> None:
+def _mail(chan: Channel, recipients: list[str], subject: str, body: str, timeout: float = 10.0) -> None:
+    """One plain-text mail through an SMTP channel (the one SMTP client of chiso)."""
     import smtplib  # here, not at the top: the validate task imports this module on every run
     from email.message import EmailMessage
 
     msg = EmailMessage()
-    if alert.get("kind") == "task_failure":
-        msg["Subject"] = f"[chiso] Lỗi tác vụ {alert['dag_id']}.{alert['task_id']}"
-    else:
-        msg["Subject"] = (f"[chiso] DQ {alert['severity']}: {alert['source_system']} "
-                          f"{alert['file'] or alert['dataset']} ({alert['period']})")
-    msg["From"] = chan.sender or "chiso@localhost"
-    msg["To"] = ", ".join(chan.recipients) or "root@localhost"
-    msg.set_content(render_text(alert))
+    msg["Subject"], msg["From"] = subject, chan.sender or "chiso@localhost"
+    msg["To"] = ", ".join(recipients) or "root@localhost"
+    msg.set_content(body)
     with smtplib.SMTP(chan.host, chan.port or 25, timeout=timeout) as smtp:
         if chan.starttls:
             smtp.starttls()
@@ -314,14 +310,28 @@ def send_email(chan: Channel, alert: dict[str, Any], timeout: float = 10.0) -> N
         smtp.send_message(msg)
 
 
-def send_webhook(chan: Channel, alert: dict[str, Any], timeout: float = 10.0) -> None:
+def _post(chan: Channel, payload: dict[str, Any], timeout: float = 10.0) -> None:
+    """A JSON POST to a webhook channel (the one HTTP client of chiso); an answer of 300 or above fails."""
     import urllib.request
 
-    body = json.dumps(slack_payload(alert), ensure_ascii=False).encode("utf-8")
+    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     req = urllib.request.Request(chan.url, data=body, headers={"Content-Type": "application/json"}, method="POST")
     with urllib.request.urlopen(req, timeout=timeout) as resp:
         if resp.status >= 300:
             raise RuntimeError(f"HTTP {resp.status}")
+
+
+def send_email(chan: Channel, alert: dict[str, Any], timeout: float = 10.0) -> None:
+    if alert.get("kind") == "task_failure":
+        subject = f"[chiso] Lỗi tác vụ {alert['dag_id']}.{alert['task_id']}"
+    else:
+        subject = (f"[chiso] DQ {alert['severity']}: {alert['source_system']} "
+                   f"{alert['file'] or alert['dataset']} ({alert['period']})")
+    _mail(chan, chan.recipients, subject, render_text(alert), timeout)
+
+
+def send_webhook(chan: Channel, alert: dict[str, Any], timeout: float = 10.0) -> None:
+    _post(chan, slack_payload(alert), timeout)
 
 
 def send_mail(recipients: list[str], subject: str, body: str) -> tuple[str, bool, str]:
@@ -330,22 +340,8 @@ def send_mail(recipients: list[str], subject: str, body: str) -> tuple[str, bool
     chan = next((c for c in configured_channels() if c.kind == "smtp"), None)
     if chan is None:
         return "none", False, f"no {SMTP_CONN_ID} connection configured"
-
-    def send() -> None:
-        import smtplib
-        from email.message import EmailMessage
-
-        msg = EmailMessage()
-        msg["Subject"], msg["From"], msg["To"] = subject, chan.sender or "chiso@localhost", ", ".join(recipients)
-        msg.set_content(body)
-        with smtplib.SMTP(chan.host, chan.port or 25, timeout=10) as smtp:
-            if chan.starttls:
-                smtp.starttls()
-            if chan.login:
-                smtp.login(chan.login, chan.password or "")
-            smtp.send_message(msg)
-
-    ok, detail = _retry(send, f"notice smtp {chan.conn_id}", settings.alert_attempts(), settings.alert_backoff())
+    ok, detail = _retry(lambda: _mail(chan, recipients, subject, body), f"notice smtp {chan.conn_id}",
+                        settings.alert_attempts(), settings.alert_backoff())
     return chan.conn_id, ok, detail
 
 
@@ -354,17 +350,8 @@ def post_webhook(text: str) -> tuple[str, bool, str]:
     chan = next((c for c in configured_channels() if c.kind == "webhook"), None)
     if chan is None:
         return "none", False, f"no {WEBHOOK_CONN_ID} connection configured"
-
-    def send() -> None:
-        import urllib.request
-
-        body = json.dumps({"text": text}, ensure_ascii=False).encode("utf-8")
-        req = urllib.request.Request(chan.url, data=body, headers={"Content-Type": "application/json"}, method="POST")
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            if resp.status >= 300:
-                raise RuntimeError(f"HTTP {resp.status}")
-
-    ok, detail = _retry(send, f"notice webhook {chan.conn_id}", settings.alert_attempts(), settings.alert_backoff())
+    ok, detail = _retry(lambda: _post(chan, {"text": text}), f"notice webhook {chan.conn_id}",
+                        settings.alert_attempts(), settings.alert_backoff())
     return chan.conn_id, ok, detail
 
 
