@@ -309,7 +309,8 @@ def _limit_read(files: list[str]) -> str:
 _LIMIT_VIEW = """CREATE OR REPLACE VIEW kpi_input AS SELECT
   MaHoSo AS dossier_code, MaCoQuan AS agency_code, coalesce(KenhThucHien, 1) AS channel,
   NgayTiepNhan AS received_at, NgayHenTra AS appointment_at, NgayKetThucXuLy AS completed_at,
-  TrangThaiHoSo AS status_raw, TRY_CAST(replace(SoNgayChoBoSung, ',', '.') AS DOUBLE) AS supplement_wait_days,
+  TrangThaiHoSo AS status_raw, SoLanBoSung AS supplement_count,
+  TRY_CAST(replace(SoNgayChoBoSung, ',', '.') AS DOUBLE) AS supplement_wait_days,
   PhiLePhi AS fee_amount, DuocThanhToanTrucTuyen AS online_payment,
   HoSoCoThanhPhanSoHoa = 1 AS has_digitised_components, NgayCapNhat AS updated_at, period_month
 FROM raw_dossier"""
@@ -585,7 +586,7 @@ def alt_child(stage: str, state: Path, files_json: str) -> None:
         prov.to_sql("ref_provinces", con, if_exists="replace", index=False)
         con.executescript(
             "DROP VIEW IF EXISTS kpi_input; CREATE VIEW kpi_input AS SELECT dossier_code, agency_code, channel, "
-            "received_at, appointment_at, completed_at, status_raw, supplement_wait_days, fee_amount, "
+            "received_at, appointment_at, completed_at, status_raw, supplement_count, supplement_wait_days, fee_amount, "
             "online_payment, has_digitised_components, updated_at, period_month FROM motcua_dossier;"
             "DROP TABLE IF EXISTS kpi;")
         con.execute(f"CREATE TABLE kpi AS {kpi_sql('kpi_input', 'ref_provinces', 'sqlite')}")

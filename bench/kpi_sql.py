@@ -4,8 +4,8 @@ The same definitions as dbt's ``int_dossier_current`` + ``int_kpi_dossier_measur
 dossier's latest export row is its state; it belongs to the province whose agency prefix matches its agency
 on the day it was received; a successor province's series adds its whole predecessors' dossiers; online
 share, online payment and digitised share count dossiers received in the month, on-time share counts those
-finished in the month or open at its end (stopped/refused/withdrawn on time; deadline = appointment +
-supplement waiting days). Used by the benchmark's "limit" (DuckDB over read_csv) and "alternative" (SQLite
+finished in the month or open at its end (stopped/refused/withdrawn on time; more than one supplement request
+late; deadline = appointment + supplement waiting days). Used by the benchmark's "limit" (DuckDB over read_csv) and "alternative" (SQLite
 after pandas). Input: a relation with the export's columns typed (see ``COLUMNS``) plus ``period_month``.
 """
 
@@ -16,7 +16,7 @@ SPECIAL = ("Dừng xử lý", "Từ chối", "Công dân yêu cầu rút hồ s�
 
 # columns the KPI query needs (typed): name -> meaning
 COLUMNS = ["dossier_code", "agency_code", "channel", "received_at", "appointment_at", "completed_at",
-           "status_raw", "supplement_wait_days", "fee_amount", "online_payment", "has_digitised_components",
+           "status_raw", "supplement_count", "supplement_wait_days", "fee_amount", "online_payment", "has_digitised_components",
            "updated_at", "period_month"]
 
 
@@ -32,6 +32,7 @@ DIALECTS = {
         "add_day": "CAST({c} + INTERVAL 1 DAY AS DATE)",
         "next_month": "CAST({c} + INTERVAL 1 MONTH AS DATE)",
         "true": "true",
+        "false": "false",
         "max_date": "DATE '9999-12-31'",
     },
     "sqlite": {
@@ -41,6 +42,7 @@ DIALECTS = {
         "add_day": "date({c}, '+1 day')",
         "next_month": "date({c}, '+1 month')",
         "true": "1",
+        "false": "0",
         "max_date": "'9999-12-31'",
     },
 }
@@ -99,6 +101,7 @@ judged AS (
   SELECT *,
     CASE WHEN NOT is_finished THEN NULL
          WHEN status_raw IN ({spec}) THEN {d['true']}
+         WHEN coalesce(supplement_count, 0) > 1 THEN {d['false']}
          WHEN appointment_at IS NULL THEN {d['true']}
          WHEN finished_at IS NULL THEN NULL
          ELSE finished_at <= deadline_at END AS on_time
@@ -127,6 +130,7 @@ received AS (
 handled AS (
   SELECT series_code, series_from, period_start, count(*) AS n,
          sum(CASE WHEN finished_at < period_end THEN CASE WHEN on_time THEN 1 ELSE 0 END
+                  WHEN coalesce(supplement_count, 0) > 1 THEN 0
                   WHEN deadline_at IS NULL OR deadline_at >= period_end THEN 1 ELSE 0 END) AS n_on_time
   FROM series JOIN periods
     ON received_at < period_end AND (finished_at IS NULL OR finished_at >= period_start)
