@@ -176,6 +176,22 @@ def test_webhook_keeps_its_query_string_and_records_only_the_connection_id(chiso
     assert "s3cret-42" not in saved, "the outbox names the connection, never its URL or token"
 
 
+def test_a_failing_webhook_never_writes_its_url(chiso_data, caplog):
+    """An error that quotes the URL (here a connection whose host was typed without https://) is recorded and
+    logged without it."""
+    chan = alerts.Channel(kind="webhook", conn_id="chiso_webhook",
+                          url="chat.example.invalid/hooks/T0-s3cret-path?token=s3cret-42")
+    record = alerts.dispatch(alerts.build_alert(BATCH, OUTCOME), channels=[chan], attempts=2, backoff=0)
+
+    (hook,) = record["deliveries"]
+    assert not hook["ok"] and "after 2 attempts" in hook["detail"] and "<chiso_webhook URL>" in hook["detail"]
+    saved = (alerts.outbox_dir() / f"{record['alert_id']}.json").read_text(encoding="utf-8")
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "attempt 2/2 failed" in logged
+    for text in (saved, logged, hook["detail"]):
+        assert "s3cret" not in text
+
+
 def test_task_failure_sends_one_vietnamese_alert_naming_dag_task_file_and_log(
     chiso_data, smtp_server, http_receiver, monkeypatch
 ):

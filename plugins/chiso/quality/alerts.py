@@ -315,10 +315,27 @@ def _post(chan: Channel, payload: dict[str, Any], timeout: float = 10.0) -> None
     import urllib.request
 
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    req = urllib.request.Request(chan.url, data=body, headers={"Content-Type": "application/json"}, method="POST")
-    with urllib.request.urlopen(req, timeout=timeout) as resp:
-        if resp.status >= 300:
-            raise RuntimeError(f"HTTP {resp.status}")
+    try:
+        req = urllib.request.Request(chan.url, data=body, headers={"Content-Type": "application/json"},
+                                     method="POST")
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            if resp.status >= 300:
+                raise RuntimeError(f"HTTP {resp.status}")
+    except Exception as exc:
+        # some errors quote the URL (an unknown scheme, a bad port): its path and query are the secret, so
+        # what reaches the outbox, the warehouse and the logs names the connection instead
+        raise RuntimeError(_without_url(f"{type(exc).__name__}: {exc}", chan)) from None
+
+
+def _without_url(text: str, chan: Channel) -> str:
+    from urllib.parse import urlsplit
+
+    url = chan.url or ""
+    parts = urlsplit(url)
+    secrets = [url, parts.path + ("?" + parts.query if parts.query else ""), parts.path, parts.query]
+    for secret in sorted({s for s in secrets if len(s) > 1}, key=len, reverse=True):
+        text = text.replace(secret, f"<{chan.conn_id or 'webhook'} URL>")
+    return text
 
 
 def send_email(chan: Channel, alert: dict[str, Any], timeout: float = 10.0) -> None:
