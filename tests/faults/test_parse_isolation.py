@@ -90,3 +90,18 @@ def test_memory_error_in_the_child_is_named_out_of_memory(chiso_data, monkeypatc
         and "8 MB" in out[0].error
         and batches[0].file_name in out[0].error
     )
+
+
+def test_a_workbook_parses_in_a_child_from_a_daemonic_worker_process(hostile, monkeypatch):
+    # a Celery worker runs tasks in daemonic pool processes, where multiprocessing refuses children
+    import multiprocessing
+
+    good, _ = hostile
+    monkeypatch.setitem(multiprocessing.current_process()._config, "daemon", True)
+    results = {}
+    for chunk in tasks.land_new_files("qlvb"):
+        for d in tasks.parse(chunk):
+            b = Batch.from_json(d)
+            results[b.file_name.split("/")[-1]] = b
+    assert results[good.name].status == "parsed", results[good.name].error
+    assert multiprocessing.current_process()._config["daemon"] is True

@@ -163,6 +163,23 @@ def _main_module_hidden():
             main.__file__ = saved
 
 
+@contextlib.contextmanager
+def _children_allowed():
+    """Let a daemonic process start the parse child. A Celery worker runs each task in a daemonic pool
+    process, and multiprocessing refuses children to those ("daemonic processes are not allowed to have
+    children") so that none is orphaned when the daemon exits. The parse child is always joined before the
+    task goes on, so the flag is lifted for the start only."""
+    import multiprocessing
+
+    config = multiprocessing.current_process()._config
+    daemon = config.pop("daemon", None)
+    try:
+        yield
+    finally:
+        if daemon is not None:
+            config["daemon"] = daemon
+
+
 def _risky(path: Path) -> bool:
     suffix = path.suffix.lower()
     if suffix in RISKY_SUFFIXES:
@@ -188,7 +205,7 @@ def _parse_in_child(batch: Batch, limit: int) -> Batch:
     proc = ctx.Process(
         target=_child, args=(batch, limit, writer, dict(os.environ)), name=f"chiso-parse-{batch.batch_id[:8]}"
     )
-    with _main_module_hidden():
+    with _main_module_hidden(), _children_allowed():
         proc.start()
     writer.close()
     result = None
