@@ -136,6 +136,20 @@ def test_workbook_holds_the_same_tables(report):
         assert xlsx_rows == html_rows and xlsx_rows > 0, key
 
 
+def test_workbook_writes_formula_like_names_as_text(sample_warehouse, tmp_path):
+    """A unit name from an export that starts like a formula stays text in the workbook (not a live formula)."""
+    snap = data.snapshot(sample_warehouse)
+    hostile = '=HYPERLINK("http://example.invalid","Sở Nội vụ")'
+    snap.provinces[0].name = hostile
+    html_report.write_workbook(snap, tmp_path / "r.xlsx")
+    ws = load_workbook(tmp_path / "r.xlsx")["tien_do"]
+    names = {row[0].value for row in ws.iter_rows(min_row=2)}
+    assert "'" + hostile in names and hostile not in names
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+    numbers = [c.value for row in ws.iter_rows(min_row=2) for c in row if isinstance(c.value, (int, float))]
+    assert numbers  # figures stay numbers
+
+
 def test_rendering_holds_no_connection(sample_warehouse, tmp_path, monkeypatch):
     """While the charts are drawn, another process's writer can open the warehouse."""
     render, opened = charts.render_svg, []

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from chiso.people import charts, tables, vi
 from chiso.people.data import Province, Snapshot
+from chiso.util.spreadsheet import neutralise_row
 
 INDEX = "index.html"
 WORKBOOK = "bao-cao-chiso.xlsx"
@@ -175,7 +176,8 @@ def overview_page(snap: Snapshot) -> str:
 
 
 def write_workbook(snap: Snapshot, path: Path) -> None:
-    """The same tables as the pages: one sheet per table, values (not text) with Vietnamese-readable formats."""
+    """The same tables as the pages: one sheet per table, values (not text) with Vietnamese-readable formats;
+    text that a spreadsheet program would run as a formula is kept as text (util/spreadsheet)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -217,7 +219,8 @@ def write_workbook(snap: Snapshot, path: Path) -> None:
                 elif hasattr(v, "tzinfo") and getattr(v, "tzinfo", None) is not None:
                     v = v.replace(tzinfo=None)
                 values.append(v)
-            ws.append(([name] if with_province else []) + values)
+            # names and texts come from the exports: formula-like text is written as text
+            ws.append(neutralise_row(([name] if with_province else []) + values))
         offset = 1 if with_province else 0
         for i, c in enumerate(t.cols, start=1 + offset):
             if c.kind in number_format:
