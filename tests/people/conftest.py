@@ -28,7 +28,7 @@ def sample_warehouse(tmp_path_factory) -> Path:
 
         sample.generate(settings.incoming_dir(), seed=20230101, start="2025-01", end="2025-12",
                         dossiers_per_month=60, documents_per_month=20)  # fmt: skip
-        for source in ("motcua", "qlvb", "dvc"):
+        for source in ("motcua", "qlvb", "dvc", "plans"):
             for chunk in tasks.land_new_files(source):
                 tasks.load(tasks.validate(tasks.parse(chunk)))
         freshness.check(today=date(2026, 1, 10), notify=False)

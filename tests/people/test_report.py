@@ -113,6 +113,30 @@ def test_units_behind_worst_first_with_counts(sample_warehouse, report):
     assert vi.number(mine[0]["numerator"]) in first and vi.number(mine[0]["denominator"]) in first
 
 
+def test_reported_figures_are_shown_on_their_province_page(sample_warehouse, report):
+    """The indices a plan workbook reports (DTI, PAR Index, SIPAS…) appear with their value, rank and source."""
+    out, _ = report
+    figures = _q(sample_warehouse, """
+        select f.* from marts.mart_reported_figures f
+        join marts.dim_admin_unit u on u.unit_code = f.province_code and u.unit_valid_to is null
+        where u.unit_level = 'province'
+    """)
+    assert figures, "the sample's plan workbooks report figures"
+    by_province: dict[str, list[dict]] = {}
+    for f in figures:
+        by_province.setdefault(f["province_code"], []).append(f)
+    for code, rows in by_province.items():
+        page = (out / f"tinh-{code}.html").read_text(encoding="utf-8")
+        table = page.split('<table id="so_lieu_bao_cao">', 1)[1].split("</table>", 1)[0]
+        assert table.count("<tr>") - 1 == len(rows), code
+        for f in rows:
+            assert f["kpi_name_vi"] in table and f["source_document"] in table
+            if f["rank"] is not None and f["rank_out_of"] is not None:
+                assert f"{f['rank']}/{f['rank_out_of']}" in table
+            if f["value"] is not None:
+                assert vi.number(f["value"], 2) in table
+
+
 def test_pages_are_self_contained(report):
     out, _ = report
     for page in out.glob("*.html"):
@@ -127,7 +151,7 @@ def test_workbook_holds_the_same_tables(report):
     out, _ = report
     wb = load_workbook(out / html_report.WORKBOOK, read_only=True)
     pages = {p.name: p.read_text(encoding="utf-8") for p in out.glob("tinh-*.html")}
-    for key in ("tien_do", "cham_766", "don_vi_cham"):
+    for key in ("tien_do", "cham_766", "don_vi_cham", "so_lieu_bao_cao"):
         html_rows = sum(
             page.split(f'<table id="{key}">', 1)[1].split("</table>", 1)[0].count("<tr>") - 1
             for page in pages.values() if f'<table id="{key}">' in page

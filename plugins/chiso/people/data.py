@@ -28,6 +28,8 @@ class Province:
     latest: dict[str, Row] = field(default_factory=dict)
     scorecard: list[Row] = field(default_factory=list)
     behind: list[Row] = field(default_factory=list)
+    #: reported indices and figures (DTI, PAR Index, SIPAS…) of the province and its units, from the plans
+    reported: list[Row] = field(default_factory=list)
 
 
 @dataclass
@@ -85,6 +87,12 @@ BEHIND_COUNTS_SQL = """
           from marts.mart_units_behind where period_type = 'month') b
       using (unit_code, unit_valid_from, kpi_code, period_start)
     where p.period_type = 'month'
+"""
+
+# the externally reported figures of the plan workbooks, newest edition first within each KPI and unit
+REPORTED_SQL = """
+    select * from marts.mart_reported_figures
+    order by province_code, unit_level, unit_name, unit_code, kpi_name_vi, edition_year desc, as_of_date desc
 """
 
 LOADS_SQL = """
@@ -148,6 +156,7 @@ def snapshot(path=None) -> Snapshot:
         progress = _rows(wh, PROGRESS_SQL)
         scorecard = _rows(wh, SCORECARD_SQL) if _has(wh, "marts", "mart_766_scorecard") else []
         behind = _rows(wh, BEHIND_SQL) if _has(wh, "marts", "mart_units_behind") else []
+        reported = _rows(wh, REPORTED_SQL) if _has(wh, "marts", "mart_reported_figures") else []
         if behind and "numerator" not in behind[0]:
             counts = {
                 (r["unit_code"], r["unit_valid_from"], r["kpi_code"], r["period_start"]): r
@@ -163,7 +172,7 @@ def snapshot(path=None) -> Snapshot:
         fresh = _rows(wh, FRESHNESS_SQL) if has_dq else []
     return Snapshot(
         taken_at=datetime.now(),
-        provinces=_provinces(progress, scorecard, behind),
+        provinces=_provinces(progress, scorecard, behind, reported),
         kpis=_kpis(progress),
         loads=loads,
         quarantined=quarantined,
@@ -181,7 +190,7 @@ def _kpis(progress: list[Row]) -> list[Row]:
     return sorted(seen.values(), key=lambda k: k["kpi_name_vi"] or k["kpi_code"])
 
 
-def _provinces(progress: list[Row], scorecard: list[Row], behind: list[Row]) -> list[Province]:
+def _provinces(progress: list[Row], scorecard: list[Row], behind: list[Row], reported: list[Row]) -> list[Province]:
     out: dict[str, Province] = {}
     for r in progress:
         p = out.setdefault(r["unit_code"], Province(r["unit_code"], r["unit_valid_from"], r["unit_name"]))
@@ -199,4 +208,5 @@ def _provinces(progress: list[Row], scorecard: list[Row], behind: list[Row]) -> 
             r for r in behind
             if r.get("unit_code") == p.code or r.get("parent_unit_code") == p.code
         ]  # fmt: skip
+        p.reported = [r for r in reported if r.get("province_code") == p.code]
     return sorted(out.values(), key=lambda p: p.name)

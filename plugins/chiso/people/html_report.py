@@ -205,6 +205,7 @@ def write_workbook(snap: Snapshot, path: Path) -> None:
             "tien_do",
             "cham_766",
             "don_vi_cham",
+            "so_lieu_bao_cao",
         )
         headers = (["Tỉnh, thành phố"] if with_province else []) + [c.header for c in t.cols]
         ws.append(headers)

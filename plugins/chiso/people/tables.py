@@ -118,6 +118,43 @@ BEHIND_COLS = [
     Col("Cần cải thiện mỗi tháng", _k("monthly_improvement_needed"), "points"),
 ]
 
+def edition(r: dict) -> str | None:
+    """The edition as published: its year, with the date described when one was written."""
+    if r.get("as_of_date"):
+        return vi.day(r["as_of_date"])
+    return None if r.get("edition_year") is None else str(r["edition_year"])
+
+
+def rank_text(r: dict, rank: str = "rank") -> str | None:
+    if r.get(rank) is None:
+        return None
+    return f"{r[rank]}/{r['rank_out_of']}" if r.get("rank_out_of") else str(r[rank])
+
+
+def source_text(r: dict) -> str | None:
+    parts = [str(r[k]) for k in ("source_document", "publisher") if r.get(k)]
+    if r.get("publication_date"):
+        parts.append("công bố " + vi.day(r["publication_date"]))
+    return ", ".join(parts) or None
+
+
+REPORTED_COLS = [
+    Col("Chỉ số", _k("kpi_name_vi")),
+    Col("Đơn vị", lambda r: r.get("unit_name") or r.get("unit_code")),
+    Col("Cấp", lambda r: vi.LEVEL_VI.get(r.get("unit_level"), r.get("unit_level"))),
+    Col("Kỳ", edition),
+    Col("Giá trị", _k("value"), "decimal"),
+    Col("Thang đo", _k("scale")),
+    Col("Xếp hạng", rank_text),
+    Col("Kỳ trước", _k("previous_edition_year")),
+    Col("Giá trị kỳ trước", _k("previous_value"), "decimal"),
+    Col("Thay đổi", _k("value_change"), "signed"),
+    Col("Xếp hạng kỳ trước", lambda r: rank_text(r, "previous_rank")),
+    Col("Tăng hạng", lambda r: None if r.get("rank_improvement") is None else f"{r['rank_improvement']:+d}"),
+    Col("Nguồn", source_text),
+    Col("Đã xác minh", lambda r: None if r.get("is_verified") is None else ("Có" if r["is_verified"] else "Chưa")),
+]
+
 LOAD_COLS = [
     Col("Nguồn", _k("source_system")),
     Col("Lần nạp gần nhất (UTC)", _k("last_loaded_at"), "moment"),
@@ -162,6 +199,7 @@ def province_tables(p: Province) -> list[Table]:
         Table("tien_do", "Tiến độ so với mục tiêu", PROGRESS_COLS, latest),
         Table("cham_766", "Bộ chỉ số 766 (kỳ gần nhất)", SCORECARD_COLS, p.scorecard),
         Table("don_vi_cham", "Đơn vị chậm tiến độ (nặng nhất trước)", BEHIND_COLS, p.behind),
+        Table("so_lieu_bao_cao", "Số liệu báo cáo (chỉ số công bố bên ngoài)", REPORTED_COLS, p.reported),
     ]
 
 
