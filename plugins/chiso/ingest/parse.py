@@ -18,6 +18,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from dataclasses import asdict
 from pathlib import Path
 
@@ -163,21 +164,46 @@ def _main_module_hidden():
             main.__file__ = saved
 
 
+def _forget_the_parents_fork_server() -> None:
+    """In a process forked from one that ran the fork server (a Celery pool process, Airflow's task runner),
+    the server is the parent's, not a child of this one: multiprocessing would wait on it and fail ("No child
+    processes"). The copy forgets it (and closes its copy of the server's keep-alive pipe, so the server ends
+    with its owner); the first parse here starts a server of its own."""
+    from multiprocessing import forkserver
+
+    server = forkserver._forkserver
+    if server._forkserver_pid is None:
+        return
+    if server._forkserver_alive_fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(server._forkserver_alive_fd)
+    server._forkserver_pid = server._forkserver_address = server._forkserver_alive_fd = None
+    server._lock = threading.Lock()  # another thread may have held it when the fork was taken
+
+
+os.register_at_fork(after_in_child=_forget_the_parents_fork_server)
+
+
 @contextlib.contextmanager
 def _children_allowed():
-    """Let a daemonic process start the parse child. A Celery worker runs each task in a daemonic pool
-    process, and multiprocessing refuses children to those ("daemonic processes are not allowed to have
-    children") so that none is orphaned when the daemon exits. The parse child is always joined before the
-    task goes on, so the flag is lifted for the start only."""
-    import multiprocessing
+    """Let a Celery worker's pool process start the parse child. Celery's pool (billiard) runs each task in a
+    daemonic process and stands in for multiprocessing's current process: multiprocessing then refuses the
+    child ("daemonic processes are not allowed to have children", so that none is orphaned when the daemon
+    exits) and cannot hand billiard's authentication key to the fork server ("Pickling an
+    AuthenticationString object is disallowed"). The parse child is always joined before the task goes on, so
+    for its creation and start the flag is lifted and the key given in multiprocessing's own type."""
+    from multiprocessing import current_process, process
 
-    config = multiprocessing.current_process()._config
-    daemon = config.pop("daemon", None)
+    config = current_process()._config
+    saved = dict(config)
+    config.pop("daemon", None)
+    if "authkey" in config and not isinstance(config["authkey"], process.AuthenticationString):
+        config["authkey"] = process.AuthenticationString(bytes(config["authkey"]))
     try:
         yield
     finally:
-        if daemon is not None:
-            config["daemon"] = daemon
+        config.clear()
+        config.update(saved)
 
 
 def _risky(path: Path) -> bool:
@@ -202,10 +228,10 @@ def _parse_in_child(batch: Batch, limit: int) -> Batch:
     reader, writer = ctx.Pipe(duplex=False)
     # the fork server keeps the environment it started with: the child gets this process's (settings are read
     # from it when they are used)
-    proc = ctx.Process(
-        target=_child, args=(batch, limit, writer, dict(os.environ)), name=f"chiso-parse-{batch.batch_id[:8]}"
-    )
     with _main_module_hidden(), _children_allowed():
+        proc = ctx.Process(
+            target=_child, args=(batch, limit, writer, dict(os.environ)), name=f"chiso-parse-{batch.batch_id[:8]}"
+        )
         proc.start()
     writer.close()
     result = None
