@@ -1,13 +1,9 @@
 """Every mart of a DuckDB warehouse against the same mart on PostgreSQL, row for row (shared by the deploy
-tests). Columns recording when or where a build ran are left out, as in tools/mart_snapshot.py; numbers are
-compared as floats to 7 significant digits: a single-precision column (the 766 ratios today) reaches Python
-as its exact binary value from DuckDB (34.63999938964844) and as its shortest text from PostgreSQL (34.64).
-
-One known difference: the recomputed 766 scores (``recomputed_*``) are sums of DOUBLE scores rounded to two
-decimals, and the two engines add in different orders, so a sum landing on a half (6.625) rounds either way
-(seen: 6.63 on PostgreSQL, 6.62 on DuckDB); they may differ by that one unit (0.01). The scorecard's
-``peer_rank`` over such scores moves by several places (ties broken either way), so it is not compared. Both
-go when the 766 scores are exact DECIMALs; every other value must be equal."""
+tests). Columns recording when or where a build ran are left out, as in tools/mart_snapshot.py; every other value
+must be equal. Numbers are compared as floats to 7 significant digits: an exact decimal reaches Python as a
+Decimal from both engines, a double as its exact binary value from DuckDB (0.30000000000000004) and as its
+shortest text from PostgreSQL (0.3). The 766 scores and ratios are exact decimals (issue 13), so their sums,
+ranks and recomputed scores are compared like every other column."""
 
 from __future__ import annotations
 
@@ -37,21 +33,6 @@ def pg_query(dbname: str, sql: str, params=(), host: str = "127.0.0.1", port: in
         return con.execute(sql, list(params) or None).fetchall()
 
 
-ROUNDING_UNIT = {"recomputed_": 0.01}
-NOT_COMPARED = {"peer_rank"}
-
-
-def _same(cols: list[str], pg_row: tuple, duck_row: tuple) -> bool:
-    for c, p, d in zip(cols, pg_row, duck_row, strict=True):
-        if p == d:
-            continue
-        unit = next((u for prefix, u in ROUNDING_UNIT.items() if c.startswith(prefix)), None)
-        numbers = isinstance(p, int | float) and isinstance(d, int | float)
-        if unit is None or not numbers or abs(p - d) > unit + 1e-9:
-            return False
-    return True
-
-
 def _rows(fetch, table: str, cols: list[str]) -> list[tuple]:
     select = ", ".join(f'"{c}"' for c in cols)
     return sorted(
@@ -75,12 +56,12 @@ def compare_marts(duck_path, pg_dbname: str) -> dict[str, int]:
                     [table],
                 ).fetchall()
             ]
-            cols = [c for c in cols if not c.endswith(VOLATILE) and c not in NOT_COMPARED]
+            cols = [c for c in cols if not c.endswith(VOLATILE)]
             duck_rows = _rows(lambda sql: con.execute(sql).fetchall(), table, cols)
             pg_rows = _rows(lambda sql: pg_query(pg_dbname, sql), table, cols)
             assert len(pg_rows) == len(duck_rows), (table, len(pg_rows), len(duck_rows))
             diff = next(
-                ((p, d) for p, d in zip(pg_rows, duck_rows, strict=True) if not _same(cols, p, d)), None
+                ((p, d) for p, d in zip(pg_rows, duck_rows, strict=True) if p != d), None
             )
             assert diff is None, (table, [(c, p, d) for c, p, d in zip(cols, *diff, strict=True) if p != d])
             counts[table] = len(duck_rows)

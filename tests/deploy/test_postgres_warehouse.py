@@ -280,6 +280,14 @@ def test_reader_reads_the_marts_and_writes_nothing(both_warehouses):
     assert _q(pg_name, "select count(*) from marts.mart_kpi_progress")[0][0] > 20
 
 
+def _latest_statuses(data) -> list[tuple]:
+    from chiso.warehouse import backend
+
+    with backend.connect(read_only=True) as wh:
+        rows = data.latest_statuses(wh)
+    return sorted((r["unit_code"], r["kpi_code"], r["status"], norm(r["actual"])) for r in rows)
+
+
 def test_report_and_freshness_read_postgres(both_warehouses, monkeypatch, tmp_path):
     duck_path, pg_name = both_warehouses
     from chiso.people import report
@@ -294,6 +302,19 @@ def test_report_and_freshness_read_postgres(both_warehouses, monkeypatch, tmp_pa
     assert [(r["unit_code"], r["kpi_code"], norm(r["actual"])) for r in pg_rows] == [
         (r["unit_code"], r["kpi_code"], norm(r["actual"])) for r in duck_rows
     ]
+    # the HTML report and the notices read the same figures from Postgres (column names from the cursor)
+    from chiso.people import data, html_report
+
+    monkeypatch.setenv("CHISO_WAREHOUSE", str(duck_path))
+    duck_snap, duck_statuses = data.snapshot(), _latest_statuses(data)
+    monkeypatch.setenv("CHISO_WAREHOUSE", f"postgresql://postgres@{HOST}:{PORT}/{pg_name}")
+    pg_snap, pg_statuses = data.snapshot(), _latest_statuses(data)
+    assert [(p.code, p.name, sorted(p.latest)) for p in pg_snap.provinces] == [
+        (p.code, p.name, sorted(p.latest)) for p in duck_snap.provinces
+    ] and pg_snap.provinces
+    assert pg_statuses == duck_statuses and pg_statuses
+    index = html_report.write(tmp_path / "report", pg_snap)
+    assert index.exists() and (tmp_path / "report" / html_report.WORKBOOK).exists()
     checked = freshness.check(today=date(2025, 8, 10), notify=False)
     # plans were not loaded here: no plan is no fresh plan
     assert {r["source_system"]: r["ok"] for r in checked} == {"motcua": True, "qlvb": True, "dvc": True, "plans": False}

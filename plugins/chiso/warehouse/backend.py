@@ -18,6 +18,9 @@ from typing import Any, Protocol
 
 
 class Result(Protocol):
+    #: DB-API column description (each column's name first); None when the statement returns no rows
+    description: Any
+
     def fetchone(self) -> tuple | None: ...
 
     def fetchall(self) -> list[tuple]: ...

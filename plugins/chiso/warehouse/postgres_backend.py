@@ -52,8 +52,10 @@ def placeholders(sql: str) -> str:
 class _Rows:
     """A statement's rows, fetched once (the cursor is free for the next statement)."""
 
-    def __init__(self, rows: list[tuple]) -> None:
+    def __init__(self, rows: list[tuple], description: list[tuple] | None = None) -> None:
         self.rows = rows
+        #: the DB-API column description (name first), as DuckDB's cursor gives it; None for no result set
+        self.description = description
 
     def fetchone(self) -> tuple | None:
         return self.rows[0] if self.rows else None
@@ -99,7 +101,9 @@ class PostgresWarehouse(Warehouse):
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Result:
         cur = self.con.execute(placeholders(sql), list(params)) if params else self.con.execute(sql)
-        return _Rows(cur.fetchall() if cur.description else [])
+        if not cur.description:
+            return _Rows([])
+        return _Rows(cur.fetchall(), [(c.name, c.type_code, None, None, None, None, None) for c in cur.description])
 
     def insert_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
         rows = [list(r) for r in rows]
