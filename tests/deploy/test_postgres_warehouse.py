@@ -313,6 +313,16 @@ def test_report_and_freshness_read_postgres(both_warehouses, monkeypatch, tmp_pa
         (p.code, p.name, sorted(p.latest)) for p in duck_snap.provinces
     ] and pg_snap.provinces
     assert pg_statuses == duck_statuses and pg_statuses
+    # notices: a first run records the baseline, a second one sends nothing new, on either warehouse
+    from chiso.people import notices
+
+    sent = []
+    for where in (str(duck_path), f"postgresql://postgres@{HOST}:{PORT}/{pg_name}"):
+        monkeypatch.setenv("CHISO_WAREHOUSE", where)
+        first = notices.run(send_mail=lambda to, subject, body: sent.append(subject) or ("test", True, "ok"))
+        again = notices.run(send_mail=lambda to, subject, body: sent.append(subject) or ("test", True, "ok"))
+        assert first["counts"].get("baseline") == len(pg_statuses) and again["counts"] == {}, (where, first, again)
+    assert sent == []  # a baseline is recorded, not sent
     index = html_report.write(tmp_path / "report", pg_snap)
     assert index.exists() and (tmp_path / "report" / html_report.WORKBOOK).exists()
     checked = freshness.check(today=date(2025, 8, 10), notify=False)

@@ -13,7 +13,7 @@ LANDING_MANIFEST = Table(
     (
         Column("batch_id", "VARCHAR", BATCH_ID_DOC),
         Column("file_sha256", "VARCHAR", "SHA-256 of the file's content."),
-        Column("source_system", "VARCHAR", "motcua | qlvb | dvc."),
+        Column("source_system", "VARCHAR", "motcua | qlvb | dvc | plans."),
         Column("format", "VARCHAR", "The export format recognised (docs/FORMATS.md), null if unreadable."),
         Column("dataset", "VARCHAR", "The raw dataset the file's rows count against, null if unreadable."),
         Column("file_name", "VARCHAR", "The file's name relative to its source's incoming folder."),
@@ -56,7 +56,7 @@ DQ_RUN = Table(
     (
         Column("run_id", "VARCHAR", "batch_id[:16] + dataset + validated_at (freshness:<source>:<time>)."),
         Column("batch_id", "VARCHAR", "The batch validated; null for a freshness check."),
-        Column("source_system", "VARCHAR", "motcua | qlvb | dvc."),
+        Column("source_system", "VARCHAR", "motcua | qlvb | dvc | plans."),
         Column("dataset", "VARCHAR", "The dataset validated, or freshness."),
         Column("suite", "VARCHAR", "The expectation suite's name."),
         Column("file_name", "VARCHAR", "The file's name relative to its source's incoming folder."),
@@ -101,7 +101,7 @@ DQ_ALERT = Table(
         Column("batch_id", "VARCHAR", "The batch it is about; null for a freshness alert."),
         Column("severity", "VARCHAR", "error (the batch was quarantined, or a source is stale) or warning.",
                v.SEVERITY),
-        Column("source_system", "VARCHAR", "motcua | qlvb | dvc."),
+        Column("source_system", "VARCHAR", "motcua | qlvb | dvc | plans."),
         Column("file_name", "VARCHAR", "The file it is about; null for a freshness alert."),
         Column("channel", "VARCHAR", "Where it went.", v.ALERT_CHANNEL),
         Column("target", "VARCHAR", "The channel's Airflow connection id (chiso_smtp, chiso_webhook): never its URL or secret."),

@@ -136,7 +136,7 @@ def _last_seen(wh) -> tuple[bool, dict[tuple, str]]:
         select unit_code, unit_valid_from, kpi_code, status from (
             select *, row_number() over (partition by unit_code, unit_valid_from, kpi_code
                                          order by created_at desc, notice_id desc) as n
-            from {TABLE} where kpi_code is not null) where n = 1
+            from {TABLE} where kpi_code is not null) as ranked where n = 1
     """).fetchall()  # fmt: skip
     any_row = wh.execute(f"select count(*) from {TABLE}").fetchone()[0] > 0
     return any_row, {(u, vf, k): s for u, vf, k, s in rows}
