@@ -693,17 +693,26 @@ def run_scale(scale: str, out: Path, *, repeat: int, alt_timeout: float, alt_mem
             for sub in ("landing", "work"):
                 shutil.rmtree(data / sub, ignore_errors=True)
 
+        def stage_files(stage, day_files=day_files, dossier_files=dossier_files):
+            return [str(f) for f in day_files] if stage == "day_ingest" else dossier_files
+
+        def uncapped(name, kpis, leftovers, res=res, kpi=kpi, state=state):
+            """Every stage of a contestant expected to finish, its KPIs after the build and the extra day."""
+            for stage in STAGES:
+                res[name][stage] = measure(name, stage, [M.python(), __file__, f"_{name}", stage, str(state),
+                                                         json.dumps(stage_files(stage))])
+                if stage == "build":
+                    kpi[f"{name}_build"] = kpis(state)
+            kpi[f"{name}_incremental"] = kpis(state)
+            if not keep:
+                for leftover in leftovers:
+                    if leftover.is_dir():
+                        shutil.rmtree(leftover, ignore_errors=True)
+                    else:
+                        leftover.unlink(missing_ok=True)
+
         # ---- the limit
-        for stage in STAGES:
-            files = [str(f) for f in day_files] if stage == "day_ingest" else dossier_files
-            res["limit"][stage] = measure("limit", stage, [M.python(), __file__, "_limit", stage, str(state),
-                                                           json.dumps(files)])
-            if stage == "build":
-                kpi["limit_build"] = limit_kpis(state)
-        kpi["limit_incremental"] = limit_kpis(state)
-        if not keep:
-            shutil.rmtree(state / "limit_work", ignore_errors=True)
-            (state / "limit.duckdb").unlink(missing_ok=True)
+        uncapped("limit", limit_kpis, [state / "limit_work", state / "limit.duckdb"])
 
         # ---- the usual alternative (capped)
         stopped = None
@@ -714,9 +723,8 @@ def run_scale(scale: str, out: Path, *, repeat: int, alt_timeout: float, alt_mem
             if stopped:
                 res["alternative"][stage] = {"status": "not_reached", "after": stopped}
                 continue
-            files = [str(f) for f in day_files] if stage == "day_ingest" else dossier_files
-            r = measure("alternative", stage, [M.python(), __file__, "_alt", stage, str(state), json.dumps(files)],
-                        timeout=alt_timeout, mem_cap=alt_mem)
+            r = measure("alternative", stage, [M.python(), __file__, "_alt", stage, str(state),
+                                               json.dumps(stage_files(stage))], timeout=alt_timeout, mem_cap=alt_mem)
             prog = state / f"alt_progress_{stage}.json"
             if prog.exists():
                 r["progress"] = json.loads(prog.read_text())
@@ -729,16 +737,7 @@ def run_scale(scale: str, out: Path, *, repeat: int, alt_timeout: float, alt_mem
             kpi["alternative_incremental"] = alt_kpis(state)
 
         # ---- the peer: dlt (uncapped: it is expected to finish)
-        for stage in STAGES:
-            files = [str(f) for f in day_files] if stage == "day_ingest" else dossier_files
-            res["dlt"][stage] = measure("dlt", stage, [M.python(), __file__, "_dlt", stage, str(state),
-                                                       json.dumps(files)])
-            if stage == "build":
-                kpi["dlt_build"] = dlt_kpis(state)
-        kpi["dlt_incremental"] = dlt_kpis(state)
-        if not keep:
-            shutil.rmtree(state / "dlt_pipelines", ignore_errors=True)
-            (state / "dlt.duckdb").unlink(missing_ok=True)
+        uncapped("dlt", dlt_kpis, [state / "dlt_pipelines", state / "dlt.duckdb"])
 
         checks = {
             "ours_vs_limit_build": compare(kpi["ours_build"], kpi["limit_build"]),
