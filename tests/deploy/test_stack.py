@@ -6,7 +6,10 @@ with every mart equal, row for row, to the DuckDB warehouse built in-process fro
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import time
 import uuid
 from pathlib import Path
 
@@ -16,6 +19,7 @@ import psycopg
 import pytest
 import yaml
 from chiso import settings
+from chiso.contracts.exports import SOURCE_SYSTEMS
 from chiso.orchestration import stack, tasks
 from chiso.warehouse import dbt
 from marts_compare import compare_marts, pg_query
@@ -90,12 +94,16 @@ def test_the_sample_through_the_stack_equals_duckdb(stack_env, monkeypatch, tmp_
         stack.up(echo=lambda s: None)
         started = list(stack._read_pids().values())
         states = stack.run(echo=lambda s: None, wait_seconds=1800)
-        assert states == {
-            "ingest_motcua": "success",
-            "ingest_qlvb": "success",
-            "ingest_dvc": "success",
-            "build_warehouse": "success",
-        }
+        assert states == {f"ingest_{s}": "success" for s in SOURCE_SYSTEMS} | {"build_warehouse": "success"}
+        # the build runs once per change: every load's Asset event made exactly one build run, and every
+        # build run was made by events (ingest runs that loaded nothing announce nothing)
+        token = stack._token()
+        events = stack._get(stack.api_url("/api/v2/assets/events?limit=100"), token)["asset_events"]
+        made = {e["id"]: [r["run_id"] for r in e["created_dagruns"] if r["dag_id"] == "build_warehouse"]
+                for e in events if e["source_dag_id"].startswith("ingest_")}  # fmt: skip
+        assert made and all(len(runs) == 1 for runs in made.values()), made
+        builds = {r["dag_run_id"] for r in stack._runs(token, "build_warehouse")}
+        assert builds == {run for runs in made.values() for run in runs}
     finally:
         stopped = stack.down(echo=lambda s: None)
     assert set(stopped) == set(stack.COMPONENTS)
@@ -107,7 +115,7 @@ def test_the_sample_through_the_stack_equals_duckdb(stack_env, monkeypatch, tmp_
     assert manifest and all(s == "loaded" and r == lo + rj for s, r, lo, rj in manifest)
     # the same files, in-process, into DuckDB
     monkeypatch.setenv("CHISO_DATA_DIR", str(tmp_path / "duck"))
-    for source in ("motcua", "qlvb", "dvc"):
+    for source in SOURCE_SYSTEMS:
         for chunk in tasks.land_new_files(source):
             assert all(d["status"] == "loaded" for d in tasks.load(tasks.validate(tasks.parse(chunk))))
     dbt.build()
@@ -119,3 +127,89 @@ def test_the_sample_through_the_stack_equals_duckdb(stack_env, monkeypatch, tmp_
     con.close()
     counts = compare_marts(settings.warehouse_path(), wh)
     assert counts["mart_kpi_progress"] > 20
+
+
+def _process_holding(port: int) -> int | None:
+    """The local process whose TCP connection comes from ``port`` (a warehouse session's client)."""
+    import psutil
+
+    return next((c.pid for c in psutil.net_connections(kind="tcp") if c.laddr and c.laddr.port == port), None)
+
+
+def _worker_of(pid: int, pgids: dict[str, int]) -> str | None:
+    """The stack's worker whose process group holds ``pid`` or one of its ancestors."""
+    import psutil
+
+    proc = psutil.Process(pid)
+    for p in [proc, *proc.parents()]:
+        for name, pgid in pgids.items():
+            if name.startswith("worker-") and os.getpgid(p.pid) == pgid:
+                return name
+    return None
+
+
+def test_a_celery_worker_killed_mid_load_is_retried_and_the_batch_loads_once(stack_env, monkeypatch):
+    """SIGKILL of a Celery worker (its whole process group) while a load transaction is open: the scheduler
+    finds the task's heartbeat gone, the retry runs on the other worker, each file is loaded exactly once
+    and the manifest's accounting holds."""
+    from chiso.warehouse import backend, schema
+
+    monkeypatch.setenv("AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT", "20")
+    monkeypatch.setenv("AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL", "5")
+    wh_url = stack_env["CHISO_STACK_WAREHOUSE"]
+    wh = wh_url.rsplit("/", 1)[1]
+    monkeypatch.setenv("CHISO_WAREHOUSE", wh_url)
+    with backend.connect() as con:  # creates the database and the raw layer before any load
+        schema.ensure_raw_schema(con)
+    monkeypatch.delenv("CHISO_WAREHOUSE")
+    # hold the dossier table: a load's transaction opens, then waits on its COPY until the lock is released
+    gate = psycopg.connect(host="127.0.0.1", user="postgres", dbname=wh)
+    gate.execute("LOCK TABLE raw.motcua_dossier IN ACCESS EXCLUSIVE MODE")
+    sample.generate(settings.incoming_dir(), seed=7, provinces=1, start="2025-06", end="2025-07",
+                    dossiers_per_month=60, documents_per_month=15)  # fmt: skip
+    files = sorted(p.name for p in (settings.incoming_dir() / "motcua").rglob("*") if p.is_file())
+    killed = None
+    try:
+        stack.up(echo=lambda s: None)
+        pgids = stack._read_pids()
+        deadline = time.monotonic() + 600
+        while killed is None and time.monotonic() < deadline:
+            waiting = pg_query(wh, "select client_port from pg_stat_activity where wait_event_type = 'Lock' "
+                                   "and query like 'COPY raw.motcua_dossier%%'")  # fmt: skip
+            for (port,) in waiting:
+                pid = _process_holding(port)
+                worker = pid and _worker_of(pid, pgids)
+                if worker:
+                    os.killpg(pgids[worker], signal.SIGKILL)
+                    os.kill(pid, signal.SIGKILL)  # the task process, whatever group it runs in
+                    killed = worker
+                    break
+            time.sleep(0.5)
+        assert killed, "no load reached its COPY within 10 minutes"
+        gate.rollback()  # the dead client's transaction ends, rolled back; the others go on
+        token = stack._token()
+        deadline = time.monotonic() + 900
+        while time.monotonic() < deadline:
+            runs = stack._runs(token, "ingest_motcua")
+            if runs and all(r["state"] in ("success", "failed") for r in runs):
+                break
+            time.sleep(5)
+        assert runs and all(r["state"] == "success" for r in runs), [(r["dag_run_id"], r["state"]) for r in runs]
+        tries = [
+            ti["try_number"]
+            for r in runs
+            for ti in stack._get(stack.api_url(f"/api/v2/dags/ingest_motcua/dagRuns/{r['dag_run_id']}"
+                                               "/taskInstances?task_id=load&limit=100"), token)["task_instances"]
+        ]  # fmt: skip
+        assert max(tries) >= 2, f"the killed load was not retried: tries {tries}"
+    finally:
+        gate.close()
+        stack.down(echo=lambda s: None)
+    manifest = pg_query(wh, "select file_name, status, rows_read, rows_loaded, rows_rejected, batch_id, dataset "
+                            "from raw.landing_manifest where source_system = 'motcua'")  # fmt: skip
+    assert sorted(m[0].rsplit("/", 1)[-1] for m in manifest) == files, "every one-stop-shop file has one manifest row"
+    assert "motcua_dossier" in {m[6] for m in manifest}
+    for name, status, read, loaded, rejected, batch, dataset in manifest:
+        assert status == "loaded" and read == loaded + rejected, (name, status, read, loaded, rejected)
+        (rows,) = pg_query(wh, f"select count(*) from raw.{dataset} where batch_id = %s", [batch])
+        assert rows == (loaded,), f"{name}: {rows[0]} rows in raw.{dataset}, {loaded} in the manifest"
