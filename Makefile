@@ -10,7 +10,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export GX_ANALYTICS_ENABLED := false
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: stack stack-down env run test test-fast airflow sample report docs lint bench bench-load-csv bench-gate clean
+.PHONY: stack stack-down env run test test-fast airflow sample report docs lint bench bench-postgres bench-load-csv bench-gate clean
 
 $(UV):
 	@echo "[setup] bootstrapping uv $(UV_VERSION) in $(TOOLS)/"
@@ -68,6 +68,10 @@ docs: env
 SCALE ?= province
 bench: env
 	@$(BIN)/python bench/harness.py --scale $(SCALE)
+
+## make bench-postgres: chiso on DuckDB and on PostgreSQL side by side, and a plain COPY (SCALE=tiny|province)
+bench-postgres: env
+	@$(BIN)/python bench/bench_postgres.py --scale $(SCALE)
 
 bench-load-csv: env
 	@$(BIN)/python bench/bench_load_csv.py

@@ -66,3 +66,52 @@ def chiso_data(tmp_path, monkeypatch) -> Path:
                  "CHISO_WAREHOUSE"):
         monkeypatch.delenv(name, raising=False)
     return data
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free local port: yields (port, received envelopes)."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    received = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(envelope)
+            return "250 OK"
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    ctl = Controller(Handler(), hostname="127.0.0.1", port=port)
+    ctl.start()
+    yield port, received
+    ctl.stop()
+
+
+@pytest.fixture
+def http_receiver():
+    """A real HTTP receiver of JSON POSTs (a chat webhook): yields (port, [(path, content type, payload)])."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    received = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.path, self.headers["Content-Type"], json.loads(body)))
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1], received
+    server.shutdown()

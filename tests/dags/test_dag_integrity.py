@@ -35,7 +35,7 @@ def test_every_dag_file_imports_without_error(dagbag):
 
 
 def test_dag_ids(dagbag):
-    assert sorted(dagbag.dag_ids) == ["build_warehouse", "ingest_dvc", "ingest_motcua", "ingest_plans", "ingest_qlvb"]
+    assert sorted(dagbag.dag_ids) == ["build_warehouse", "dq_warning_digest", "ingest_dvc", "ingest_motcua", "ingest_plans", "ingest_qlvb"]
 
 
 def test_parse_time_is_reported_and_small(dagbag):
@@ -43,7 +43,7 @@ def test_parse_time_is_reported_and_small(dagbag):
     assert dagbag.parse_seconds < 5.0
 
 
-@pytest.mark.parametrize("dag_id", ["build_warehouse", "ingest_dvc", "ingest_motcua", "ingest_plans", "ingest_qlvb"])
+@pytest.mark.parametrize("dag_id", ["build_warehouse", "dq_warning_digest", "ingest_dvc", "ingest_motcua", "ingest_plans", "ingest_qlvb"])
 def test_tags_and_retries(dagbag, dag_id):
     dag = dagbag.dags[dag_id]
     assert "chiso" in dag.tags and len(dag.tags) >= 2

@@ -192,29 +192,13 @@ def test_rerun_changes_nothing(pipeline):
 
 
 @pytest.fixture
-def webhook(monkeypatch):
-    import json
-    import threading
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    received = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+def webhook(http_receiver, monkeypatch):
+    """The payloads a real HTTP receiver gets as the chiso_webhook connection."""
+    port, received = http_receiver
     # the DAG runs in an `airflow dags test` child process: the connection travels in its environment
-    monkeypatch.setenv("AIRFLOW_CONN_CHISO_WEBHOOK", f"http://127.0.0.1:{server.server_address[1]}/dq")
+    monkeypatch.setenv("AIRFLOW_CONN_CHISO_WEBHOOK", f"http://127.0.0.1:{port}/dq")
     monkeypatch.setenv("CHISO_ALERT_BACKOFF", "0")
-    yield received
-    server.shutdown()
+    return received  # (path, content type, payload) per POST
 
 
 def test_failed_expectation_is_quarantined_through_airflow(pipeline, webhook):
@@ -247,9 +231,9 @@ def test_failed_expectation_is_quarantined_through_airflow(pipeline, webhook):
     runs = _mart(pipeline, "select dataset, success, action from raw.dq_run where action = 'quarantined'")
     assert ("dvc_766_unit", False, "quarantined") in runs
     # the build DAG's freshness check also alerts (this sample ends in 2025-08): pick the gate's alert
-    gate_alerts = [p for p in webhook if "month-2025-08.json" in p["text"]]
+    gate_alerts = [p for _, _, p in webhook if "month-2025-08.json" in p["text"]]
     assert len(gate_alerts) == 1
-    assert any("freshness" in p["text"] for p in webhook)
+    assert any("freshness" in p["text"] for _, _, p in webhook)
     text = gate_alerts[0]["text"]
     assert "month-2025-08.json" in text and "2025-08-01" in text and "ratio" in text and "Data Docs" in text
     delivered = _mart(pipeline, "select count(*) from raw.dq_alert where channel = 'webhook' and delivered "
@@ -261,3 +245,35 @@ def test_failed_expectation_is_quarantined_through_airflow(pipeline, webhook):
                   (child["departmentId"],))
     assert after == good, "the marts keep the last good data"
     assert list((pipeline / "quarantine" / "dvc").rglob("error_report.json"))
+
+
+def test_a_task_failing_under_airflow_alerts_once_and_a_later_run_loads_the_file(pipeline, webhook):
+    """A correction arrives while another process holds the warehouse: the ingestion run's task fails through
+    its retries under Airflow, and its failure notifier sends exactly one alert naming the DAG, the task and
+    the error; the next run, with the warehouse free, loads the file (nothing lost)."""
+    from chiso.orchestration import airflow_runner
+    from chiso.quality import alerts
+
+    latest = sorted((pipeline / "incoming" / "motcua").glob("*/hoso_*.csv"))[-1]
+    lines = latest.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    latest.write_text("\ufeff" + "".join(lines[:-1]), encoding="utf-8")  # a re-export one dossier shorter
+    before = {p.name for p in alerts.outbox_dir().glob("task-*.json")}
+    holder = duckdb.connect(str(pipeline / "warehouse.duckdb"))  # a writer elsewhere: the file is locked
+    try:
+        with pytest.raises(RuntimeError, match="ingest_motcua ended failed"):
+            airflow_runner.run_dag("ingest_motcua", echo=lambda s: None)
+    finally:
+        holder.close()
+    new = sorted(set(p.name for p in alerts.outbox_dir().glob("task-*.json")) - before)
+    assert len(new) == 1, new
+    alert = alerts.read_record(new[0].removesuffix(".json"))
+    assert alert["dag_id"] == "ingest_motcua" and alert["try_number"] == 3, alert
+    assert "lock" in alert["error"].lower(), alert["error"]
+    failures = [p for _, _, p in webhook if "ingest_motcua" in p["text"] and alert["task_id"] in p["text"]]
+    assert len(failures) == 1 and "LỖI: tác vụ" in failures[0]["text"], [p["text"][:200] for _, _, p in webhook]
+
+    airflow_runner.run_dag("ingest_motcua", echo=lambda s: None)
+    name = f"{latest.parent.name}/{latest.name}"
+    rows = _mart(pipeline, "select status, rows_read from raw.landing_manifest where file_name = ? "
+                           "order by received_at", [name])  # fmt: skip
+    assert rows[-1] == ("loaded", len(lines) - 2), rows  # the correction (header and one dossier fewer)

@@ -4,15 +4,11 @@ notice per status change across two builds and a rerun; every notice is recorded
 from __future__ import annotations
 
 import json
-import socket
-import threading
 from datetime import date
 from email import message_from_bytes
 from email.policy import default as default_policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import duckdb
-import pytest
 from chiso import settings
 from chiso.orchestration import tasks
 
@@ -22,46 +18,6 @@ UNITS = {  # code → (name, level, parent)
     "01234": ("Xã Hòa An", "commune", "04"),
     "01240": ("Xã Nguyên Bình", "commune", "04"),
 }
-
-
-@pytest.fixture
-def smtp_server():
-    from aiosmtpd.controller import Controller
-
-    received = []
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):
-            received.append(envelope)
-            return "250 OK"
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    ctl = Controller(Handler(), hostname="127.0.0.1", port=port)
-    ctl.start()
-    yield port, received
-    ctl.stop()
-
-
-@pytest.fixture
-def http_receiver():
-    received = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append((self.path, json.loads(body)))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server.server_address[1], received
-    server.shutdown()
 
 
 def _build(month: date, statuses: dict[str, tuple[str, float]]) -> None:

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from datetime import date
 from email import message_from_bytes
 from email.policy import default as default_policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pytest
 from chiso.ingest.batch import Batch
 from chiso.ingest.landing import LandedFile
 from chiso.quality import alerts
@@ -50,46 +47,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def smtp_server():
-    from aiosmtpd.controller import Controller
-
-    received = []
-
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):
-            received.append(envelope)
-            return "250 OK"
-
-    port = _free_port()
-    ctl = Controller(Handler(), hostname="127.0.0.1", port=port)
-    ctl.start()
-    yield port, received
-    ctl.stop()
-
-
-@pytest.fixture
-def http_receiver():
-    received = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.append((self.path, self.headers["Content-Type"], json.loads(body)))
-            self.send_response(200)
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1], received
-    server.shutdown()
-
-
 def test_alert_reaches_email_and_webhook(chiso_data, smtp_server, http_receiver, monkeypatch):
     smtp_port, mails = smtp_server
     http_port, posts = http_receiver
@@ -106,7 +63,7 @@ def test_alert_reaches_email_and_webhook(chiso_data, smtp_server, http_receiver,
     body = mail.get_content()
     assert "motcua" in mail["Subject"] and "hoso_04_2025-08.csv" in mail["Subject"]
     assert "2025-08-01 → 2025-08-31" in body and "H13.01" in body
-    assert "channel" in body and "one of [1, 2, 3]" in body and "3 unexpected row(s)" in body
+    assert "channel" in body and "cần một trong [1, 2, 3]" in body and "thực tế 3 dòng không đạt" in body
     assert "7, 9" in body
     assert "Giải thích: Kênh thực hiện: 1 trực tiếp, 2 trực tuyến, 3 bưu chính công ích." in body
     assert "dossier_code" not in body, "passed expectations are not listed"
@@ -161,7 +118,7 @@ def test_stale_source_is_recorded_and_alerted(chiso_data, http_receiver, monkeyp
     assert results["plans"]["age_days"] == 324
     assert con.execute("select count(*) from raw.dq_alert where source_system = 'qlvb' and delivered").fetchone()[0] == 1
     con.close()
-    assert len(posts) == 1 and "qlvb" in posts[0][2]["text"] and "52 days" in posts[0][2]["text"]
+    assert len(posts) == 1 and "qlvb" in posts[0][2]["text"] and "52 ngày" in posts[0][2]["text"]
 
 
 def test_webhook_keeps_its_query_string_and_records_only_the_connection_id(chiso_data, http_receiver, monkeypatch):
@@ -223,3 +180,50 @@ def test_task_failure_sends_one_vietnamese_alert_naming_dag_task_file_and_log(
     assert posts[0][0] == "/hook?k=1" and "Tệp: 04/hoso_04_2025-08.csv" in posts[0][2]["text"]
     outbox = sorted(alerts.outbox_dir().glob("task-*.json"))
     assert len(outbox) == 1 and json.loads(outbox[0].read_text())["severity"] == "error"
+
+
+def _warning_outcome(column: str) -> dict:
+    check = {"expectation": "expect_column_values_to_be_between", "severity": "warning", "success": False,
+             "kwargs": {"column": column, "min_value": 0, "max_value": 90}, "why": "", "observed": None,
+             "description": "Số ngày chờ bổ sung thường dưới 90 ngày.", "unexpected_count": 2,
+             "unexpected_percent": 0.5, "sample": [120, 95], "exception": None}  # fmt: skip
+    return {"data_docs_url": None, "suites": [{"dataset": "motcua_dossier", "checks": [check]}]}
+
+
+def test_warnings_wait_for_one_daily_digest_and_errors_go_at_once(chiso_data, smtp_server, http_receiver,
+                                                                   monkeypatch):
+    from dataclasses import replace
+
+    from chiso.orchestration import tasks
+    from chiso.warehouse import backend
+
+    smtp_port, mails = smtp_server
+    http_port, posts = http_receiver
+    monkeypatch.setenv("AIRFLOW_CONN_CHISO_SMTP", f"smtp://127.0.0.1:{smtp_port}?recipients=dq%40tinh.gov.vn")
+    monkeypatch.setenv("AIRFLOW_CONN_CHISO_WEBHOOK", f"http://127.0.0.1:{http_port}/hooks/dq")
+    july = replace(BATCH, landed=replace(BATCH.landed, batch_id="a" * 64, relative_name="04/hoso_04_2025-07.csv"))
+    warned = [alerts.dispatch(alerts.build_alert(b, _warning_outcome("supplement_wait_days")), backoff=0)
+              for b in (BATCH, july)]  # fmt: skip
+    assert mails == [] and posts == [], "a warning waits for the digest"
+    assert [r["deliveries"][0]["channel"] for r in warned] == ["digest", "digest"]
+    error = alerts.dispatch(alerts.build_alert(BATCH, OUTCOME), backoff=0)
+    assert [d["ok"] for d in error["deliveries"]] == [True, True] and len(mails) == 1 and len(posts) == 1
+
+    monkeypatch.setenv("CHISO_ALERT_BACKOFF", "0")
+    result = tasks.warning_digest()
+    assert result["warnings"] == 2 and result["delivered"], result
+    assert len(mails) == 2 and len(posts) == 2, "one message per channel for both warnings"
+    digest_mail = message_from_bytes(mails[1].content, policy=default_policy)
+    assert digest_mail["Subject"] == "[chiso] Tổng hợp cảnh báo chất lượng dữ liệu: 2 tệp"
+    text = posts[1][2]["text"]
+    for expected in ("04/hoso_04_2025-08.csv", "04/hoso_04_2025-07.csv", "supplement_wait_days",
+                     "cần từ 0 đến 90", "thực tế 2 dòng không đạt", "[CẢNH BÁO]"):
+        assert expected in text, expected
+    assert all(alerts.read_record(r["alert_id"])["deliveries"][0]["digest_id"] == result["digest"] for r in warned)
+    with backend.connect(read_only=True) as wh:
+        rows = wh.execute("select alert_id, channel, delivered from raw.dq_alert order by alert_id, channel").fetchall()
+    assert sorted((a, c, d) for a, c, d in rows if a in {r["alert_id"] for r in warned}) == sorted(
+        (r["alert_id"], "digest", True) for r in warned)
+    assert {(c, d) for a, c, d in rows if a == result["digest"]} == {("smtp", True), ("webhook", True)}
+
+    assert tasks.warning_digest() == {"warnings": 0} and len(mails) == 2 and len(posts) == 2, "nothing twice"

@@ -166,9 +166,10 @@ SEVERITY = Vocabulary(
 
 ALERT_CHANNEL = Vocabulary(
     "alert_channel",
-    "Where an alert went: email (SMTP), a Slack-compatible webhook, or none (no channel configured: the "
-    "alert stays in the outbox and the warehouse).",
-    ("smtp", "webhook", "none"),
+    "Where an alert went: email (SMTP), a Slack-compatible webhook, digest (a warning waiting for, or carried "
+    "by, the daily warning digest: see detail), or none (no channel configured: the alert stays in the outbox "
+    "and the warehouse).",
+    ("smtp", "webhook", "digest", "none"),
 )
 
 ALL = (

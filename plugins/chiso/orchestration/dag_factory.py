@@ -155,3 +155,29 @@ def make_build_dag():
         notify_units(built)
 
     return build()
+
+
+def make_digest_dag(schedule: str = "0 7 * * *"):
+    """Once a day (07:00, Asia/Ho_Chi_Minh): one message listing every file loaded with data-quality warnings
+    since the last digest. Errors are not here: they go at once."""
+
+    @dag(
+        dag_id="dq_warning_digest",
+        description="the day's data-quality warnings in one message",
+        schedule=schedule,
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        tags=["chiso", "quality"],
+        default_args=DEFAULT_ARGS,
+    )
+    def digest():
+        @task(pool=WAREHOUSE_POOL)
+        def send_warning_digest() -> dict:
+            from chiso.orchestration import tasks
+
+            return tasks.warning_digest()
+
+        send_warning_digest()
+
+    return digest()

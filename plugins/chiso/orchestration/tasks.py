@@ -70,6 +70,24 @@ def check_freshness() -> list[dict[str, Any]]:
     return freshness.check()
 
 
+def warning_digest() -> dict[str, Any]:
+    """The data-quality warnings waiting in the outbox, in one message; the warehouse records where each went."""
+    from chiso.quality import alerts, history
+    from chiso.warehouse import backend, schema
+
+    digest, carried = alerts.send_warning_digest()
+    if digest is None:
+        return {"warnings": 0}
+    with backend.connect() as wh:
+        schema.ensure_raw_schema(wh)
+        with wh.transaction():
+            history.write_alert(wh, digest, None)
+            for record in carried:
+                history.write_alert(wh, record, record.get("batch_id"))
+    delivered = bool(digest["deliveries"]) and all(d["ok"] for d in digest["deliveries"])
+    return {"digest": digest["alert_id"], "warnings": len(carried), "delivered": delivered}
+
+
 def build_warehouse() -> dict[str, Any]:
     from chiso.warehouse import dbt
 

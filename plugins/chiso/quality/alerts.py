@@ -1,10 +1,14 @@
-"""Data-quality alerts: email through SMTP and a Slack-compatible webhook.
+"""Data-quality alerts, in Vietnamese: email through SMTP and a Slack-compatible webhook.
 
 Channels are Airflow connections (``chiso_smtp``, ``chiso_webhook``), looked up through Airflow when running
 inside a task, else from the environment (``AIRFLOW_CONN_CHISO_SMTP`` / ``AIRFLOW_CONN_CHISO_WEBHOOK`` as
 URIs). A channel that is down is retried with backoff and logged; it never fails the load. Every alert is
 first written to the outbox (``data/alerts/<id>.json``) with each channel's delivery outcome, so no alert is
 lost whatever the channels do; the load step copies the records into the warehouse (``raw.dq_alert``).
+
+Errors (a file quarantined, a stale source, a task that failed) go at once. Warnings (a file loaded with
+failed warning-level expectations) wait in the outbox for the daily digest (:func:`send_warning_digest`, the
+``dq_warning_digest`` DAG): one message a day that lists every file that warned, instead of one per file.
 
 Messages never carry personal data: offending values are shown only for columns that cannot identify a
 person (the parsers have already removed names, ID numbers, phones and addresses).
@@ -27,6 +31,10 @@ if TYPE_CHECKING:
     from chiso.ingest.batch import Batch
 
 log = logging.getLogger(__name__)
+
+QUARANTINED_ACTION = "cách ly: không nạp, các bảng mart giữ dữ liệu tốt gần nhất"
+#: the delivery a warning gets until the daily digest carries it
+DIGEST_CHANNEL = "digest"
 
 SMTP_CONN_ID = "chiso_smtp"
 WEBHOOK_CONN_ID = "chiso_webhook"
@@ -102,6 +110,14 @@ def configured_channels() -> list[Channel]:
 
 
 # ---------------------------------------------------------------- message
+def new_alert_id(prefix: str) -> str:
+    """An alert's id: what it is about, when (UTC, to the second) and a random tail, so that two alerts of one
+    batch in the same second (a warning, then an error) never share an outbox record."""
+    import secrets
+
+    return f"{prefix}-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{secrets.token_hex(3)}"
+
+
 def build_alert(batch: Batch, outcome: dict[str, Any]) -> dict[str, Any]:
     """The alert for a batch whose validation failed (errors) or warned."""
     failed = []
@@ -123,7 +139,7 @@ def build_alert(batch: Batch, outcome: dict[str, Any]) -> dict[str, Any]:
     units = sorted({u for u in (batch.meta or {}).get("units", [])})[:10]
     blocking = any(f["severity"] == "error" for f in failed)
     return {
-        "alert_id": f"{batch.batch_id[:16]}-{int(time.time())}",
+        "alert_id": new_alert_id(batch.batch_id[:16]),
         "severity": "error" if blocking else "warning",
         "source_system": batch.source_system,
         "file": batch.file_name,
@@ -131,7 +147,7 @@ def build_alert(batch: Batch, outcome: dict[str, Any]) -> dict[str, Any]:
         "dataset": batch.dataset,
         "period": f"{batch.period_start} → {batch.period_end}",
         "units": units or (batch.meta or {}).get("scope"),
-        "action": "quarantined: not loaded, the marts keep the last good data" if blocking else "loaded with warnings",
+        "action": QUARANTINED_ACTION if blocking else "đã nạp, có cảnh báo",
         "failed": failed,
         "data_docs": outcome.get("data_docs_url"),
     }
@@ -148,7 +164,7 @@ def build_parse_alert(batch: Batch) -> dict[str, Any]:
         "dataset": "?", "expectation": "file is readable", "column": None, "severity": "error",
         "expected": "a parseable export", "observed": batch.error, "sample": [], "why": None}]
     return {
-        "alert_id": f"{batch.batch_id[:16]}-{int(time.time())}",
+        "alert_id": new_alert_id(batch.batch_id[:16]),
         "severity": "error",
         "source_system": batch.source_system,
         "file": batch.file_name,
@@ -156,7 +172,7 @@ def build_parse_alert(batch: Batch) -> dict[str, Any]:
         "dataset": batch.dataset,
         "period": f"{batch.period_start} → {batch.period_end}",
         "units": None,
-        "action": "quarantined: not loaded, the marts keep the last good data",
+        "action": QUARANTINED_ACTION,
         "summary": batch.error,
         "failed": failed,
         "data_docs": None,
@@ -172,7 +188,7 @@ def build_task_failure_alert(
     public = settings.public_url()
     return {
         "kind": "task_failure",
-        "alert_id": f"task-{dag_id}-{task_id}-{int(time.time() * 1000)}",
+        "alert_id": new_alert_id(f"task-{dag_id}-{task_id}"),
         "severity": "error",
         "source_system": source,
         "file": ", ".join(files[:5]) + (f" (+{len(files) - 5})" if len(files) > 5 else "") if files else None,
@@ -211,67 +227,94 @@ def _render_task_failure(alert: dict[str, Any]) -> str:
 def _expected(c: dict) -> str:
     kw = c["kwargs"]
     if "value_set" in kw:
-        return f"one of {kw['value_set']}"
+        return f"một trong {kw['value_set']}"
     if "min_value" in kw or "max_value" in kw:
-        return f"between {kw.get('min_value')} and {kw.get('max_value')}"
+        return f"từ {kw.get('min_value')} đến {kw.get('max_value')}"
     if "regex" in kw:
-        return f"matching {kw['regex']}"
+        return f"khớp mẫu {kw['regex']}"
     if "column_A" in kw:
         return f"{kw['column_A']} {'≥' if kw.get('or_equal') else '>'} {kw['column_B']}"
     if c["expectation"].endswith("not_be_null"):
-        return "no nulls"
+        return "không để trống"
     if c["expectation"].endswith("be_unique"):
-        return "unique values"
+        return "không trùng lặp"
     return json.dumps({k: v for k, v in kw.items() if k != "column"}, ensure_ascii=False, default=str)
 
 
 def _observed(c: dict) -> str:
     if c.get("exception"):
-        return f"error: {c['exception']}"
+        return f"lỗi khi kiểm tra: {c['exception']}"
     if c.get("unexpected_count") is not None:
         pct = c.get("unexpected_percent")
-        return f"{c['unexpected_count']} unexpected row(s)" + (f" ({pct:.2f}%)" if pct is not None else "")
+        return f"{c['unexpected_count']} dòng không đạt" + (f" ({pct:.2f}%)" if pct is not None else "")
     return str(c.get("observed"))
+
+
+SEVERITY_VI = {"error": "LỖI", "warning": "CẢNH BÁO"}
+
+
+def _failed_lines(failed: list[dict[str, Any]], indent: str = "") -> list[str]:
+    lines = []
+    for f in failed:
+        lines.append(f"{indent}- [{SEVERITY_VI.get(f['severity'], f['severity'])}] {f['dataset']}.{f['column'] or ''} "
+                     f"{f['expectation']}: cần {f['expected']}, thực tế {f['observed']}")
+        if f.get("description"):
+            lines.append(f"{indent}    Giải thích: {f['description']}")
+        if f["sample"]:
+            lines.append(f"{indent}    Ví dụ: {', '.join(map(str, f['sample']))}")
+    return lines
 
 
 def render_text(alert: dict[str, Any]) -> str:
     if alert.get("kind") == "task_failure":
         return _render_task_failure(alert)
+    if alert.get("kind") == "warning_digest":
+        return _render_digest(alert)
     lines = [
-        f"[chiso] Data-quality {alert['severity'].upper()}: {alert['source_system']} / {alert['file'] or alert['dataset']}",
-        f"Period: {alert['period']}   Units: {alert['units']}",
-        f"Action: {alert['action']}",
+        f"[chiso] Chất lượng dữ liệu — {SEVERITY_VI.get(alert['severity'], alert['severity'])}: "
+        f"{alert['source_system']} / {alert['file'] or alert['dataset']}",
+        f"Kỳ: {alert['period']}   Đơn vị: {alert['units'] or '—'}",
+        f"Xử lý: {alert['action']}",
         "",
-        "Failed expectations:",
+        "Kiểm tra không đạt:",
+        *_failed_lines(alert["failed"]),
     ]
-    for f in alert["failed"]:
-        lines.append(f"- [{f['severity']}] {f['dataset']}.{f['column'] or ''} {f['expectation']}: "
-                     f"expected {f['expected']}, observed {f['observed']}")
-        if f.get("description"):
-            lines.append(f"    Giải thích: {f['description']}")
-        if f["sample"]:
-            lines.append(f"    e.g. {', '.join(map(str, f['sample']))}")
     if alert.get("data_docs"):
-        lines += ["", f"Validation report (Data Docs): {alert['data_docs']}"]
-    lines += ["", f"Batch {alert['batch_id']}"]
+        lines += ["", f"Báo cáo kiểm tra (Data Docs): {alert['data_docs']}"]
+    if alert.get("batch_id"):
+        lines += ["", f"Lô {alert['batch_id']}"]
+    return "\n".join(lines)
+
+
+def _render_digest(digest: dict[str, Any]) -> str:
+    items = digest["items"]
+    lines = [f"[chiso] Tổng hợp cảnh báo chất lượng dữ liệu: {len(items)} tệp đã nạp có cảnh báo "
+             f"(đến {digest['until']})", ""]
+    for it in items:
+        lines.append(f"* {it['source_system']} / {it['file']} (kỳ {it['period']})")
+        lines += _failed_lines(it["failed"], indent="  ")
+        if it.get("data_docs"):
+            lines.append(f"  Báo cáo kiểm tra (Data Docs): {it['data_docs']}")
     return "\n".join(lines)
 
 
 def slack_payload(alert: dict[str, Any]) -> dict[str, Any]:
     text = render_text(alert)
-    if alert.get("kind") == "task_failure":
+    if alert.get("kind") in ("task_failure", "warning_digest"):
         return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}}]}
     blocks = [
-        {"type": "header", "text": {"type": "plain_text", "text": f"chiso DQ {alert['severity']}: {alert['file']}"[:150]}},
+        {"type": "header", "text": {"type": "plain_text", "text": (
+            f"chiso — {SEVERITY_VI.get(alert['severity'], alert['severity'])}: {alert['file'] or alert['dataset']}"
+        )[:150]}},
         {"type": "section", "fields": [
-            {"type": "mrkdwn", "text": f"*Source*\n{alert['source_system']}"},
-            {"type": "mrkdwn", "text": f"*Period*\n{alert['period']}"},
-            {"type": "mrkdwn", "text": f"*Units*\n{alert['units']}"},
-            {"type": "mrkdwn", "text": f"*Action*\n{alert['action']}"},
+            {"type": "mrkdwn", "text": f"*Nguồn*\n{alert['source_system']}"},
+            {"type": "mrkdwn", "text": f"*Kỳ*\n{alert['period']}"},
+            {"type": "mrkdwn", "text": f"*Đơn vị*\n{alert['units'] or '—'}"},
+            {"type": "mrkdwn", "text": f"*Xử lý*\n{alert['action']}"},
         ]},
         {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(
-            f"• `{f['dataset']}.{f['column'] or ''}` {f['expectation']} — expected {f['expected']}, "
-            f"observed {f['observed']}" for f in alert["failed"])[:2900] or "—"}},
+            f"• `{f['dataset']}.{f['column'] or ''}` {f['expectation']} — cần {f['expected']}, "
+            f"thực tế {f['observed']}" for f in alert["failed"])[:2900] or "—"}},
     ]
     if alert.get("data_docs"):
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"<{alert['data_docs']}|Data Docs>"}})
@@ -341,9 +384,11 @@ def _without_url(text: str, chan: Channel) -> str:
 def send_email(chan: Channel, alert: dict[str, Any], timeout: float = 10.0) -> None:
     if alert.get("kind") == "task_failure":
         subject = f"[chiso] Lỗi tác vụ {alert['dag_id']}.{alert['task_id']}"
+    elif alert.get("kind") == "warning_digest":
+        subject = f"[chiso] Tổng hợp cảnh báo chất lượng dữ liệu: {len(alert['items'])} tệp"
     else:
-        subject = (f"[chiso] DQ {alert['severity']}: {alert['source_system']} "
-                   f"{alert['file'] or alert['dataset']} ({alert['period']})")
+        subject = (f"[chiso] Chất lượng dữ liệu — {SEVERITY_VI.get(alert['severity'], alert['severity'])}: "
+                   f"{alert['source_system']} {alert['file'] or alert['dataset']} ({alert['period']})")
     _mail(chan, chan.recipients, subject, render_text(alert), timeout)
 
 
@@ -392,15 +437,68 @@ def dispatch(alert: dict[str, Any], channels: list[Channel] | None = None, attem
     outbox.mkdir(parents=True, exist_ok=True)
     record = dict(alert, deliveries=[])
     path = outbox / f"{alert['alert_id']}.json"
-    path.write_text(json.dumps(record, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    if alert.get("severity") == "warning" and alert.get("kind") != "warning_digest":
+        record["deliveries"].append({"channel": DIGEST_CHANNEL, "target": None, "ok": False,
+                                     "detail": "chờ bản tổng hợp cảnh báo hằng ngày", "digest_id": None,
+                                     "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+        _write_record(path, record)
+        return record
+    _write_record(path, record)
     for chan in channels:
         target = chan.conn_id or chan.kind  # the connection's id: a webhook URL may carry a token
         sender = send_webhook if chan.kind == "webhook" else send_email
         ok, detail = _retry(lambda s=sender, c=chan: s(c, alert), f"alert {chan.kind} {target}", attempts, backoff)
         record["deliveries"].append({"channel": chan.kind, "target": target, "ok": ok, "detail": detail,
                                      "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
-        path.write_text(json.dumps(record, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+        _write_record(path, record)
     if not channels:
         log.warning("no alert channel configured (connections %s, %s): alert kept in %s",
                     SMTP_CONN_ID, WEBHOOK_CONN_ID, path)
     return record
+
+
+def _write_record(path: Path, record: dict[str, Any]) -> None:
+    """Write beside and rename: a crash never leaves half a record in the outbox."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(record, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def pending_warnings() -> list[dict[str, Any]]:
+    """The outbox's warning alerts that no digest has carried yet, oldest first."""
+    out = []
+    for path in sorted(outbox_dir().glob("*.json")):
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if any(d.get("channel") == DIGEST_CHANNEL and not d.get("digest_id") for d in record.get("deliveries", [])):
+            out.append(record)
+    return sorted(out, key=lambda r: (r["deliveries"][0].get("at") or "", r["alert_id"]))
+
+
+def send_warning_digest(channels: list[Channel] | None = None, attempts: int | None = None,
+                        backoff: float | None = None) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """One message for every warning waiting in the outbox; returns the digest's record (None when nothing
+    waited) and the warnings' records, each marked with the digest that carried it and how it went."""
+    waiting = pending_warnings()
+    if not waiting:
+        return None, []
+    now = time.gmtime()
+    digest = {
+        "kind": "warning_digest", "alert_id": new_alert_id("digest"),
+        "severity": "warning", "source_system": None, "file": None, "batch_id": None, "dataset": None,
+        "until": time.strftime("%d/%m/%Y %H:%M UTC", now), "period": None, "units": None,
+        "action": "đã nạp, có cảnh báo", "failed": [],
+        "items": [{k: r.get(k) for k in ("alert_id", "source_system", "file", "period", "failed", "data_docs")}
+                  for r in waiting],
+    }  # fmt: skip
+    record = dispatch(digest, channels, attempts, backoff)
+    ok = bool(record["deliveries"]) and all(d["ok"] for d in record["deliveries"])
+    detail = "; ".join(f"{d['channel']}: {d['detail']}" for d in record["deliveries"]) or "no channel configured"
+    for r in waiting:
+        for d in r["deliveries"]:
+            if d.get("channel") == DIGEST_CHANNEL and not d.get("digest_id"):
+                d.update(digest_id=digest["alert_id"], ok=ok, detail=f"trong bản tổng hợp {digest['alert_id']}: {detail}")
+        _write_record(outbox_dir() / f"{r['alert_id']}.json", r)
+    return record, waiting

@@ -44,7 +44,7 @@ def check(today: date | None = None, wh=None, notify: bool = True) -> list[dict[
             age = (today - last).days if last else None
             ok = age is not None and age <= limit
             run_id = f"freshness:{source}:{now.isoformat(timespec='seconds')}"
-            observed = f"newest period ends {last} ({age} days ago)" if last else "no data loaded"
+            observed = f"kỳ mới nhất kết thúc {last} ({age} ngày trước)" if last else "chưa nạp dữ liệu nào"
             history.write_run(
                 wh,
                 {"run_id": run_id, "batch_id": None, "source_system": source, "dataset": "freshness",
@@ -55,20 +55,22 @@ def check(today: date | None = None, wh=None, notify: bool = True) -> list[dict[
                   "expectation": "expect_newest_period_to_be_recent", "column_name": "period_end",
                   "kwargs": json.dumps({"max_age_days": limit}), "severity": "error", "success": ok,
                   "observed": observed, "unexpected_count": None, "unexpected_percent": None, "sample": "[]",
-                  "why": f"The {source} source must deliver its newest period within {limit} days."}],
+                  "why": f"Nguồn {source} phải có kỳ mới nhất trong vòng {limit} ngày."}],
             )
             result = {"source_system": source, "newest_period_end": str(last) if last else None, "age_days": age,
                       "max_age_days": limit, "ok": ok}
             results.append(result)
             if not ok and notify:
                 alert = {
-                    "alert_id": f"freshness-{source}-{int(now.timestamp())}",
+                    "alert_id": alerts.new_alert_id(f"freshness-{source}"),
                     "severity": "error", "source_system": source, "file": None, "batch_id": None,
-                    "dataset": "freshness", "period": f"newest period ends {last}", "units": None,
-                    "action": "the marts show the last data received; ask the source system's operator for the export",
+                    "dataset": "freshness", "period": f"kỳ mới nhất kết thúc {last}" if last else "chưa có",
+                    "units": None,
+                    "action": "các bảng mart hiển thị dữ liệu nhận gần nhất; đề nghị đơn vị vận hành hệ thống nguồn "
+                              "gửi bản xuất mới",
                     "failed": [{"dataset": "freshness", "expectation": "expect_newest_period_to_be_recent",
                                 "column": "period_end", "severity": "error",
-                                "expected": f"at most {limit} days old", "observed": observed, "sample": [],
+                                "expected": f"không quá {limit} ngày", "observed": observed, "sample": [],
                                 "why": None}],
                     "data_docs": None,
                 }
