@@ -76,6 +76,8 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in (
     Variable("CHISO_ALERT_ATTEMPTS", "3", "delivery attempts per alert channel"),
     Variable("CHISO_ALERT_BACKOFF", "2", "seconds before the second attempt (doubling after each)"),
     # ---- the warehouse
+    Variable("CHISO_WAREHOUSE_LOCK_WAIT", "600", "seconds a DuckDB writer waits for the file while another "
+             "process holds it (a command run by hand) before its task fails"),
     Variable("CHISO_DUCKDB_MEMORY_LIMIT", "3GB", "DuckDB's memory ceiling (loader, gate and dbt): larger work "
              "spills to disk"),
     Variable("CHISO_DBT_TARGET", "duckdb", "dbt profile's default target (duckdb | postgres)", "dbt"),
@@ -274,6 +276,10 @@ def freshness_max_days(source_system: str, default: int = 45) -> int:
 
 def alert_attempts() -> int:
     return int(_get("CHISO_ALERT_ATTEMPTS") or "3")
+
+
+def warehouse_lock_wait() -> float:
+    return float(_get("CHISO_WAREHOUSE_LOCK_WAIT") or "600")
 
 
 def alert_backoff() -> float:

@@ -247,7 +247,7 @@ def test_failed_expectation_is_quarantined_through_airflow(pipeline, webhook):
     assert list((pipeline / "quarantine" / "dvc").rglob("error_report.json"))
 
 
-def test_a_task_failing_under_airflow_alerts_once_and_a_later_run_loads_the_file(pipeline, webhook):
+def test_a_task_failing_under_airflow_alerts_once_and_a_later_run_loads_the_file(pipeline, webhook, monkeypatch):
     """A correction arrives while another process holds the warehouse: the ingestion run's task fails through
     its retries under Airflow, and its failure notifier sends exactly one alert naming the DAG, the task and
     the error; the next run, with the warehouse free, loads the file (nothing lost)."""
@@ -258,6 +258,7 @@ def test_a_task_failing_under_airflow_alerts_once_and_a_later_run_loads_the_file
     lines = latest.read_text(encoding="utf-8-sig").splitlines(keepends=True)
     latest.write_text("\ufeff" + "".join(lines[:-1]), encoding="utf-8")  # a re-export one dossier shorter
     before = {p.name for p in alerts.outbox_dir().glob("task-*.json")}
+    monkeypatch.setenv("CHISO_WAREHOUSE_LOCK_WAIT", "3")  # a writer waits 3 s for the file, not 10 minutes
     holder = duckdb.connect(str(pipeline / "warehouse.duckdb"))  # a writer elsewhere: the file is locked
     try:
         with pytest.raises(RuntimeError, match="ingest_motcua ended failed"):

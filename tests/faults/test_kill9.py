@@ -1,7 +1,8 @@
 """Fault injection: ``kill -9`` of a whole ingestion run at random moments of every stage (land, parse,
 validate, load), each followed by an ordinary run, must leave the warehouse exactly as one uninterrupted run
-does: the raw rows of every dataset, the rejected rows and the landing manifest (the marts are built by dbt
-from these alone; they are not rebuilt here, to keep each trial a few seconds).
+does: the raw rows of every dataset, the rejected rows and the landing manifest, in every trial. The marts
+(built by dbt from these alone) are built and compared, every relation row for row, for the last trial whose
+run was killed mid-way and for the uninterrupted run: a build costs a minute, a trial a few seconds.
 
 The seed is printed (``-s`` shows it; it is also in the failure message): ``FAULTS_SEED=<seed>`` replays
 a failure. ``FAULTS_TRIALS`` sets the number of trials (default 20, at least 5 per stage).
@@ -9,6 +10,7 @@ a failure. ``FAULTS_TRIALS`` sets the number of trials (default 20, at least 5 p
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import random
 import shutil
@@ -24,6 +26,11 @@ import pytest
 from chiso import contracts
 
 RUNNER = Path(__file__).with_name("run_ingest.py")
+_SPEC = importlib.util.spec_from_file_location(
+    "mart_snapshot", Path(__file__).resolve().parents[2] / "tools" / "mart_snapshot.py"
+)
+mart_snapshot = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(mart_snapshot)  # tools/mart_snapshot.py: one snapshot and comparison of the marts
 STAGES = ("land", "parse", "validate", "load")
 SEED = int(os.environ.get("FAULTS_SEED") or random.SystemRandom().randrange(1 << 30))  # noqa: S311
 TRIALS = int(os.environ.get("FAULTS_TRIALS") or "20")
@@ -56,6 +63,14 @@ def _run_to_end(data: Path) -> dict[str, float]:
             _, name, t = line.split()
             times.setdefault(name, float(t))
     return times
+
+
+def _build_marts(data: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", "from chiso.warehouse import dbt; print(dbt.build()['summary'])"],
+        env=_env(data), capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert proc.returncode == 0 and "ERROR=0" in proc.stdout, proc.stdout[-3000:] + proc.stderr[-3000:]
 
 
 def _windows(data: Path) -> dict[str, list[tuple[float, float]]]:
@@ -127,6 +142,7 @@ def test_kill_9_at_any_moment_then_a_normal_run_equals_an_uninterrupted_run(temp
     assert expected["landing_manifest"] and all(expected[d] is not None for d in contracts.DATASETS)
     assert any(expected[d] for d in contracts.DATASETS)
     survived, kills, report, began = 0, 0, [], time.monotonic()
+    last_killed = None
     for trial in range(TRIALS):
         stage = STAGES[trial % len(STAGES)]
         start, end = rng.choice(windows[stage])
@@ -157,7 +173,12 @@ def test_kill_9_at_any_moment_then_a_normal_run_equals_an_uninterrupted_run(temp
         survived += not diff
         kills += killed
         print(report[-1], flush=True)
-        shutil.rmtree(data, ignore_errors=True)
+        if killed:
+            if last_killed is not None:
+                shutil.rmtree(last_killed, ignore_errors=True)
+            last_killed = data
+        else:
+            shutil.rmtree(data, ignore_errors=True)
     print(
         f"fault injection: {survived} of {TRIALS} trials survived, {kills} killed mid-run (the others ended before "
         f"the chosen moment), seed {SEED}, {time.monotonic() - began:.0f} s"
@@ -165,4 +186,14 @@ def test_kill_9_at_any_moment_then_a_normal_run_equals_an_uninterrupted_run(temp
     assert survived == TRIALS, f"seed {SEED}:\n" + "\n".join(report)
     assert kills >= TRIALS // 2, (
         f"seed {SEED}: too few runs were killed mid-run to mean anything:\n" + "\n".join(report)
+    )
+    # the marts of the last killed trial against the uninterrupted run's
+    for data in (reference, last_killed):
+        _build_marts(data)
+        mart_snapshot.snapshot(data / "warehouse.duckdb", data.parent / "marts")
+    compared = mart_snapshot.compare(reference.parent / "marts", last_killed.parent / "marts")
+    assert compared and "mart_kpi_progress" in compared
+    assert all(c["status"] == "identical" for c in compared.values()), (
+        f"seed {SEED}: marts differ after a kill: "
+        + str({k: v for k, v in compared.items() if v["status"] != "identical"})
     )

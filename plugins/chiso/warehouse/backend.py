@@ -113,10 +113,10 @@ class Warehouse(ABC):
         self.close()
 
 
-def connect(read_only: bool = False, path: Path | None = None, wait_seconds: float = 600.0) -> Warehouse:
+def connect(read_only: bool = False, path: Path | None = None, wait_seconds: float | None = None) -> Warehouse:
     """Open the warehouse of ``CHISO_WAREHOUSE``: the PostgreSQL database of its postgresql:// URL, or the
     DuckDB file (``path`` overrides it). A DuckDB writer that finds the file locked by another writer waits up
-    to ``wait_seconds``; readers open either read-only."""
+    to ``wait_seconds`` (default ``CHISO_WAREHOUSE_LOCK_WAIT``); readers open either read-only."""
     from chiso import settings
 
     if path is None and settings.warehouse_dialect() == "postgres":
@@ -125,4 +125,6 @@ def connect(read_only: bool = False, path: Path | None = None, wait_seconds: flo
         return PostgresWarehouse.open(read_only=read_only)
     from chiso.warehouse.duckdb_backend import DuckDBWarehouse
 
+    if wait_seconds is None:
+        wait_seconds = settings.warehouse_lock_wait()
     return DuckDBWarehouse.open(read_only=read_only, path=path, wait_seconds=wait_seconds)

@@ -38,12 +38,12 @@ class DuckDBWarehouse(Warehouse):
         self.path = path
 
     @classmethod
-    def open(cls, read_only: bool = False, path: Path | None = None, wait_seconds: float = 600.0) -> DuckDBWarehouse:
+    def open(cls, read_only: bool = False, path: Path | None = None, wait_seconds: float | None = None) -> DuckDBWarehouse:
         path = Path(path or settings.warehouse_path())
         if read_only and not path.exists():
             raise FileNotFoundError(f"{path}: no warehouse yet — run `make run` first")
         path.parent.mkdir(parents=True, exist_ok=True)
-        deadline = time.monotonic() + wait_seconds
+        deadline = time.monotonic() + (settings.warehouse_lock_wait() if wait_seconds is None else wait_seconds)
         while True:
             try:
                 con = duckdb.connect(str(path), read_only=read_only)
