@@ -20,6 +20,9 @@ def _install() -> None:
     if parent == os.path.dirname(parent):  # the checkout sits at the filesystem's root: nothing is "beside" it
         return
     inside, beside = checkout + os.sep, parent + os.sep
+    # a clone in the temporary folder (git clone . /tmp/fresh) has pytest's and the libraries' temporary
+    # files beside it: those are not a folder the product could read its data from
+    temporary = ("pytest-of-", "tmp", "chiso-outside-reads-")
 
     def hook(event: str, args: tuple) -> None:
         if event not in ("open", "os.listdir", "os.scandir") or not args:
@@ -32,6 +35,8 @@ def _install() -> None:
         except (TypeError, ValueError):
             return
         if full.startswith(beside) and full != checkout and not full.startswith(inside) and full != _LOG:
+            if full[len(beside):].startswith(temporary):
+                return
             with open(_LOG, "a", encoding="utf-8") as fh:  # re-enters the hook with _LOG: ignored above
                 fh.write(f"{full}\t{' '.join(sys.argv)[:200]}\n")
 
