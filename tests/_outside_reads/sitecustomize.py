@@ -21,8 +21,11 @@ def _install() -> None:
         return
     inside, beside = checkout + os.sep, parent + os.sep
     # a clone in the temporary folder (git clone . /tmp/fresh) has pytest's and the libraries' temporary
-    # files beside it: those are not a folder the product could read its data from
-    temporary = ("pytest-of-", "tmp", "chiso-outside-reads-")
+    # files beside it (tempfile's names: a prefix, then 8 of [a-z0-9_]: tmpk3j_x9a2, openpyxl.zbige81x,
+    # pymp-hgf4ufc8): those are not a folder the product could read its data from
+    import re
+
+    temporary = re.compile(r"(pytest-of-|chiso-outside-reads-)|(tmp|.*[.-])[a-z0-9_]{8}$")
 
     def hook(event: str, args: tuple) -> None:
         if event not in ("open", "os.listdir", "os.scandir") or not args:
@@ -30,12 +33,15 @@ def _install() -> None:
         path = args[0]
         if path is None or isinstance(path, int):
             return
+        flags = args[2] if event == "open" and len(args) > 2 else None
+        if isinstance(flags, int) and flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT):
+            return  # a file written or created (tempfile probes the temporary folder so): not a read
         try:
             full = os.path.abspath(os.fsdecode(path))
         except (TypeError, ValueError):
             return
         if full.startswith(beside) and full != checkout and not full.startswith(inside) and full != _LOG:
-            if full[len(beside):].startswith(temporary):
+            if temporary.match(full[len(beside):].split(os.sep, 1)[0]):
                 return
             with open(_LOG, "a", encoding="utf-8") as fh:  # re-enters the hook with _LOG: ignored above
                 fh.write(f"{full}\t{' '.join(sys.argv)[:200]}\n")
