@@ -52,8 +52,14 @@ def hostile(chiso_data, monkeypatch):
     return good, bad
 
 
+def _resident_mb() -> float:
+    """This process's resident memory now (not its peak: earlier tests may have raised that)."""
+    return int(open("/proc/self/statm").read().split()[1]) * resource.getpagesize() / (1 << 20)
+
+
 def test_a_parser_blow_up_is_contained_and_the_neighbours_load(hostile):
     good, bad = hostile
+    before = _resident_mb()
     results = {}
     for chunk in tasks.land_new_files("qlvb"):
         for d in tasks.load(tasks.validate(tasks.parse(chunk))):
@@ -63,9 +69,11 @@ def test_a_parser_blow_up_is_contained_and_the_neighbours_load(hostile):
     b = results[bad.name]
     assert b.status == "quarantined"
     assert bad.name in b.error and ("out of memory" in b.error or "parser" in b.error), b.error
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"\npeak memory of the parse child processes: {peak_mb:.0f} MB (limit 1024 MB)")
-    assert peak_mb < 1100
+    # the blow-up happened in the child (its limit: CHISO_PARSE_MEMORY_MB), not here. The children come from
+    # the fork server, so this process's RUSAGE_CHILDREN does not see them (it saw earlier tests' dbt runs)
+    grown = _resident_mb() - before
+    print(f"\nthis process grew by {grown:.0f} MB while the bomb was parsed beside it")
+    assert grown < 300
 
 
 def test_memory_error_in_the_child_is_named_out_of_memory(chiso_data, monkeypatch):
