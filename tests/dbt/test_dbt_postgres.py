@@ -139,9 +139,9 @@ def pg_database(tmp_path_factory):
         )
     work = tmp_path_factory.mktemp("dbt_pg")
     env = {"CHISO_DBT_TARGET": "postgres", "CHISO_PG_DATABASE": name, "CHISO_PG_SCHEMA": "chiso"}
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with pytest.MonkeyPatch.context() as mp:  # the environment as it was, afterwards
+        for k, v in env.items():
+            mp.setenv(k, v)
         result = run_dbt(["build"], work)
         failures = [
             f"{r.node.unique_id}: {r.status} {r.message}"
@@ -153,12 +153,6 @@ def pg_database(tmp_path_factory):
         again = run_dbt(["run", "--select", "fct_dossier", "fct_document"], work)
         assert again.success, f"incremental run failed: {again.exception}"
         yield con
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
         con.close()
         admin.cursor().execute(f'drop database if exists "{name}" with (force)')
         admin.close()

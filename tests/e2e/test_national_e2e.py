@@ -23,9 +23,9 @@ REPO = Path(__file__).resolve().parents[2]
 def warehouse(tmp_path_factory):
     data = tmp_path_factory.mktemp("national") / "data"
     env = {"CHISO_DATA_DIR": str(data), "CHISO_PII_KEY": "national-test-key"}
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with pytest.MonkeyPatch.context() as mp:  # the environment as it was, afterwards
+        for k, v in env.items():
+            mp.setenv(k, v)
         import chiso_sample
         from chiso.ingest import landing, load, parse
         from chiso.ingest.batch import Batch
@@ -38,12 +38,6 @@ def warehouse(tmp_path_factory):
             load.load(gate.validate(parse.parse([Batch(landed=rec) for rec in landing.land_new(source)])))
         dbt.build()
         yield data
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def _query(data: Path, sql: str):

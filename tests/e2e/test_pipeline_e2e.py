@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import glob
-import os
 from pathlib import Path
 
 import duckdb
@@ -27,9 +26,9 @@ def pipeline(tmp_path_factory):
         "AIRFLOW_HOME": str(data.parent / "airflow"),
         "CHISO_PII_KEY": "e2e-test-key",
     }
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with pytest.MonkeyPatch.context() as mp:  # the environment as it was, afterwards
+        for k, v in env.items():
+            mp.setenv(k, v)
         import chiso_sample as sample
         from chiso.orchestration import airflow_runner
 
@@ -38,12 +37,6 @@ def pipeline(tmp_path_factory):
         airflow_runner.init(echo=lambda s: None)
         airflow_runner.run_all(echo=print)
         yield data
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def _prefixes():

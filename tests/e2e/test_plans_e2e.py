@@ -5,7 +5,6 @@ over from its document's date and the earlier version stays in the history."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from datetime import date
 
@@ -50,9 +49,9 @@ def pipeline(tmp_path_factory):
         "AIRFLOW_HOME": str(data.parent / "airflow"),
         "CHISO_PII_KEY": "e2e-key",
     }
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with pytest.MonkeyPatch.context() as mp:  # the environment as it was, afterwards
+        for k, v in env.items():
+            mp.setenv(k, v)
         import chiso_sample as sample
         from chiso.orchestration import airflow_runner
         from chiso.sources.plans.template import write_workbook
@@ -107,12 +106,6 @@ def pipeline(tmp_path_factory):
         airflow_runner.init(echo=lambda s: None)
         airflow_runner.run_all(echo=print)
         yield data, len(departments) + len(communes)
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def _q(data, sql, params=()):

@@ -3,23 +3,20 @@ seed provinces → land, parse, validate, load (the ingestion tasks, in-process)
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-ENV = ("CHISO_DATA_DIR", "CHISO_PII_KEY", "CHISO_WAREHOUSE", "CHISO_REPORT_DIR")
-
 
 @pytest.fixture(scope="session")
 def sample_warehouse(tmp_path_factory) -> Path:
     data = tmp_path_factory.mktemp("people") / "data"
-    old = {k: os.environ.get(k) for k in ENV}
-    os.environ.update({"CHISO_DATA_DIR": str(data), "CHISO_PII_KEY": "people-test-key"})
-    for k in ("CHISO_WAREHOUSE", "CHISO_REPORT_DIR"):
-        os.environ.pop(k, None)
-    try:
+    with pytest.MonkeyPatch.context() as mp:  # the environment as it was, afterwards
+        mp.setenv("CHISO_DATA_DIR", str(data))
+        mp.setenv("CHISO_PII_KEY", "people-test-key")
+        for k in ("CHISO_WAREHOUSE", "CHISO_REPORT_DIR"):
+            mp.delenv(k, raising=False)
         import chiso_sample as sample
         from chiso import settings
         from chiso.orchestration import tasks
@@ -35,9 +32,3 @@ def sample_warehouse(tmp_path_factory) -> Path:
         result = dbt.build()
         assert "ERROR=0" in result["summary"], result
         yield settings.warehouse_path()
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
