@@ -89,23 +89,31 @@ PROGRESS_COLS = [
     Col("Căn cứ pháp lý", legal_basis),
 ]
 
+def rank_text(r: dict, rank: str = "rank", out_of: str = "rank_out_of") -> str | None:
+    """A rank as "3/15" (or "3" when the number ranked is not known)."""
+    if r.get(rank) is None:
+        return None
+    return f"{r[rank]}/{r[out_of]}" if r.get(out_of) else str(r[rank])
+
+
+def level(r: dict) -> str | None:
+    return vi.LEVEL_VI.get(r.get("unit_level"), r.get("unit_level"))
+
+
 SCORECARD_COLS = [
     Col("Nhóm chỉ số 766", _k("group_code")),
     Col("Kỳ", _k("period_start"), "month"),
     Col("Điểm", _k("published_score"), "decimal"),
     Col("Điểm tối đa", _k("published_max_score"), "decimal"),
     Col("Tỷ lệ điểm", _k("published_pct_of_max"), "percent"),
-    Col(
-        "Xếp hạng",
-        lambda r: None if r.get("peer_rank") is None else f"{r['peer_rank']}/{r.get('peer_count')}",
-    ),
+    Col("Xếp hạng", lambda r: rank_text(r, "peer_rank", "peer_count")),
     Col("Thay đổi so với kỳ trước", _k("change_from_previous"), "signed"),
 ]
 
 BEHIND_COLS = [
     Col("Thứ tự", _k("severity_rank"), "number"),
     Col("Đơn vị", _k("unit_name")),
-    Col("Cấp", lambda r: vi.LEVEL_VI.get(r.get("unit_level"), r.get("unit_level"))),
+    Col("Cấp", level),
     Col("Chỉ số", _k("kpi_name_vi")),
     Col("Kỳ", _k("period_start"), "month"),
     Col("Tử số", _k("numerator"), "number"),
@@ -125,10 +133,6 @@ def edition(r: dict) -> str | None:
     return None if r.get("edition_year") is None else str(r["edition_year"])
 
 
-def rank_text(r: dict, rank: str = "rank") -> str | None:
-    if r.get(rank) is None:
-        return None
-    return f"{r[rank]}/{r['rank_out_of']}" if r.get("rank_out_of") else str(r[rank])
 
 
 def source_text(r: dict) -> str | None:
@@ -141,7 +145,7 @@ def source_text(r: dict) -> str | None:
 REPORTED_COLS = [
     Col("Chỉ số", _k("kpi_name_vi")),
     Col("Đơn vị", lambda r: r.get("unit_name") or r.get("unit_code")),
-    Col("Cấp", lambda r: vi.LEVEL_VI.get(r.get("unit_level"), r.get("unit_level"))),
+    Col("Cấp", level),
     Col("Kỳ", edition),
     Col("Giá trị", _k("value"), "decimal"),
     Col("Thang đo", _k("scale")),

@@ -440,7 +440,7 @@ def dispatch(alert: dict[str, Any], channels: list[Channel] | None = None, attem
     if alert.get("severity") == "warning" and alert.get("kind") != "warning_digest":
         record["deliveries"].append({"channel": DIGEST_CHANNEL, "target": None, "ok": False,
                                      "detail": "chờ bản tổng hợp cảnh báo hằng ngày", "digest_id": None,
-                                     "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+                                     "at": _now()})
         _write_record(path, record)
         return record
     _write_record(path, record)
@@ -449,12 +449,16 @@ def dispatch(alert: dict[str, Any], channels: list[Channel] | None = None, attem
         sender = send_webhook if chan.kind == "webhook" else send_email
         ok, detail = _retry(lambda s=sender, c=chan: s(c, alert), f"alert {chan.kind} {target}", attempts, backoff)
         record["deliveries"].append({"channel": chan.kind, "target": target, "ok": ok, "detail": detail,
-                                     "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+                                     "at": _now()})
         _write_record(path, record)
     if not channels:
         log.warning("no alert channel configured (connections %s, %s): alert kept in %s",
                     SMTP_CONN_ID, WEBHOOK_CONN_ID, path)
     return record
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def _write_record(path: Path, record: dict[str, Any]) -> None:
