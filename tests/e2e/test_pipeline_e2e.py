@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from delivered import chat_text
 
 pytestmark = pytest.mark.e2e
 
@@ -224,10 +225,10 @@ def test_failed_expectation_is_quarantined_through_airflow(pipeline, webhook):
     runs = _mart(pipeline, "select dataset, success, action from raw.dq_run where action = 'quarantined'")
     assert ("dvc_766_unit", False, "quarantined") in runs
     # the build DAG's freshness check also alerts (this sample ends in 2025-08): pick the gate's alert
-    gate_alerts = [p for _, _, p in webhook if "month-2025-08.json" in p["text"]]
+    gate_alerts = [p for _, _, p in webhook if "month-2025-08.json" in chat_text(p)]
     assert len(gate_alerts) == 1
-    assert any("freshness" in p["text"] for _, _, p in webhook)
-    text = gate_alerts[0]["text"]
+    assert any("freshness" in chat_text(p) for _, _, p in webhook)
+    text = chat_text(gate_alerts[0])
     assert "month-2025-08.json" in text and "2025-08-01" in text and "ratio" in text and "Data Docs" in text
     delivered = _mart(pipeline, "select count(*) from raw.dq_alert where channel = 'webhook' and delivered "
                                 "and file_name is not null")
@@ -263,8 +264,8 @@ def test_a_task_failing_under_airflow_alerts_once_and_a_later_run_loads_the_file
     alert = alerts.read_record(new[0].removesuffix(".json"))
     assert alert["dag_id"] == "ingest_motcua" and alert["try_number"] == 3, alert
     assert "lock" in alert["error"].lower(), alert["error"]
-    failures = [p for _, _, p in webhook if "ingest_motcua" in p["text"] and alert["task_id"] in p["text"]]
-    assert len(failures) == 1 and "LỖI: tác vụ" in failures[0]["text"], [p["text"][:200] for _, _, p in webhook]
+    failures = [p for _, _, p in webhook if "ingest_motcua" in chat_text(p) and alert["task_id"] in chat_text(p)]
+    assert len(failures) == 1 and "LỖI: tác vụ" in chat_text(failures[0]), [chat_text(p)[:200] for _, _, p in webhook]
 
     airflow_runner.run_dag("ingest_motcua", echo=lambda s: None)
     name = f"{latest.parent.name}/{latest.name}"

@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 import socket
 from datetime import date
-from email import message_from_bytes
-from email.policy import default as default_policy
 
 from chiso.ingest.batch import Batch
 from chiso.ingest.landing import LandedFile
 from chiso.quality import alerts
+from delivered import chat_text, mail_text
 
 BATCH = Batch(
     landed=LandedFile(batch_id="e" * 64, sha256="f" * 64, source_system="motcua",
@@ -51,16 +50,15 @@ def test_alert_reaches_email_and_webhook(chiso_data, smtp_server, http_receiver,
     smtp_port, mails = smtp_server
     http_port, posts = http_receiver
     monkeypatch.setenv("AIRFLOW_CONN_CHISO_SMTP",
-                       f"smtp://127.0.0.1:{smtp_port}?from_email=chiso%40tinh.gov.vn&recipients=dq%40tinh.gov.vn,ops%40tinh.gov.vn")
+                       f"smtp://127.0.0.1:{smtp_port}?disable_ssl=true&disable_tls=true&from_email=chiso%40tinh.gov.vn&recipients=dq%40tinh.gov.vn,ops%40tinh.gov.vn")
     monkeypatch.setenv("AIRFLOW_CONN_CHISO_WEBHOOK", f"http://127.0.0.1:{http_port}/hooks/dq")
     alert = alerts.build_alert(BATCH, OUTCOME)
     record = alerts.dispatch(alert, backoff=0)
 
     assert [d["ok"] for d in record["deliveries"]] == [True, True]
     assert len(mails) == 1
-    mail = message_from_bytes(mails[0].content, policy=default_policy)
-    assert mails[0].rcpt_tos == ["dq@tinh.gov.vn", "ops@tinh.gov.vn"]
-    body = mail.get_content()
+    mail, body = mail_text(mails[0])
+    assert mails[0].rcpt_tos == ["dq@tinh.gov.vn", "ops@tinh.gov.vn"] and mail["From"] == "chiso@tinh.gov.vn"
     assert "motcua" in mail["Subject"] and "hoso_04_2025-08.csv" in mail["Subject"]
     assert "2025-08-01 → 2025-08-31" in body and "H13.01" in body
     assert "channel" in body and "cần một trong [1, 2, 3]" in body and "thực tế 3 dòng không đạt" in body
@@ -72,15 +70,14 @@ def test_alert_reaches_email_and_webhook(chiso_data, smtp_server, http_receiver,
     assert len(posts) == 1
     path, ctype, payload = posts[0]
     assert path == "/hooks/dq" and ctype == "application/json"
-    assert "text" in payload and "blocks" in payload  # Slack-compatible
-    assert "expect_column_values_to_be_in_set" in payload["text"]
-    assert any("Data Docs" in json.dumps(b) for b in payload["blocks"])
+    assert payload["title"] == mail["Subject"], "Apprise's JSON notification: the subject as its title"
+    assert "expect_column_values_to_be_in_set" in payload["message"] and OUTCOME["data_docs_url"] in payload["message"]
 
 
 def test_channel_down_is_retried_and_recorded(chiso_data, http_receiver, monkeypatch, caplog):
     http_port, posts = http_receiver
     dead = _free_port()  # nothing listens there
-    monkeypatch.setenv("AIRFLOW_CONN_CHISO_SMTP", f"smtp://127.0.0.1:{dead}?recipients=dq%40tinh.gov.vn")
+    monkeypatch.setenv("AIRFLOW_CONN_CHISO_SMTP", f"smtp://127.0.0.1:{dead}?disable_ssl=true&disable_tls=true&recipients=dq%40tinh.gov.vn")
     monkeypatch.setenv("AIRFLOW_CONN_CHISO_WEBHOOK", f"http://127.0.0.1:{http_port}/hook")
     record = alerts.dispatch(alerts.build_alert(BATCH, OUTCOME), attempts=3, backoff=0)
 
@@ -118,7 +115,7 @@ def test_stale_source_is_recorded_and_alerted(chiso_data, http_receiver, monkeyp
     assert results["plans"]["age_days"] == 324
     assert con.execute("select count(*) from raw.dq_alert where source_system = 'qlvb' and delivered").fetchone()[0] == 1
     con.close()
-    assert len(posts) == 1 and "qlvb" in posts[0][2]["text"] and "52 ngày" in posts[0][2]["text"]
+    assert len(posts) == 1 and "qlvb" in chat_text(posts[0][2]) and "52 ngày" in chat_text(posts[0][2])
 
 
 def test_webhook_keeps_its_query_string_and_records_only_the_connection_id(chiso_data, http_receiver, monkeypatch):
@@ -133,20 +130,55 @@ def test_webhook_keeps_its_query_string_and_records_only_the_connection_id(chiso
     assert "s3cret-42" not in saved, "the outbox names the connection, never its URL or token"
 
 
-def test_a_failing_webhook_never_writes_its_url(chiso_data, caplog):
-    """An error that quotes the URL (here a connection whose host was typed without https://) is recorded and
-    logged without it."""
-    chan = alerts.Channel(kind="webhook", conn_id="chiso_webhook",
-                          url="chat.example.invalid/hooks/T0-s3cret-path?token=s3cret-42")
-    record = alerts.dispatch(alerts.build_alert(BATCH, OUTCOME), channels=[chan], attempts=2, backoff=0)
+def test_a_failing_webhook_never_writes_its_url(chiso_data, monkeypatch, caplog):
+    """A webhook that cannot be reached (its host does not resolve) is retried, and recorded and logged by its
+    connection id: its path and token never reach the outbox, the detail or the log."""
+    monkeypatch.delenv("AIRFLOW_CONN_CHISO_SMTP", raising=False)
+    monkeypatch.setenv("AIRFLOW_CONN_CHISO_WEBHOOK", "https://chat.example.invalid/hooks/T0-s3cret-path?token=s3cret-42")
+    record = alerts.dispatch(alerts.build_alert(BATCH, OUTCOME), attempts=2, backoff=0)
 
     (hook,) = record["deliveries"]
-    assert not hook["ok"] and "after 2 attempts" in hook["detail"] and "<chiso_webhook URL>" in hook["detail"]
+    assert (hook["channel"], hook["target"], hook["ok"]) == ("webhook", "chiso_webhook", False)
+    assert "after 2 attempts" in hook["detail"] and "chat.example.invalid" in hook["detail"], hook["detail"]
     saved = (alerts.outbox_dir() / f"{record['alert_id']}.json").read_text(encoding="utf-8")
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "attempt 2/2 failed" in logged
     for text in (saved, logged, hook["detail"]):
         assert "s3cret" not in text
+
+
+def test_a_webhook_that_is_not_http_fails_with_a_reason_and_no_url(chiso_data, monkeypatch):
+    monkeypatch.delenv("AIRFLOW_CONN_CHISO_SMTP", raising=False)
+    monkeypatch.setenv("AIRFLOW_CONN_CHISO_WEBHOOK", "ftp://chat.example.invalid/T0-s3cret-path")
+    record = alerts.dispatch(alerts.build_alert(BATCH, OUTCOME), attempts=1, backoff=0)
+    (hook,) = record["deliveries"]
+    assert not hook["ok"] and "chiso_webhook: the connection's URL is not an http:// or https:// address" in hook["detail"]
+    assert "s3cret" not in json.dumps(record)
+
+
+def test_apprise_connection_delivers_to_each_of_its_services(chiso_data, http_receiver, monkeypatch):
+    """The Apprise provider's connection (config: a list of Apprise URLs, as a province office lists its
+    Zalo, Telegram or Teams channels) gets the alert on every service, recorded once under its id."""
+    http_port, posts = http_receiver
+    monkeypatch.delenv("AIRFLOW_CONN_CHISO_SMTP", raising=False)
+    config = [{"path": f"json://127.0.0.1:{http_port}/zalo?-access_token=z4lo-s3cret", "tag": "dq"},
+              {"path": f"json://127.0.0.1:{http_port}/teams", "tag": "dq"}]
+    monkeypatch.setenv("AIRFLOW_CONN_CHISO_APPRISE", json.dumps({"conn_type": "apprise", "extra": {"config": config}}))
+    record = alerts.dispatch(alerts.build_alert(BATCH, OUTCOME), backoff=0)
+
+    assert [(d["channel"], d["target"], d["ok"]) for d in record["deliveries"]] == [("apprise", "chiso_apprise", True)]
+    assert sorted(p[0] for p in posts) == ["/teams", "/zalo?access_token=z4lo-s3cret"]
+    assert all("hoso_04_2025-08.csv" in chat_text(p[2]) for p in posts)
+    assert "s3cret" not in (alerts.outbox_dir() / f"{record['alert_id']}.json").read_text(encoding="utf-8")
+
+
+def test_a_webhook_url_becomes_the_apprise_url_of_its_service():
+    slack = "https://hooks.slack.com/services/T0AAA/B0BBB/abcdefghijklmnop"
+    assert alerts.apprise_url_for_webhook(slack) == slack, "Apprise's own Slack service"
+    assert alerts.apprise_url_for_webhook("https://chat.tinh.gov.vn:8443/hooks/dq?token=a%2Fb&room=7") == (
+        "jsons://chat.tinh.gov.vn:8443/hooks/dq?-token=a%2Fb&-room=7")
+    assert alerts.apprise_url_for_webhook("http://10.0.0.5/hook") == "json://10.0.0.5/hook"
+    assert alerts.apprise_url_for_webhook("chat.example/hook") is None
 
 
 def test_task_failure_sends_one_vietnamese_alert_naming_dag_task_file_and_log(
@@ -158,7 +190,7 @@ def test_task_failure_sends_one_vietnamese_alert_naming_dag_task_file_and_log(
 
     smtp_port, mails = smtp_server
     http_port, posts = http_receiver
-    monkeypatch.setenv("AIRFLOW_CONN_CHISO_SMTP", f"smtp://127.0.0.1:{smtp_port}?recipients=ops%40tinh.gov.vn")
+    monkeypatch.setenv("AIRFLOW_CONN_CHISO_SMTP", f"smtp://127.0.0.1:{smtp_port}?disable_ssl=true&disable_tls=true&recipients=ops%40tinh.gov.vn")
     monkeypatch.setenv("AIRFLOW_CONN_CHISO_WEBHOOK", f"http://127.0.0.1:{http_port}/hook?k=1")
     monkeypatch.setenv("CHISO_PUBLIC_URL", "http://chiso.tinh.gov.vn:8090/")
     log_url = "http://airflow.tinh.gov.vn/dags/ingest_motcua/runs/r1/tasks/load?try_number=3"
@@ -170,14 +202,13 @@ def test_task_failure_sends_one_vietnamese_alert_naming_dag_task_file_and_log(
     TaskFailureNotifier().notify(context)
 
     assert len(mails) == 1 and len(posts) == 1
-    mail = message_from_bytes(mails[0].content, policy=default_policy)
-    body = mail.get_content()
+    mail, body = mail_text(mails[0])
     assert mail["Subject"] == "[chiso] Lỗi tác vụ ingest_motcua.load"
     for text in ("DAG: ingest_motcua", "Tác vụ: load", "Tệp: 04/hoso_04_2025-08.csv", f"Nhật ký: {log_url}",
                  "OSError: kho dữ liệu bị khóa", "không thành công",
                  "Báo cáo: http://chiso.tinh.gov.vn:8090/report/index.html"):  # fmt: skip
         assert text in body, text
-    assert posts[0][0] == "/hook?k=1" and "Tệp: 04/hoso_04_2025-08.csv" in posts[0][2]["text"]
+    assert posts[0][0] == "/hook?k=1" and "Tệp: 04/hoso_04_2025-08.csv" in chat_text(posts[0][2])
     outbox = sorted(alerts.outbox_dir().glob("task-*.json"))
     assert len(outbox) == 1 and json.loads(outbox[0].read_text())["severity"] == "error"
 
@@ -199,7 +230,7 @@ def test_warnings_wait_for_one_daily_digest_and_errors_go_at_once(chiso_data, sm
 
     smtp_port, mails = smtp_server
     http_port, posts = http_receiver
-    monkeypatch.setenv("AIRFLOW_CONN_CHISO_SMTP", f"smtp://127.0.0.1:{smtp_port}?recipients=dq%40tinh.gov.vn")
+    monkeypatch.setenv("AIRFLOW_CONN_CHISO_SMTP", f"smtp://127.0.0.1:{smtp_port}?disable_ssl=true&disable_tls=true&recipients=dq%40tinh.gov.vn")
     monkeypatch.setenv("AIRFLOW_CONN_CHISO_WEBHOOK", f"http://127.0.0.1:{http_port}/hooks/dq")
     july = replace(BATCH, landed=replace(BATCH.landed, batch_id="a" * 64, relative_name="04/hoso_04_2025-07.csv"))
     warned = [alerts.dispatch(alerts.build_alert(b, _warning_outcome("supplement_wait_days")), backoff=0)
@@ -213,9 +244,9 @@ def test_warnings_wait_for_one_daily_digest_and_errors_go_at_once(chiso_data, sm
     result = tasks.warning_digest()
     assert result["warnings"] == 2 and result["delivered"], result
     assert len(mails) == 2 and len(posts) == 2, "one message per channel for both warnings"
-    digest_mail = message_from_bytes(mails[1].content, policy=default_policy)
+    digest_mail, _ = mail_text(mails[1])
     assert digest_mail["Subject"] == "[chiso] Tổng hợp cảnh báo chất lượng dữ liệu: 2 tệp"
-    text = posts[1][2]["text"]
+    text = chat_text(posts[1][2])
     for expected in ("04/hoso_04_2025-08.csv", "04/hoso_04_2025-07.csv", "supplement_wait_days",
                      "cần từ 0 đến 90", "thực tế 2 dòng không đạt", "[CẢNH BÁO]"):
         assert expected in text, expected

@@ -104,7 +104,7 @@ DQ_ALERT = Table(
         Column("source_system", "VARCHAR", "motcua | qlvb | dvc | plans."),
         Column("file_name", "VARCHAR", "The file it is about; null for a freshness alert."),
         Column("channel", "VARCHAR", "Where it went.", v.ALERT_CHANNEL),
-        Column("target", "VARCHAR", "The channel's Airflow connection id (chiso_smtp, chiso_webhook): never its URL or secret."),
+        Column("target", "VARCHAR", "The channel's Airflow connection id (chiso_smtp, chiso_apprise, chiso_webhook): never its URL or secret."),
         Column("delivered", "BOOLEAN", "The channel accepted it (after retries)."),
         Column("detail", "VARCHAR", "The delivery's outcome."),
         Column("message", "VARCHAR", "The alert's text as sent."),

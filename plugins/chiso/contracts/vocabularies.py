@@ -166,10 +166,11 @@ SEVERITY = Vocabulary(
 
 ALERT_CHANNEL = Vocabulary(
     "alert_channel",
-    "Where an alert went: email (SMTP), a Slack-compatible webhook, digest (a warning waiting for, or carried "
-    "by, the daily warning digest: see detail), or none (no channel configured: the alert stays in the outbox "
-    "and the warehouse).",
-    ("smtp", "webhook", "digest", "none"),
+    "Where an alert went: email (the SMTP connection), apprise (the Apprise connection's chat services: Zalo, "
+    "Telegram, Teams, Google Chat, Slack…), webhook (a plain webhook URL, through Apprise), digest (a warning "
+    "waiting for, or carried by, the daily warning digest: see detail), or none (no channel configured: the "
+    "alert stays in the outbox and the warehouse).",
+    ("smtp", "apprise", "webhook", "digest", "none"),
 )
 
 ALL = (

@@ -112,4 +112,4 @@ def unit_notices() -> dict[str, Any]:
     from chiso.people import notices
     from chiso.quality import alerts
 
-    return notices.run(send_mail=alerts.send_mail, post_chat=alerts.post_webhook)
+    return notices.run(send_mail=alerts.send_mail, post_chat=alerts.post_chat)

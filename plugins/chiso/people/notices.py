@@ -39,7 +39,7 @@ EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 TABLE = "raw.unit_notice"
 
 SendMail = Callable[[list[str], str, str], tuple[str, bool, str]]
-PostChat = Callable[[str], tuple[str, bool, str]]
+PostChat = Callable[[str, str], tuple[str, bool, str]]  # (title, body) → (connection id, delivered, detail)
 
 
 @dataclass
@@ -211,7 +211,7 @@ def run(
         if addresses:
             outcomes.append(send_mail(addresses, subject, body))
         if row["kind"] == "digest" and post_chat is not None:
-            outcomes.append(post_chat(f"{subject}\n{body}"))
+            outcomes.append(post_chat(subject, body))
         if outcomes:
             row["channel"] = ", ".join(o[0] for o in outcomes)
             row["delivered"] = all(o[1] for o in outcomes)

@@ -1,10 +1,13 @@
-"""Data-quality alerts, in Vietnamese: email through SMTP and a Slack-compatible webhook.
+"""Data-quality alerts, in Vietnamese, through Airflow's own provider hooks: email (the SMTP provider's
+``SmtpHook``) and chat (the Apprise provider: Zalo, Telegram, Microsoft Teams, Google Chat, Slack…).
 
-Channels are Airflow connections (``chiso_smtp``, ``chiso_webhook``), looked up through Airflow when running
-inside a task, else from the environment (``AIRFLOW_CONN_CHISO_SMTP`` / ``AIRFLOW_CONN_CHISO_WEBHOOK`` as
-URIs). A channel that is down is retried with backoff and logged; it never fails the load. Every alert is
-first written to the outbox (``data/alerts/<id>.json``) with each channel's delivery outcome, so no alert is
-lost whatever the channels do; the load step copies the records into the warehouse (``raw.dq_alert``).
+Channels are Airflow connections, looked up as Airflow does (metadata database, secrets backend, or
+``AIRFLOW_CONN_…`` in the environment): ``chiso_smtp`` (SMTP), ``chiso_apprise`` (Apprise URLs) and
+``chiso_webhook`` (a plain webhook URL, delivered through Apprise too). A channel that is down is retried with
+backoff and logged; it never fails the load. Every alert is first written to the outbox
+(``data/alerts/<id>.json``) with each channel's delivery outcome, so no alert is lost whatever the channels do;
+the load step copies the records into the warehouse (``raw.dq_alert``). Records name a channel by its
+connection id, never its URL (a webhook's path and query are its secret).
 
 Errors (a file quarantined, a stale source, a task that failed) go at once. Warnings (a file loaded with
 failed warning-level expectations) wait in the outbox for the daily digest (:func:`send_warning_digest`, the
@@ -23,7 +26,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import urlsplit
 
 from chiso import settings
 
@@ -37,76 +40,121 @@ QUARANTINED_ACTION = "cách ly: không nạp, các bảng mart giữ dữ liệu
 DIGEST_CHANNEL = "digest"
 
 SMTP_CONN_ID = "chiso_smtp"
+APPRISE_CONN_ID = "chiso_apprise"
 WEBHOOK_CONN_ID = "chiso_webhook"
 
 
 @dataclass
 class Channel:
-    kind: str  # smtp | webhook
-    conn_id: str = ""  # the Airflow connection it comes from: what records name (never its URL or secret)
-    host: str | None = None
-    port: int | None = None
-    login: str | None = None
-    password: str | None = None
-    url: str | None = None
-    sender: str | None = None
-    recipients: tuple[str, ...] = ()
-    starttls: bool = False
+    """A delivery channel: an Airflow connection, named in every record by its id (never its URL or secret).
+
+    ``smtp``: the SMTP provider's connection (``SmtpHook``); ``apprise``: the Apprise provider's connection,
+    whose ``config`` lists Apprise URLs (Zalo, Telegram, Microsoft Teams, Google Chat, Slack, email…);
+    ``webhook``: a plain HTTP(S) webhook URL, delivered through Apprise as well (as its native service when
+    Apprise recognises the address, e.g. a Slack or Teams webhook, else as a JSON POST to the URL as written)."""
+
+    kind: str  # smtp | apprise | webhook
+    conn_id: str
+    sender: str | None = None  # smtp: from_email of the connection
+    recipients: tuple[str, ...] = ()  # smtp: the connection's extra "recipients"
+    urls: tuple[str, ...] = ()  # apprise | webhook: Apprise URLs (secrets: never written anywhere)
+    error: str | None = None  # a connection that cannot be used: why (delivery fails with it, the alert stays)
 
 
-def _from_uri(conn_id: str, uri: str) -> Channel | None:
-    parts = urlsplit(uri)
-    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-    if conn_id == SMTP_CONN_ID:
-        return Channel(
-            kind="smtp", conn_id=conn_id, host=parts.hostname, port=parts.port or 25,
-            login=unquote(parts.username) if parts.username else None,
-            password=unquote(parts.password) if parts.password else None,
-            sender=query.get("from_email", "chiso@localhost"),
-            recipients=tuple(r.strip() for r in query.get("recipients", "").split(",") if r.strip()),
-            starttls=query.get("starttls", "false").lower() == "true",
-        )
-    scheme = query.pop("__scheme", None) or ("https" if parts.scheme in ("https", "http+https") else "http")
-    if parts.scheme in ("http", "https"):
-        scheme = parts.scheme
-    netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
-    # the webhook's own query string (a token, a room) is part of its address: kept as it was written
-    kept = "&".join(p for p in parts.query.split("&") if p and not p.startswith("__scheme="))
-    return Channel(kind="webhook", conn_id=conn_id, url=f"{scheme}://{netloc}{parts.path}" + (f"?{kept}" if kept else ""))
+def _connection(conn_id: str):
+    """An Airflow connection by id (environment ``AIRFLOW_CONN_…``, secrets backend or metadata database),
+    or None when it is not defined."""
+    from airflow.providers.common.compat.sdk import BaseHook
 
-
-def _airflow_connection(conn_id: str) -> Channel | None:
     try:
-        from airflow.sdk import BaseHook  # type: ignore[attr-defined]
-    except Exception:  # pragma: no cover - outside Airflow
+        return BaseHook.get_connection(conn_id)
+    except Exception:  # AirflowNotFoundException: the channel is simply not configured
         return None
+
+
+def _smtp_channel() -> Channel | None:
+    conn = _connection(SMTP_CONN_ID)
+    if conn is None or not conn.host:
+        return None
+    extra = conn.extra_dejson
+    return Channel(kind="smtp", conn_id=SMTP_CONN_ID, sender=extra.get("from_email") or "chiso@localhost",
+                   recipients=tuple(r.strip() for r in str(extra.get("recipients", "")).split(",") if r.strip()))
+
+
+def _apprise_channel() -> Channel | None:
+    conn = _connection(APPRISE_CONN_ID)
+    if conn is None:
+        return None
+    import apprise
+    from airflow.providers.apprise.hooks.apprise import AppriseHook
+
+    # the provider's hook reads the connection's config (one {"path", "tag"} or a list of them); what it adds
+    # to an Apprise object is what is delivered to
+    collected = apprise.Apprise()
     try:
-        conn = BaseHook.get_connection(conn_id)
-    except Exception:
+        AppriseHook(apprise_conn_id=APPRISE_CONN_ID).set_config_from_conn(conn=conn, apprise_obj=collected)
+    except Exception as exc:
+        return Channel(kind="apprise", conn_id=APPRISE_CONN_ID,
+                       error=f"the connection's config is not a list of Apprise URLs ({type(exc).__name__})")
+    urls = tuple(s.url(privacy=False) for s in collected)
+    if not urls:
+        return Channel(kind="apprise", conn_id=APPRISE_CONN_ID, error="no Apprise URL in the connection is usable")
+    return Channel(kind="apprise", conn_id=APPRISE_CONN_ID, urls=urls)
+
+
+def _webhook_url() -> str | None:
+    """The ``chiso_webhook`` URL exactly as written (its query string, often the token, included)."""
+    uri = os.environ.get(f"AIRFLOW_CONN_{WEBHOOK_CONN_ID.upper()}")
+    if uri and not uri.lstrip().startswith("{"):
+        parts = urlsplit(uri)
+        scheme = "https" if parts.scheme == "http+https" or "__scheme=https" in parts.query else parts.scheme
+        kept = "&".join(p for p in parts.query.split("&") if p and not p.startswith("__scheme="))
+        netloc = parts.netloc.rpartition("@")[2]
+        return f"{scheme}://{netloc}{parts.path}" + (f"?{kept}" if kept else "") if netloc else uri
+    conn = _connection(WEBHOOK_CONN_ID)
+    if conn is None or not conn.host:
         return None
-    extra = conn.extra_dejson if hasattr(conn, "extra_dejson") else {}
-    if conn_id == SMTP_CONN_ID:
-        return Channel(kind="smtp", conn_id=conn_id, host=conn.host, port=conn.port or 25, login=conn.login, password=conn.password,
-                       sender=extra.get("from_email", "chiso@localhost"),
-                       recipients=tuple(r.strip() for r in str(extra.get("recipients", "")).split(",") if r.strip()),
-                       starttls=str(extra.get("starttls", "false")).lower() == "true")
-    scheme = extra.get("scheme") or conn.schema or "http"
-    port = f":{conn.port}" if conn.port else ""
-    host = conn.host or ""
-    if host.startswith(("http://", "https://")):
-        return Channel(kind="webhook", conn_id=conn_id, url=host)
+    if conn.host.startswith(("http://", "https://")):
+        return conn.host
+    extra = conn.extra_dejson
+    scheme = extra.get("scheme") or (conn.schema if conn.schema in ("http", "https") else "https")
     query = f"?{extra['query']}" if extra.get("query") else ""
-    return Channel(kind="webhook", conn_id=conn_id, url=f"{scheme}://{host}{port}{extra.get('path', '')}{query}")
+    return f"{scheme}://{conn.host}{f':{conn.port}' if conn.port else ''}{extra.get('path', '')}{query}"
+
+
+def apprise_url_for_webhook(url: str) -> str | None:
+    """The Apprise URL that delivers to a webhook: Apprise's own service where it recognises the address (a
+    Slack, Teams, Discord or Google Chat webhook), else a JSON POST (``json://``/``jsons://``) to the same
+    host, path and query (Apprise passes ``-name=value`` on as the query's ``name=value``). None when the URL
+    is not HTTP(S)."""
+    from apprise.manager_plugins import NotificationManager
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    # the services that know their own webhook addresses, asked as Apprise itself asks them (without its
+    # "unparseable URL" error for the addresses none of them knows)
+    if any(plugin.parse_native_url(url) for plugin in NotificationManager().plugins()):
+        return url
+    query = "&".join(f"-{p}" for p in parts.query.split("&") if p)
+    scheme = "jsons" if parts.scheme == "https" else "json"
+    return f"{scheme}://{parts.netloc}{parts.path or '/'}" + (f"?{query}" if query else "")
+
+
+def _webhook_channel() -> Channel | None:
+    url = _webhook_url()
+    if not url:
+        return None
+    converted = apprise_url_for_webhook(url)
+    if converted is None:
+        return Channel(kind="webhook", conn_id=WEBHOOK_CONN_ID, urls=(url,),
+                       error="the connection's URL is not an http:// or https:// address")
+    return Channel(kind="webhook", conn_id=WEBHOOK_CONN_ID, urls=(converted,))
 
 
 def configured_channels() -> list[Channel]:
-    channels = []
-    for conn_id in (SMTP_CONN_ID, WEBHOOK_CONN_ID):
-        uri = os.environ.get(f"AIRFLOW_CONN_{conn_id.upper()}")
-        chan = _from_uri(conn_id, uri) if uri else _airflow_connection(conn_id)
-        if chan and (chan.url or chan.host):
-            channels.append(chan)
-    return channels
+    """Every alert channel whose connection is defined: SMTP, Apprise, then a plain webhook."""
+    return [c for c in (_smtp_channel(), _apprise_channel(), _webhook_channel()) if c is not None]
 
 
 # ---------------------------------------------------------------- message
@@ -298,29 +346,6 @@ def _render_digest(digest: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def slack_payload(alert: dict[str, Any]) -> dict[str, Any]:
-    text = render_text(alert)
-    if alert.get("kind") in ("task_failure", "warning_digest"):
-        return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text[:2900]}}]}
-    blocks = [
-        {"type": "header", "text": {"type": "plain_text", "text": (
-            f"chiso — {SEVERITY_VI.get(alert['severity'], alert['severity'])}: {alert['file'] or alert['dataset']}"
-        )[:150]}},
-        {"type": "section", "fields": [
-            {"type": "mrkdwn", "text": f"*Nguồn*\n{alert['source_system']}"},
-            {"type": "mrkdwn", "text": f"*Kỳ*\n{alert['period']}"},
-            {"type": "mrkdwn", "text": f"*Đơn vị*\n{alert['units'] or '—'}"},
-            {"type": "mrkdwn", "text": f"*Xử lý*\n{alert['action']}"},
-        ]},
-        {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(
-            f"• `{f['dataset']}.{f['column'] or ''}` {f['expectation']} — cần {f['expected']}, "
-            f"thực tế {f['observed']}" for f in alert["failed"])[:2900] or "—"}},
-    ]
-    if alert.get("data_docs"):
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"<{alert['data_docs']}|Data Docs>"}})
-    return {"text": text, "blocks": blocks}
-
-
 # ---------------------------------------------------------------- delivery
 def _retry(fn, what: str, attempts: int, backoff: float) -> tuple[bool, str]:
     last = ""
@@ -336,83 +361,84 @@ def _retry(fn, what: str, attempts: int, backoff: float) -> tuple[bool, str]:
     return False, f"failed after {attempts} attempts: {last}"
 
 
-def _mail(chan: Channel, recipients: list[str], subject: str, body: str, timeout: float = 10.0) -> None:
-    """One plain-text mail through an SMTP channel (the one SMTP client of chiso)."""
-    import smtplib  # here, not at the top: the validate task imports this module on every run
-    from email.message import EmailMessage
+def _mail(chan: Channel, recipients: list[str] | tuple[str, ...], subject: str, body: str) -> None:
+    """One mail through the SMTP provider's hook on the channel's connection (SSL, STARTTLS, login, timeout
+    and retries as the connection says). The text is sent as HTML that keeps its lines."""
+    import html
 
-    msg = EmailMessage()
-    msg["Subject"], msg["From"] = subject, chan.sender or "chiso@localhost"
-    msg["To"] = ", ".join(recipients) or "root@localhost"
-    msg.set_content(body)
-    with smtplib.SMTP(chan.host, chan.port or 25, timeout=timeout) as smtp:
-        if chan.starttls:
-            smtp.starttls()
-        if chan.login:
-            smtp.login(chan.login, chan.password or "")
-        smtp.send_message(msg)
+    from airflow.providers.smtp.hooks.smtp import SmtpHook
+
+    content = ('<pre style="font-family: inherit; white-space: pre-wrap">'
+               f"{html.escape(body, quote=False)}</pre>")
+    with SmtpHook(smtp_conn_id=chan.conn_id) as hook:
+        hook.send_email_smtp(to=list(recipients) or ["root@localhost"], subject=subject, html_content=content,
+                             from_email=chan.sender)
 
 
-def _post(chan: Channel, payload: dict[str, Any], timeout: float = 10.0) -> None:
-    """A JSON POST to a webhook channel (the one HTTP client of chiso); an answer of 300 or above fails."""
-    import urllib.request
+def _notify(chan: Channel, title: str, body: str) -> None:
+    """One message to every Apprise URL of the channel. Apprise reports a failure as False and a log line
+    (the provider hook's ``notify`` drops both), so the hook's connection config is read into an Apprise
+    object by :func:`_apprise_channel` and the object is notified here, its log captured for the record."""
+    import apprise
 
-    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    try:
-        req = urllib.request.Request(chan.url, data=body, headers={"Content-Type": "application/json"},
-                                     method="POST")
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            if resp.status >= 300:
-                raise RuntimeError(f"HTTP {resp.status}")
-    except Exception as exc:
-        # some errors quote the URL (an unknown scheme, a bad port): its path and query are the secret, so
-        # what reaches the outbox, the warehouse and the logs names the connection instead
-        raise RuntimeError(_without_url(f"{type(exc).__name__}: {exc}", chan)) from None
+    if chan.error:
+        raise RuntimeError(f"{chan.conn_id}: {chan.error}")
+    notifier = apprise.Apprise()
+    for url in chan.urls:
+        notifier.add(url)
+    with apprise.LogCapture(level=logging.WARNING) as captured:
+        ok = notifier.notify(body=body, title=title)
+    if not ok:
+        said = " ".join(line.split(" - ", 2)[-1] for line in captured.getvalue().splitlines()) or "not delivered"
+        # Apprise names hosts, not paths, but a URL may be quoted: its path and query are the secret
+        raise RuntimeError(_without_secrets(f"Apprise: {said}", chan))
 
 
-def _without_url(text: str, chan: Channel) -> str:
-    from urllib.parse import urlsplit
-
-    url = chan.url or ""
-    parts = urlsplit(url)
-    secrets = [url, parts.path + ("?" + parts.query if parts.query else ""), parts.path, parts.query]
-    for secret in sorted({s for s in secrets if len(s) > 1}, key=len, reverse=True):
-        text = text.replace(secret, f"<{chan.conn_id or 'webhook'} URL>")
+def _without_secrets(text: str, chan: Channel) -> str:
+    for url in chan.urls:
+        parts = urlsplit(url)
+        secrets = [url, parts.path + ("?" + parts.query if parts.query else ""), parts.path, parts.query,
+                   parts.password or "", parts.username or ""]
+        for secret in sorted({s for s in secrets if len(s) > 1}, key=len, reverse=True):
+            text = text.replace(secret, f"<{chan.conn_id} URL>")
     return text
 
 
-def send_email(chan: Channel, alert: dict[str, Any], timeout: float = 10.0) -> None:
+def subject_of(alert: dict[str, Any]) -> str:
     if alert.get("kind") == "task_failure":
-        subject = f"[chiso] Lỗi tác vụ {alert['dag_id']}.{alert['task_id']}"
-    elif alert.get("kind") == "warning_digest":
-        subject = f"[chiso] Tổng hợp cảnh báo chất lượng dữ liệu: {len(alert['items'])} tệp"
+        return f"[chiso] Lỗi tác vụ {alert['dag_id']}.{alert['task_id']}"
+    if alert.get("kind") == "warning_digest":
+        return f"[chiso] Tổng hợp cảnh báo chất lượng dữ liệu: {len(alert['items'])} tệp"
+    return (f"[chiso] Chất lượng dữ liệu — {SEVERITY_VI.get(alert['severity'], alert['severity'])}: "
+            f"{alert['source_system']} {alert['file'] or alert['dataset']} ({alert['period']})")
+
+
+def deliver(chan: Channel, subject: str, body: str, recipients: list[str] | None = None) -> None:
+    """One message through one channel (raises when it was not delivered)."""
+    if chan.kind == "smtp":
+        _mail(chan, recipients if recipients is not None else chan.recipients, subject, body)
     else:
-        subject = (f"[chiso] Chất lượng dữ liệu — {SEVERITY_VI.get(alert['severity'], alert['severity'])}: "
-                   f"{alert['source_system']} {alert['file'] or alert['dataset']} ({alert['period']})")
-    _mail(chan, chan.recipients, subject, render_text(alert), timeout)
-
-
-def send_webhook(chan: Channel, alert: dict[str, Any], timeout: float = 10.0) -> None:
-    _post(chan, slack_payload(alert), timeout)
+        _notify(chan, subject, body)
 
 
 def send_mail(recipients: list[str], subject: str, body: str) -> tuple[str, bool, str]:
-    """One plain-text mail through the ``chiso_smtp`` connection (with retries); returns (connection id,
-    delivered, detail). Used for the notices to units (chiso.people.notices)."""
+    """One mail through the ``chiso_smtp`` connection (with retries); returns (connection id, delivered,
+    detail). Used for the notices to units (chiso.people.notices)."""
     chan = next((c for c in configured_channels() if c.kind == "smtp"), None)
     if chan is None:
         return "none", False, f"no {SMTP_CONN_ID} connection configured"
-    ok, detail = _retry(lambda: _mail(chan, recipients, subject, body), f"notice smtp {chan.conn_id}",
+    ok, detail = _retry(lambda: deliver(chan, subject, body, recipients), f"notice smtp {chan.conn_id}",
                         settings.alert_attempts(), settings.alert_backoff())
     return chan.conn_id, ok, detail
 
 
-def post_webhook(text: str) -> tuple[str, bool, str]:
-    """A plain message to the ``chiso_webhook`` connection (a province office's chat), with retries."""
-    chan = next((c for c in configured_channels() if c.kind == "webhook"), None)
+def post_chat(title: str, body: str) -> tuple[str, bool, str]:
+    """A message to the province office's chat (the first of ``chiso_apprise``, ``chiso_webhook``), with
+    retries."""
+    chan = next((c for c in configured_channels() if c.kind != "smtp"), None)
     if chan is None:
-        return "none", False, f"no {WEBHOOK_CONN_ID} connection configured"
-    ok, detail = _retry(lambda: _post(chan, {"text": text}), f"notice webhook {chan.conn_id}",
+        return "none", False, f"no {APPRISE_CONN_ID} or {WEBHOOK_CONN_ID} connection configured"
+    ok, detail = _retry(lambda: deliver(chan, title, body), f"notice {chan.kind} {chan.conn_id}",
                         settings.alert_attempts(), settings.alert_backoff())
     return chan.conn_id, ok, detail
 
@@ -445,15 +471,15 @@ def dispatch(alert: dict[str, Any], channels: list[Channel] | None = None, attem
         return record
     _write_record(path, record)
     for chan in channels:
-        target = chan.conn_id or chan.kind  # the connection's id: a webhook URL may carry a token
-        sender = send_webhook if chan.kind == "webhook" else send_email
-        ok, detail = _retry(lambda s=sender, c=chan: s(c, alert), f"alert {chan.kind} {target}", attempts, backoff)
+        target = chan.conn_id  # the connection's id: a webhook URL may carry a token
+        ok, detail = _retry(lambda c=chan: deliver(c, subject_of(alert), render_text(alert)),
+                            f"alert {chan.kind} {target}", attempts, backoff)
         record["deliveries"].append({"channel": chan.kind, "target": target, "ok": ok, "detail": detail,
                                      "at": _now()})
         _write_record(path, record)
     if not channels:
-        log.warning("no alert channel configured (connections %s, %s): alert kept in %s",
-                    SMTP_CONN_ID, WEBHOOK_CONN_ID, path)
+        log.warning("no alert channel configured (connections %s, %s, %s): alert kept in %s",
+                    SMTP_CONN_ID, APPRISE_CONN_ID, WEBHOOK_CONN_ID, path)
     return record
 
 

@@ -36,7 +36,8 @@ def write_run(wh, run: dict[str, Any], results: list[dict[str, Any]]) -> None:
 def _channel_name(delivery: dict[str, Any]) -> str | None:
     """A channel as the warehouse names it: its Airflow connection id, never its URL (a webhook's path and
     query are its secret; an SMTP URL may carry a login)."""
-    conn = {"webhook": alerts.WEBHOOK_CONN_ID, "smtp": alerts.SMTP_CONN_ID}.get(delivery.get("channel"))
+    conn = {"webhook": alerts.WEBHOOK_CONN_ID, "apprise": alerts.APPRISE_CONN_ID,
+            "smtp": alerts.SMTP_CONN_ID}.get(delivery.get("channel"))
     return f"connection {conn}" if conn else None
 
 
