@@ -458,7 +458,6 @@ def dispatch(alert: dict[str, Any], channels: list[Channel] | None = None, attem
     """Record the alert in the outbox, then deliver it to every channel (retrying); return the record."""
     attempts = attempts or settings.alert_attempts()
     backoff = backoff if backoff is not None else settings.alert_backoff()
-    channels = configured_channels() if channels is None else channels
     outbox = outbox_dir()
     outbox.mkdir(parents=True, exist_ok=True)
     record = dict(alert, deliveries=[])
@@ -469,7 +468,8 @@ def dispatch(alert: dict[str, Any], channels: list[Channel] | None = None, attem
                                      "at": _now()})
         _write_record(path, record)
         return record
-    _write_record(path, record)
+    _write_record(path, record)  # kept before any channel is asked: nothing a channel does can lose it
+    channels = configured_channels() if channels is None else channels
     for chan in channels:
         target = chan.conn_id  # the connection's id: a webhook URL may carry a token
         ok, detail = _retry(lambda c=chan: deliver(c, subject_of(alert), render_text(alert)),
