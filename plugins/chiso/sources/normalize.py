@@ -25,6 +25,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 from datetime import date, datetime
 
 __all__ = [
@@ -530,14 +531,21 @@ def parse_timestamp_vn(value: object) -> datetime | None:
         raise ValueParseError("a timestamp dd/mm/yyyy HH:MM:SS", value, "impossible date or time") from None
 
 
+@lru_cache(maxsize=65536)
+def _vocabulary_form(text: str) -> str:
+    """How a vocabulary wording is compared: NFC, old-style tones, lowercase, spaces collapsed, trimmed.
+    Cached: an export repeats a handful of wordings on every row, and a mapping's keys on every call."""
+    return _WS.sub(" ", canonical_tones(text).strip().lower())
+
+
 def map_value(value: object, mapping: dict[str, str], expected: str) -> str | None:
     """Map a vocabulary value (compared on NFC, old-style tones, lowercase, trimmed). Empty → None."""
     if value is None:
         return None
-    s = _WS.sub(" ", canonical_tones(str(value)).strip().lower())
+    s = _vocabulary_form(str(value))
     if s == "":
         return None
     for k, v in mapping.items():
-        if _WS.sub(" ", canonical_tones(k).lower()) == s:
+        if _vocabulary_form(k) == s:
             return v
     raise ValueParseError(expected, value)
