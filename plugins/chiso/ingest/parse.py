@@ -97,7 +97,9 @@ def period_problem(batch_name: str, dataset: str | None, table_path: str | None,
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    t = pq.read_table(table_path, columns=["source_row", column])
+    # one file, two columns: read without Arrow's dataset layer and thread pool (this runs in the parse child)
+    with pq.ParquetFile(table_path) as f:
+        t = f.read(columns=["source_row", column], use_threads=False)
     values = t.column(column)
     if isinstance(values.type, type(values.type)) and str(values.type).startswith("timestamp"):
         values = pc.cast(values, "date32")
@@ -277,8 +279,11 @@ def _parse_in_child(batch: Batch, limit: int) -> Batch:
     )
 
 
-# imported once by the fork server, so that each file's child starts with them loaded
+# imported once by the fork server, so that each file's child starts with them loaded. pandas is here although
+# no parser uses it: pyarrow imports it on the first Table.from_pylist, which cost every child 190 ms (a
+# register's whole parse is 7 ms)
 PARSER_MODULES = [
+    "pandas",
     "duckdb",
     "openpyxl",
     "python_calamine",

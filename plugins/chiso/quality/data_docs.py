@@ -6,6 +6,7 @@ data-docs --all``): GX's renderer costs ~0.1 s a page. The index alone needs no 
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from pathlib import Path
@@ -25,23 +26,30 @@ def page_path(dataset: str, batch_id: str) -> Path:
     return data_docs_dir() / "validations" / dataset / f"{batch_id}.html"
 
 
+@functools.cache
+def _renderer_and_view():
+    """GX's page renderer and page view, made once per process: each view builds its own Jinja environment,
+    which compiles every template again (2,500 compilations for 150 pages, 0.15 s a page; reused, 0.03 s)."""
+    quiet_gx()
+    from great_expectations.render.renderer import ValidationResultsPageRenderer
+    from great_expectations.render.view import DefaultJinjaPageView
+
+    return ValidationResultsPageRenderer(), DefaultJinjaPageView()
+
+
 def render_data_docs(suite_result, dataset: str, batch_id: str) -> Path:
     """Render one validation result as a GX Data Docs page (GX's own renderer and page view).
 
     ``suite_result`` is the stored JSON (as ``validate_parquet`` returns it) or a GX
     ``ExpectationSuiteValidationResult``; this is where the gate imports Great Expectations.
     """
-    quiet_gx()
-    from great_expectations.render.renderer import ValidationResultsPageRenderer
-    from great_expectations.render.view import DefaultJinjaPageView
-
     doc = suite_result if isinstance(suite_result, dict) else suite_result.to_json_dict()
     out = page_path(dataset, batch_id)
     out.parent.mkdir(parents=True, exist_ok=True)
     try:
         gx_result = gx_suite_result(doc) if isinstance(suite_result, dict) else suite_result
-        document = ValidationResultsPageRenderer().render(gx_result)
-        out.write_text(DefaultJinjaPageView().render(document), encoding="utf-8")
+        renderer, view = _renderer_and_view()
+        out.write_text(view.render(renderer.render(gx_result)), encoding="utf-8")
     except Exception as exc:  # rendering is a convenience; the result itself is stored regardless
         log.warning("Data Docs rendering failed for %s: %s", out, exc)
         out.write_text(f"<html><body><pre>{json.dumps(doc, indent=1, default=str)}"
