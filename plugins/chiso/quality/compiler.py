@@ -10,7 +10,7 @@ and counts against GX's pandas engine.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+import threading
 from typing import Any
 
 from chiso import settings
@@ -23,12 +23,43 @@ from chiso.util.sql import literal as _lit
 SAFE_SAMPLE_COLUMNS_EXCLUDED = {"applicant_key"}
 
 
-@lru_cache(maxsize=1)
 def engine_connection():
-    """The gate's own in-memory DuckDB (it reads the batch's Parquet; it never opens the warehouse)."""
-    import duckdb
+    """The gate's own in-memory DuckDB (it reads the batch's Parquet; it never opens the warehouse): one per
+    process, each evaluation on a cursor of it; the reference tables it has read stay in it."""
+    import os
 
-    return duckdb.connect()
+    pid = os.getpid()  # a forked process (a Celery pool process) makes its own
+    if _ENGINE.get("pid") != pid:
+        import duckdb
+
+        _ENGINE.update(pid=pid, con=duckdb.connect(), refs={})
+    return _ENGINE["con"]
+
+
+_ENGINE: dict[str, Any] = {}
+_REF_LOCK = threading.Lock()
+
+
+def _reference_table(name: str) -> str:
+    """A reference table (a dbt seed's CSV) read once per process into the gate's database, and again only
+    when the file changes: a suite of small batches no longer parses the CSV for every batch."""
+    path = settings.reference_csv(f"{name}.csv")
+    if not path.exists():
+        raise ValueError(f"{{ref:{name}}}: no reference table {path}")
+    st = path.stat()
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    table = f"ref__{name}"
+    con = engine_connection()
+    with _REF_LOCK:
+        if _ENGINE["refs"].get(table) != key:
+            cur = con.cursor()
+            try:
+                cur.execute(f"CREATE OR REPLACE TABLE {_q(table)} AS "
+                            f"SELECT * FROM read_csv({_lit(str(path))}, header=true, all_varchar=true)")
+            finally:
+                cur.close()
+            _ENGINE["refs"][table] = key
+    return _q(table)
 
 
 def _unexpected_predicate(etype: str, kw: dict[str, Any]) -> str | None:
@@ -118,10 +149,7 @@ def resolve_query(query: str, relation: str, context: dict[str, Any] | None = No
                 raise ValueError(f"{{table:{name}}}: the batch has no table {name!r}")
             return f"read_parquet({_lit(str(path))})"
         if kind == "ref":
-            path = settings.reference_csv(f"{name}.csv")
-            if not path.exists():
-                raise ValueError(f"{{ref:{name}}}: no reference table {path}")
-            return f"read_csv({_lit(str(path))}, header=true, all_varchar=true)"
+            return _reference_table(name)
         return profiles.history_relation(name, context.get("supersede_key") or "")
 
     return _PLACEHOLDER.sub(sub, query.replace("{batch}", relation))
