@@ -84,32 +84,73 @@ def detect(path: str | Path) -> str:
         parent = path.parent.name
         if parent == "formalities":
             return "dvc-formalities-json"
-        raw = path.read_bytes()
-        if not raw.strip() or raw.strip() == b"\xef\xbb\xbf":
-            raise ParseError(path, "a JSON document", "an empty file", message="empty file")
-        try:
-            obj = json.loads(raw.decode("utf-8-sig"))
-        except UnicodeDecodeError as e:
-            raise ParseError(path, "UTF-8 JSON", f"byte 0x{raw[e.start]:02X} at offset {e.start}",
-                             message="the file is not UTF-8") from None
-        except json.JSONDecodeError as e:
-            raise ParseError(path, "well-formed JSON", f"{e.msg} at line {e.lineno} column {e.colno}",
-                             row=e.lineno, message="malformed or truncated JSON") from None
-        except RecursionError:
-            raise ParseError(path, "JSON nested a few levels deep", "nesting too deep to read",
-                             message="JSON nested too deeply") from None
-        if isinstance(obj, dict) and isinstance(obj.get("data"), dict):
-            d = obj["data"]
-            if ("parent" in d and "children" in d) or ("overview" in d and "evaluation" in d):
-                return "dvc-766-json"
-            if "items" in d and "pagination" in d:
-                return "dvc-formalities-json"
-            if "content" in d:
-                return "motcua-dossier-json"
-        if isinstance(obj, dict) and ("content" in obj or "pages" in obj):
-            return "motcua-dossier-json"
-        if isinstance(obj, list) and obj and all(isinstance(p, dict) and "content" in p for p in obj):
-            return "motcua-dossier-json"
+        fmt = _json_format(path)
+        if fmt is not None:
+            return fmt
     raise ParseError(
         path, EXPECTED_FORMATS, f"an unrecognised {ext or 'extension-less'} file", message="unknown export format"
     )
+
+
+def _json_format(path: Path) -> str | None:
+    """A JSON export's format from its skeleton (``chiso.sources.jsonstream``: the file read as a stream, never
+    whole; the parser that follows reuses the skeleton), or None. The errors are those ``json.loads`` gave."""
+    from chiso.sources import jsonstream
+
+    try:
+        sk = jsonstream.scan(path)
+    except jsonstream.Empty:
+        raise ParseError(path, "a JSON document", "an empty file", message="empty file") from None
+    except jsonstream.NotUTF8 as e:
+        raise ParseError(path, "UTF-8 JSON", str(e), message="the file is not UTF-8") from None
+    except jsonstream.Malformed as e:
+        raise ParseError(path, "well-formed JSON", str(e), row=e.line, message="malformed or truncated JSON") from None
+    except jsonstream.TooDeep:
+        raise ParseError(path, "JSON nested a few levels deep", "nesting too deep to read",
+                         message="JSON nested too deeply") from None
+    if sk.fallback:  # a file the stream cannot read as json.loads does: read whole, as before
+        return _json_format_whole(path)
+    data = sk.data_keys
+    if sk.top == "dict" and data is not None:
+        if {"parent", "children"} <= data or {"overview", "evaluation"} <= data:
+            return "dvc-766-json"
+        if {"items", "pagination"} <= data:
+            return "dvc-formalities-json"
+        if "content" in data:
+            return "motcua-dossier-json"
+    if sk.top == "dict" and ("content" in sk.values or "pages" in sk.values):
+        return "motcua-dossier-json"
+    if sk.top == "list" and sk.pages is not None and sk.pages.count and sk.pages.all_pages:
+        return "motcua-dossier-json"
+    return None
+
+
+def _json_format_whole(path: Path) -> str | None:
+    """The same decisions on the document read whole (the reading before the stream, kept for those files)."""
+    raw = path.read_bytes()
+    if not raw.strip() or raw.strip() == b"\xef\xbb\xbf":
+        raise ParseError(path, "a JSON document", "an empty file", message="empty file")
+    try:
+        obj = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as e:
+        raise ParseError(path, "UTF-8 JSON", f"byte 0x{raw[e.start]:02X} at offset {e.start}",
+                         message="the file is not UTF-8") from None
+    except json.JSONDecodeError as e:
+        raise ParseError(path, "well-formed JSON", f"{e.msg} at line {e.lineno} column {e.colno}",
+                         row=e.lineno, message="malformed or truncated JSON") from None
+    except RecursionError:
+        raise ParseError(path, "JSON nested a few levels deep", "nesting too deep to read",
+                         message="JSON nested too deeply") from None
+    if isinstance(obj, dict) and isinstance(obj.get("data"), dict):
+        d = obj["data"]
+        if ("parent" in d and "children" in d) or ("overview" in d and "evaluation" in d):
+            return "dvc-766-json"
+        if "items" in d and "pagination" in d:
+            return "dvc-formalities-json"
+        if "content" in d:
+            return "motcua-dossier-json"
+    if isinstance(obj, dict) and ("content" in obj or "pages" in obj):
+        return "motcua-dossier-json"
+    if isinstance(obj, list) and obj and all(isinstance(p, dict) and "content" in p for p in obj):
+        return "motcua-dossier-json"
+    return None
