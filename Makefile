@@ -10,7 +10,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 export GX_ANALYTICS_ENABLED := false
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
-.PHONY: stack stack-down env run test test-fast airflow sample report docs lint bench bench-postgres bench-load-csv bench-gate clean
+.PHONY: stack stack-down env run test test-fast browser airflow sample report docs lint bench bench-postgres bench-load-csv bench-gate clean
 
 $(UV):
 	@echo "[setup] bootstrapping uv $(UV_VERSION) in $(TOOLS)/"
@@ -33,9 +33,18 @@ run: env
 	@$(BIN)/chiso sample --if-missing
 	@$(BIN)/chiso run
 
-## make test: environment if needed, then the whole test suite
-test: env
+## make test: environment if needed (and Debian's chromium for the report's browser test), then the whole suite
+test: env browser
 	@$(BIN)/python -m pytest -q
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "[setup] installing Debian's chromium (the report's browser test)"; \
+	    apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 || \
+	      { apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends chromium >/dev/null 2>&1; } || \
+	      echo "[setup] could not install chromium: the browser test will say so"; \
+	  else echo "[setup] chromium is missing (apt-get install -y chromium): the browser test will say so"; fi; }
 
 test-fast: env
 	@$(BIN)/python -m pytest -q -m "not e2e"

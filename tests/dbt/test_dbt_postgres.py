@@ -58,11 +58,24 @@ def _connect(dbname: str):
     return con
 
 
+def _reader_role(dbname: str) -> None:
+    """chiso's set-up of a PostgreSQL warehouse (the read-only role chiso_reader and its rights), on the test
+    database: a fresh cluster has no such role, and dbt's grants on the marts need it."""
+    import psycopg
+    from chiso.warehouse.postgres_backend import PostgresWarehouse, setup
+
+    with psycopg.connect(host=HOST, user=USER, dbname=dbname, autocommit=True) as con:
+        wh = PostgresWarehouse(con)
+        with wh.transaction():
+            setup(wh)
+
+
 @pytest.fixture(scope="module")
 def pg_database(tmp_path_factory):
     name = f"chiso_test_{uuid.uuid4().hex[:8]}"
     admin = _connect("postgres")
     admin.cursor().execute(f'create database "{name}"')
+    _reader_role(name)  # the marts' grants name it: set up as chiso sets up a PostgreSQL warehouse
     con = _connect(name)
     cur = con.cursor()
     cur.execute("create schema raw")
