@@ -93,54 +93,19 @@ def make_export(mb: float) -> Path:
 
 # ------------------------------------------------------------------------------------------- before
 def detect_whole(path: Path) -> str | None:
-    """Format detection of a .json export as it was before (chiso.sources.detect, 4d5bf00): json.loads."""
-    from chiso.sources.base import ParseError
+    """Format detection of a .json export as it was before (4d5bf00): the document read whole by json.loads
+    (``chiso.sources.detect`` keeps that reading for the files a stream cannot read)."""
+    from chiso.sources.detect import _json_format_whole
 
-    raw = path.read_bytes()
-    if not raw.strip() or raw.strip() == b"\xef\xbb\xbf":
-        raise ParseError(path, "a JSON document", "an empty file", message="empty file")
-    obj = json.loads(raw.decode("utf-8-sig"))
-    if isinstance(obj, dict) and isinstance(obj.get("data"), dict):
-        d = obj["data"]
-        if ("parent" in d and "children" in d) or ("overview" in d and "evaluation" in d):
-            return "dvc-766-json"
-        if "items" in d and "pagination" in d:
-            return "dvc-formalities-json"
-        if "content" in d:
-            return "motcua-dossier-json"
-    if isinstance(obj, dict) and ("content" in obj or "pages" in obj):
-        return "motcua-dossier-json"
-    if isinstance(obj, list) and obj and all(isinstance(p, dict) and "content" in p for p in obj):
-        return "motcua-dossier-json"
-    return None
+    return _json_format_whole(path)
 
 
 def parse_whole(path: Path, out_dir: Path):
-    """``parse_dossier_json`` as it was before (4d5bf00): the document loaded, a list of row dicts, one table."""
-    import re
-    from datetime import date
+    """``parse_dossier_json`` as it was before (4d5bf00): the document loaded, a list of row dicts, one table
+    (``chiso.sources.motcua.dossier`` keeps that reading for the files a stream cannot read)."""
+    from chiso.sources.motcua import dossier
 
-    import duckdb
-    import pyarrow as pa
-    from chiso.sources.common import load_json
-    from chiso.sources.motcua import dossier as d
-
-    obj = load_json(path)
-    items = d._json_items(path, obj)
-    rows = [d._item_to_row(it if isinstance(it, dict) else {}) for it in items]
-    header = list(rows[0])
-    arrow = pa.table({c: pa.array([r[c] for r in rows], type=pa.string()) for c in header})
-    period = None
-    m = re.search(r"(\d{4})-(\d{2})", path.name)
-    if m and 1 <= int(m.group(2)) <= 12:
-        period = date(int(m.group(1)), int(m.group(2)), 1)
-    meta = {"period_source": "file name" if period else None}
-    con = duckdb.connect()
-    try:
-        con.register("json_src", arrow)
-        return d._run(path, con, "json_src", header, d.FORMAT_JSON, period, meta, nfc_text=True, out_dir=out_dir)
-    finally:
-        con.close()
+    return dossier._parse_json_whole(path, out_dir=out_dir)
 
 
 # ------------------------------------------------------------------------------------------- child

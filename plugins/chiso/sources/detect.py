@@ -110,17 +110,25 @@ def _json_format(path: Path) -> str | None:
                          message="JSON nested too deeply") from None
     if sk.fallback:  # a file the stream cannot read as json.loads does: read whole, as before
         return _json_format_whole(path)
-    data = sk.data_keys
-    if sk.top == "dict" and data is not None:
-        if {"parent", "children"} <= data or {"overview", "evaluation"} <= data:
+    list_of_pages = sk.top == "list" and sk.pages is not None and bool(sk.pages.count and sk.pages.all_pages)
+    return _json_format_of(sk.top, set(sk.values), sk.data_keys, list_of_pages)
+
+
+def _json_format_of(top: str, top_keys: set[str], data_keys: frozenset[str] | set[str] | None,
+                    list_of_pages: bool) -> str | None:
+    """A JSON export's format from its shape, however the file was read: the top value's type (``dict``,
+    ``list``…), a top-level object's keys, the keys of its ``data`` when that is an object (else None), and
+    whether a top-level list is a non-empty list of pages (objects with ``content``)."""
+    if top == "dict" and data_keys is not None:
+        if {"parent", "children"} <= data_keys or {"overview", "evaluation"} <= data_keys:
             return "dvc-766-json"
-        if {"items", "pagination"} <= data:
+        if {"items", "pagination"} <= data_keys:
             return "dvc-formalities-json"
-        if "content" in data:
+        if "content" in data_keys:
             return "motcua-dossier-json"
-    if sk.top == "dict" and ("content" in sk.values or "pages" in sk.values):
+    if top == "dict" and ("content" in top_keys or "pages" in top_keys):
         return "motcua-dossier-json"
-    if sk.top == "list" and sk.pages is not None and sk.pages.count and sk.pages.all_pages:
+    if top == "list" and list_of_pages:
         return "motcua-dossier-json"
     return None
 
@@ -141,16 +149,8 @@ def _json_format_whole(path: Path) -> str | None:
     except RecursionError:
         raise ParseError(path, "JSON nested a few levels deep", "nesting too deep to read",
                          message="JSON nested too deeply") from None
-    if isinstance(obj, dict) and isinstance(obj.get("data"), dict):
-        d = obj["data"]
-        if ("parent" in d and "children" in d) or ("overview" in d and "evaluation" in d):
-            return "dvc-766-json"
-        if "items" in d and "pagination" in d:
-            return "dvc-formalities-json"
-        if "content" in d:
-            return "motcua-dossier-json"
-    if isinstance(obj, dict) and ("content" in obj or "pages" in obj):
-        return "motcua-dossier-json"
-    if isinstance(obj, list) and obj and all(isinstance(p, dict) and "content" in p for p in obj):
-        return "motcua-dossier-json"
-    return None
+    if isinstance(obj, dict):
+        data = obj.get("data")
+        return _json_format_of("dict", set(obj), set(data) if isinstance(data, dict) else None, False)
+    list_of_pages = isinstance(obj, list) and bool(obj) and all(isinstance(p, dict) and "content" in p for p in obj)
+    return _json_format_of(type(obj).__name__, set(), None, list_of_pages)
