@@ -89,6 +89,7 @@ PROGRESS_COLS = [
     Col("Căn cứ pháp lý", legal_basis),
 ]
 
+
 def rank_text(r: dict, rank: str = "rank", out_of: str = "rank_out_of") -> str | None:
     """A rank as "3/15" (or "3" when the number ranked is not known)."""
     if r.get(rank) is None:
@@ -131,8 +132,6 @@ def edition(r: dict) -> str | None:
     if r.get("as_of_date"):
         return vi.day(r["as_of_date"])
     return None if r.get("edition_year") is None else str(r["edition_year"])
-
-
 
 
 def source_text(r: dict) -> str | None:

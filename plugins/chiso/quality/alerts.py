@@ -424,21 +424,23 @@ def deliver(chan: Channel, subject: str, body: str, recipients: list[str] | None
 def send_mail(recipients: list[str], subject: str, body: str) -> tuple[str, bool, str]:
     """One mail through the ``chiso_smtp`` connection (with retries); returns (connection id, delivered,
     detail). Used for the notices to units (chiso.people.notices)."""
-    chan = next((c for c in configured_channels() if c.kind == "smtp"), None)
-    if chan is None:
-        return "none", False, f"no {SMTP_CONN_ID} connection configured"
-    ok, detail = _retry(lambda: deliver(chan, subject, body, recipients), f"notice smtp {chan.conn_id}",
-                        settings.alert_attempts(), settings.alert_backoff())
-    return chan.conn_id, ok, detail
+    return _notice(True, f"no {SMTP_CONN_ID} connection configured", subject, body, recipients)
 
 
 def post_chat(title: str, body: str) -> tuple[str, bool, str]:
     """A message to the province office's chat (the first of ``chiso_apprise``, ``chiso_webhook``), with
     retries."""
-    chan = next((c for c in configured_channels() if c.kind != "smtp"), None)
+    return _notice(False, f"no {APPRISE_CONN_ID} or {WEBHOOK_CONN_ID} connection configured", title, body)
+
+
+def _notice(mail: bool, missing: str, subject: str, body: str,
+            recipients: list[str] | None = None) -> tuple[str, bool, str]:
+    """A notice through the first configured mail (``mail``) or chat channel, with retries: (connection id,
+    delivered, detail), or ("none", False, ``missing``) when there is no such channel."""
+    chan = next((c for c in configured_channels() if (c.kind == "smtp") == mail), None)
     if chan is None:
-        return "none", False, f"no {APPRISE_CONN_ID} or {WEBHOOK_CONN_ID} connection configured"
-    ok, detail = _retry(lambda: deliver(chan, title, body), f"notice {chan.kind} {chan.conn_id}",
+        return "none", False, missing
+    ok, detail = _retry(lambda: deliver(chan, subject, body, recipients), f"notice {chan.kind} {chan.conn_id}",
                         settings.alert_attempts(), settings.alert_backoff())
     return chan.conn_id, ok, detail
 

@@ -25,8 +25,8 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable
-from functools import lru_cache
 from datetime import date, datetime
+from functools import lru_cache
 
 __all__ = [
     "ValueParseError",

@@ -74,9 +74,10 @@ def run(args: list[str], target: str | None = None) -> subprocess.CompletedProce
 # raw_scan: they repeat, over the whole history, checks the gate ran on each batch at load time); the tests
 # of the large incremental tables read only the rows this build wrote (macro get_where_subquery, placeholder
 # __chiso_changed_rows__; no --vars, which would defeat dbt's partial parsing).
-FULL_REFRESH_ARGS = ["--full-refresh", "--exclude-resource-type", "unit_test"]
+_NO_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
+FULL_REFRESH_ARGS = ["--full-refresh", *_NO_UNIT_TESTS]
 INCREMENTAL_ARGS = [
-    "--exclude-resource-type", "unit_test",
+    *_NO_UNIT_TESTS,
     "--exclude-resource-type", "seed",
     "--exclude", "tag:raw_scan",
 ]
