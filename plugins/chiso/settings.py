@@ -56,9 +56,13 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in (
     Variable("CHISO_PARSE_MEMORY_MB", "3072", "memory (address space) of the child process that parses one "
              "file; a parser that needs more is stopped and the file quarantined as out of memory; 0: parse "
              "in the task's own process"),
+    Variable("CHISO_PARSE_WORKERS", "cores, at most 4", "parse children (workbooks, large JSON) running at "
+             "once in one parse task"),
     Variable("CHISO_MAX_CORRECTION_LOSS", "0.2", "share of a period's loaded rows a correction may remove; one "
              "removing more is held (quarantined and alerted), not applied"),
-    Variable("CHISO_FILES_PER_TASK", "200", "files per parse / validate / load task"),
+    Variable("CHISO_FILES_PER_TASK", "1000", "most files per parse / validate / load task"),
+    Variable("CHISO_MB_PER_TASK", "64", "most megabytes of export files per parse / validate / load task (a "
+             "larger file has a task of its own): the task count follows the work, not the file count"),
     Variable("CHISO_GX_ENGINE", "duckdb", "how suites are evaluated: duckdb (compiled SQL) or gx (GX's pandas "
              "engine, the reference)"),
     Variable("CHISO_DATA_DOCS_BASE_URL", "$CHISO_PUBLIC_URL/dq/data_docs, else file:// URLs",
@@ -239,12 +243,22 @@ def parse_memory_bytes() -> int:
     return int(float(_get("CHISO_PARSE_MEMORY_MB") or "3072") * (1 << 20))
 
 
+def parse_workers() -> int:
+    """How many parse children (workbooks, large JSON) run at once in one task: the machine's cores, at most 4."""
+    value = _get("CHISO_PARSE_WORKERS")
+    return max(1, int(value)) if value else max(1, min(4, os.cpu_count() or 1))
+
+
 def max_correction_loss() -> float:
     return float(_get("CHISO_MAX_CORRECTION_LOSS") or "0.2")
 
 
 def files_per_task() -> int:
-    return int(_get("CHISO_FILES_PER_TASK") or "200")
+    return int(_get("CHISO_FILES_PER_TASK") or "1000")
+
+
+def bytes_per_task() -> int:
+    return int(float(_get("CHISO_MB_PER_TASK") or "64") * (1 << 20))
 
 
 def gx_engine() -> str:

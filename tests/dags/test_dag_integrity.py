@@ -88,3 +88,16 @@ def test_every_task_alerts_when_it_fails_for_good(dagbag, dag_id):
         callbacks = task.on_failure_callback
         callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
         assert any(isinstance(c, TaskFailureNotifier) for c in callbacks), (dag_id, task.task_id)
+
+
+def test_small_files_share_a_task_and_a_large_file_has_its_own():
+    from chiso.orchestration.tasks import chunk
+
+    mb = 1 << 20
+    # 2,000 small files: two tasks (at most 1,000 files each), not ten
+    assert [len(c) for c in chunk(list(range(2000)), [10_000] * 2000, size=1000, weight=64 * mb)] == [1000, 1000]
+    # by bytes: 30 + 30 MB fit in 64, the next 30 starts a new task; a 200 MB file alone; order kept
+    weights = [30 * mb, 30 * mb, 30 * mb, 200 * mb, 1 * mb]
+    chunks = chunk(list("abcde"), weights, size=1000, weight=64 * mb)
+    assert chunks == [["a", "b"], ["c"], ["d"], ["e"]]
+    assert chunk([], [], size=10, weight=mb) == []

@@ -5,8 +5,9 @@ Accounting: for every file, ``rows_read == rows_loaded + rows_rejected``. Rows a
 an ``error`` expectation is quarantined whole: copied with its error report to ``data/quarantine/``, recorded in
 the manifest, nothing of it loaded; the warehouse keeps the last good data and every other file goes on.
 
-Each batch is written in one transaction: its rows, its rejected rows, its manifest row, the batches it
-supersedes and its data-quality history. A re-run of the same batch replaces its own rows (idempotent); a
+A batch's rows, rejected rows, manifest row, the batches it supersedes and its data-quality history are written
+in one transaction, which holds the whole chunk a task takes (one commit for many small files) unless one of
+its batches fails; then each batch of the chunk gets a transaction of its own. A re-run of the same batch replaces its own rows (idempotent); a
 corrected export (same supersede key, :class:`~chiso.ingest.batch.Batch`) supersedes the earlier batch, whose
 rows leave the raw layer while both files stay in landing.
 
@@ -175,42 +176,81 @@ def load_batch(wh, b: Batch, now: datetime) -> Batch:
 
 
 def load(batches: list[Batch]) -> list[Batch]:
-    """Load validated batches into the raw layer; quarantine the rest. Run in the warehouse_writer pool."""
+    """Load validated batches into the raw layer; quarantine the rest. Run in the warehouse_writer pool.
+
+    The chunk is first written in one transaction (one commit and one history insert for many small files);
+    if any batch of it fails, that transaction is rolled back and each batch is loaded in its own, as if alone:
+    the others go on, a correction held back is quarantined, a failing one is reported."""
     from chiso.warehouse import backend, schema
 
     now = _now()
-    results, failed = [], []
+    failed: list[str] = []
     with backend.connect() as wh:
         schema.ensure_raw_schema(wh)
-        for b in batches:
-            try:
-                with wh.transaction():
-                    wh.lock(f"chiso:batch:{b.batch_id}")  # Postgres: one loader per batch; DuckDB: no-op
-                    status = wh.batch_status(b.batch_id)
-                    if status in wh.FINISHED_STATUSES:  # finished by another run or an earlier attempt
-                        log.info("%s: already %s, left as it is", b.file_name, status)
-                        done = b.but(status="loaded" if status != "quarantined" else "quarantined")
-                    else:
-                        done = load_batch(wh, b, now) if b.status == "validated" else quarantine(wh, b, now)
-                        history.record_batch(wh, done, now)
-            except CorrectionHeld as held:
-                log.error("%s", held)
-                done = _hold(wh, b, str(held), now)
-            except Exception as exc:
-                log.error(
-                    "%s: load failed, rolled back (%s: %s); the next run loads it again",
-                    b.file_name,
-                    type(exc).__name__,
-                    exc,
-                )
-                failed.append(f"{b.file_name}: {describe_failure(exc)}")
-                continue
-            remove_work_files(b)
-            results.append(done)
+        results = _load_together(wh, batches, now) if len(batches) > 1 else None
+        if results is None:
+            results = []
+            for b in batches:
+                try:
+                    done = _load_alone(wh, b, now)
+                except Exception as exc:
+                    log.error("%s: load failed, rolled back (%s: %s); the next run loads it again",
+                              b.file_name, type(exc).__name__, exc)
+                    failed.append(f"{b.file_name}: {describe_failure(exc)}")
+                    continue
+                remove_work_files(b)
+                results.append(done)
         wh.checkpoint()
     if failed:
         raise LoadFailed(f"{len(failed)} of {len(batches)} batch(es) not loaded: " + "; ".join(failed))
     return results
+
+
+def _finish(wh, b: Batch, now: datetime) -> tuple[Batch, bool]:
+    """Load or quarantine one batch inside the caller's transaction: (the batch after it, whether this call
+    finished it; False when its manifest row was already final: another run or an earlier attempt)."""
+    status = wh.batch_status(b.batch_id)
+    if status in wh.FINISHED_STATUSES:
+        log.info("%s: already %s, left as it is", b.file_name, status)
+        return b.but(status="loaded" if status != "quarantined" else "quarantined"), False
+    return (load_batch(wh, b, now) if b.status == "validated" else quarantine(wh, b, now)), True
+
+
+def _load_alone(wh, b: Batch, now: datetime) -> Batch:
+    """One batch in its own transaction (a held correction is quarantined in another)."""
+    try:
+        with wh.transaction():
+            wh.lock(f"chiso:batch:{b.batch_id}")  # Postgres: one loader per batch; DuckDB: no-op
+            done, finished = _finish(wh, b, now)
+            if finished:
+                history.record_batch(wh, done, now)
+    except CorrectionHeld as held:
+        log.error("%s", held)
+        done = _hold(wh, b, str(held), now)
+    return done
+
+
+def _load_together(wh, batches: list[Batch], now: datetime) -> list[Batch] | None:
+    """Every batch of the chunk in one transaction; None (rolled back, nothing written) when one of them fails.
+
+    The locks are taken up front in one order (every batch's, then every coverage's, sorted: the order a
+    single batch takes its two), so that chunks loading at once on PostgreSQL wait for each other, never in
+    a cycle."""
+    keys = sorted({f"chiso:batch:{b.batch_id}" for b in batches}) + sorted(
+        {f"chiso:supersede:{b.supersede_key}" for b in batches if b.status == "validated"})
+    try:
+        with wh.transaction():
+            for key in keys:
+                wh.lock(key)
+            done = [_finish(wh, b, now) for b in batches]
+            history.record_batches(wh, [d for d, finished in done if finished], now)
+    except Exception as exc:  # noqa: BLE001 - whatever it was, each batch is tried again on its own
+        log.info("the %d batches could not be loaded together (%s: %s): each on its own",
+                 len(batches), type(exc).__name__, exc)
+        return None
+    for b in batches:
+        remove_work_files(b)
+    return [d for d, _ in done]
 
 
 class CorrectionHeld(Exception):

@@ -139,9 +139,11 @@ def parse_batch(batch: Batch) -> Batch:
     """Parse one landed file into Parquet tables under the work folder: in a memory-limited child process
     (``CHISO_PARSE_MEMORY_MB``; 0: in this process)."""
     limit = settings.parse_memory_bytes()
-    if limit <= 0 or not _risky(Path(batch.landed.landed_path)):
-        return _parse_here(batch)
-    return _parse_in_child(batch, limit)
+    return _parse_in_child(batch, limit) if _needs_child(batch, limit) else _parse_here(batch)
+
+
+def _needs_child(batch: Batch, limit: int) -> bool:
+    return limit > 0 and _risky(Path(batch.landed.landed_path))
 
 
 # A child per file costs about a second of start-up, so only the files whose content can crash or balloon their
@@ -218,6 +220,9 @@ def _risky(path: Path) -> bool:
         return False
 
 
+_STARTING = threading.Lock()
+
+
 def _parse_in_child(batch: Batch, limit: int) -> Batch:
     import json
     import multiprocessing
@@ -230,7 +235,7 @@ def _parse_in_child(batch: Batch, limit: int) -> Batch:
     reader, writer = ctx.Pipe(duplex=False)
     # the fork server keeps the environment it started with: the child gets this process's (settings are read
     # from it when they are used)
-    with _main_module_hidden(), _children_allowed():
+    with _STARTING, _main_module_hidden(), _children_allowed():  # one start at a time: both swap globals
         proc = ctx.Process(
             target=_child, args=(batch, limit, writer, dict(os.environ)), name=f"chiso-parse-{batch.batch_id[:8]}"
         )
@@ -435,5 +440,22 @@ def _parse_here(batch: Batch) -> Batch:
 
 
 def parse(batches: list[Batch]) -> list[Batch]:
-    """Parse the landed batches of a chunk (a batch refused at landing passes through as it is)."""
-    return [parse_batch(b) if b.status == "landed" else b for b in batches]
+    """Parse the landed batches of a chunk (a batch refused at landing passes through as it is), in order.
+
+    The files that go to a child (workbooks, large JSON) are parsed ``CHISO_PARSE_WORKERS`` at a time, while
+    this process streams the others (CSV, small JSON) through DuckDB: a chunk of small workbooks is bounded by
+    the cores, not by one child after another. Each child keeps its own memory limit."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    limit = settings.parse_memory_bytes()
+    out = list(batches)
+    landed = [i for i, b in enumerate(batches) if b.status == "landed"]
+    with ThreadPoolExecutor(max_workers=settings.parse_workers(), thread_name_prefix="chiso-parse") as pool:
+        children = {i: pool.submit(_parse_in_child, batches[i], limit)
+                    for i in landed if _needs_child(batches[i], limit)}
+        for i in landed:
+            if i not in children:
+                out[i] = _parse_here(batches[i])
+        for i, child in children.items():
+            out[i] = child.result()
+    return out

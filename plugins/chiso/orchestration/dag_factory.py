@@ -53,28 +53,28 @@ def make_ingest_dag(source_system: str, schedule: str | None = "@hourly"):
         doc_md=__doc__,
     )
     def ingest():
-        @task
+        @task(show_return_value_in_logs=False)
         def land_new_files() -> list[list[dict]]:
             """Store new export files once, by SHA-256; group them into chunks for the next tasks."""
             from chiso.orchestration import tasks
 
             return tasks.land_new_files(source_system)
 
-        @task
+        @task(show_return_value_in_logs=False)
         def parse(chunk: list[dict]) -> list[dict]:
             """Parse and normalise into Parquet (no personal identifiers leave this step)."""
             from chiso.orchestration import tasks
 
             return tasks.parse(chunk)
 
-        @task
+        @task(show_return_value_in_logs=False)
         def validate(chunk: list[dict]) -> list[dict]:
             """Great Expectations suite of each dataset: error expectations block, warnings notify."""
             from chiso.orchestration import tasks
 
             return tasks.validate(chunk)
 
-        @task(pool=load_pool())
+        @task(pool=load_pool(), show_return_value_in_logs=False)
         def load(chunk: list[dict]) -> list[dict]:
             """Write passed batches to the raw layer, quarantine the rest (one writer at a time on DuckDB)."""
             from chiso.orchestration import tasks

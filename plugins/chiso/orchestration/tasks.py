@@ -7,26 +7,48 @@ chunk after its step.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from chiso import settings
 from chiso.ingest.batch import Batch
 
 Chunk = list[dict[str, Any]]  # batch descriptors as JSON
+log = logging.getLogger(__name__)
 
 
 def _batches(chunk: Chunk) -> list[Batch]:
     return [Batch.from_json(d) for d in chunk or []]
 
 
-def _json(batches: list[Batch]) -> Chunk:
+def _json(batches: list[Batch], step: str | None = None) -> Chunk:
+    """The descriptors as JSON; with ``step``, one log line of what the step left (the tasks do not log their
+    return value: a chunk's descriptors with their validation reports run to megabytes)."""
+    if step:
+        from collections import Counter
+
+        states = Counter(b.status for b in batches)
+        log.info("%s: %d batch(es): %s", step, len(batches), ", ".join(f"{n} {s}" for s, n in sorted(states.items())))
     return [b.to_json() for b in batches]
 
 
-def chunk(items: list, size: int | None = None) -> list[list]:
-    """Group items so that a task handles several small files (``CHISO_FILES_PER_TASK``)."""
+def chunk(items: list, weights: list[int] | None = None, size: int | None = None,
+          weight: int | None = None) -> list[list]:
+    """Group items in order so that a task handles many small files: at most ``size`` items
+    (``CHISO_FILES_PER_TASK``) and ``weight`` bytes (``CHISO_MB_PER_TASK``) a chunk; an item heavier than that
+    alone. The number of tasks follows the bytes to read, not the number of files."""
     size = size or settings.files_per_task()
-    return [items[i : i + size] for i in range(0, len(items), size)]
+    weight = weight or settings.bytes_per_task()
+    weights = weights if weights is not None else [0] * len(items)
+    out: list[list] = []
+    load = 0
+    for item, w in zip(items, weights, strict=True):
+        if not out or len(out[-1]) >= size or (out[-1] and load + w > weight):
+            out.append([])
+            load = 0
+        out[-1].append(item)
+        load += w
+    return out
 
 
 def land_new_files(source_system: str) -> list[Chunk]:
@@ -34,25 +56,26 @@ def land_new_files(source_system: str) -> list[Chunk]:
     those an interrupted run left); one descriptor per batch, in chunks."""
     from chiso.ingest import load as step
 
-    return chunk(_json(step.to_load(source_system)))
+    batches = step.to_load(source_system)
+    return chunk(_json(batches, "land"), [b.landed.size_bytes or 0 for b in batches])
 
 
 def parse(c: Chunk) -> Chunk:
     from chiso.ingest import parse as step
 
-    return _json(step.parse(_batches(c)))
+    return _json(step.parse(_batches(c)), "parse")
 
 
 def validate(c: Chunk) -> Chunk:
     from chiso.quality import gate
 
-    return _json(gate.validate(_batches(c)))
+    return _json(gate.validate(_batches(c)), "validate")
 
 
 def load(c: Chunk) -> Chunk:
     from chiso.ingest import load as step
 
-    return _json(step.load(_batches(c)))
+    return _json(step.load(_batches(c)), "load")
 
 
 def summarise(results: list[Chunk], source_system: str) -> dict[str, Any]:

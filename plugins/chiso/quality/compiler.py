@@ -222,9 +222,10 @@ def evaluate(con, relation: str, columns: list[str], configs: list,
             out[i] = {"success": kw["column"] in columns, "result": {}}
         elif cfg.type == "unexpected_rows_expectation":
             query = resolve_query(kw["unexpected_rows_query"], relation, context)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE _unexpected AS {query}")  # run the query once
-            cnt = con.execute("SELECT count(*) FROM _unexpected").fetchone()[0]
-            rows = con.execute(f"SELECT * FROM _unexpected LIMIT {SAMPLE_SIZE}").fetchall() if cnt else []
+            # one statement: the count rides on each sampled row (no row: nothing unexpected)
+            got = con.execute(f"SELECT count(*) OVER () AS _n, * FROM ({query}) LIMIT {SAMPLE_SIZE}").fetchall()
+            cnt = got[0][0] if got else 0
+            rows = [r[1:] for r in got]
             out[i] = {"success": cnt == 0, "result": {"observed_value": cnt,
                                                      "details": {"unexpected_rows": [list(map(str, r)) for r in rows]}}}
     return out

@@ -27,9 +27,18 @@ def _insert(wh, table, rows: list[dict[str, Any]]) -> None:
 
 def write_run(wh, run: dict[str, Any], results: list[dict[str, Any]]) -> None:
     """One run and its results (replacing an earlier write of the same run)."""
-    wh.execute("DELETE FROM raw.dq_result WHERE run_id = ?", [run["run_id"]])
-    wh.execute("DELETE FROM raw.dq_run WHERE run_id = ?", [run["run_id"]])
-    _insert(wh, DQ_RUN, [run])
+    write_runs(wh, [run], results)
+
+
+def write_runs(wh, runs: list[dict[str, Any]], results: list[dict[str, Any]]) -> None:
+    """Runs and their results, in one statement per table (replacing earlier writes of the same runs)."""
+    if not runs:
+        return
+    marks = ", ".join("?" * len(runs))
+    ids = [r["run_id"] for r in runs]
+    wh.execute(f"DELETE FROM raw.dq_result WHERE run_id IN ({marks})", ids)
+    wh.execute(f"DELETE FROM raw.dq_run WHERE run_id IN ({marks})", ids)
+    _insert(wh, DQ_RUN, runs)
     _insert(wh, DQ_RESULT, results)
 
 
@@ -56,26 +65,39 @@ def write_alert(wh, record: dict[str, Any], batch_id: str | None) -> None:
 
 def record_batch(wh, b: Batch, now: datetime) -> None:
     """A loaded or quarantined batch's validation runs, results and alert."""
-    report = b.validation or {}
-    for suite in report.get("suites", []):
-        run_id = f"{b.batch_id[:16]}:{suite['dataset']}:{suite.get('validated_at', now.isoformat())}"
-        run = {
-            "run_id": run_id, "batch_id": b.batch_id, "source_system": b.source_system, "dataset": suite["dataset"],
-            "suite": suite["suite"], "file_name": b.file_name, "period_start": b.period_start,
-            "period_end": b.period_end, "validated_at": suite.get("validated_at") or now, "success": suite["success"],
-            "evaluated": suite["evaluated"], "failed_errors": suite["failed_errors"],
-            "failed_warnings": suite["failed_warnings"], "action": b.status, "data_docs": report.get("data_docs_url"),
-        }
-        results = [{
-            "run_id": run_id, "batch_id": b.batch_id, "dataset": suite["dataset"], "expectation": c["expectation"],
-            "column_name": c["kwargs"].get("column") or c["kwargs"].get("column_A"),
-            "kwargs": dumps(c["kwargs"]), "severity": c["severity"], "success": c["success"],
-            "observed": None if c["observed"] is None else str(c["observed"]),
-            "unexpected_count": c["unexpected_count"], "unexpected_percent": c["unexpected_percent"],
-            "sample": json.dumps(c["sample"], ensure_ascii=False), "why": c["why"],
-        } for c in suite["checks"]]
-        write_run(wh, run, results)
-    if b.alert_id:
-        record = alerts.read_record(b.alert_id)
-        if record is not None:
-            write_alert(wh, record, b.batch_id)
+    record_batches(wh, [b], now)
+
+
+def record_batches(wh, batches: list[Batch], now: datetime) -> None:
+    """Loaded or quarantined batches' validation runs, results and alerts (the runs of all of them in one
+    insert: a chunk of small files loaded together writes its history together)."""
+    runs: list[dict[str, Any]] = []
+    results: list[dict[str, Any]] = []
+    for b in batches:
+        report = b.validation or {}
+        for suite in report.get("suites", []):
+            run_id = f"{b.batch_id[:16]}:{suite['dataset']}:{suite.get('validated_at', now.isoformat())}"
+            runs.append({
+                "run_id": run_id, "batch_id": b.batch_id, "source_system": b.source_system,
+                "dataset": suite["dataset"], "suite": suite["suite"], "file_name": b.file_name,
+                "period_start": b.period_start, "period_end": b.period_end,
+                "validated_at": suite.get("validated_at") or now, "success": suite["success"],
+                "evaluated": suite["evaluated"], "failed_errors": suite["failed_errors"],
+                "failed_warnings": suite["failed_warnings"], "action": b.status,
+                "data_docs": report.get("data_docs_url"),
+            })
+            results.extend({
+                "run_id": run_id, "batch_id": b.batch_id, "dataset": suite["dataset"],
+                "expectation": c["expectation"],
+                "column_name": c["kwargs"].get("column") or c["kwargs"].get("column_A"),
+                "kwargs": dumps(c["kwargs"]), "severity": c["severity"], "success": c["success"],
+                "observed": None if c["observed"] is None else str(c["observed"]),
+                "unexpected_count": c["unexpected_count"], "unexpected_percent": c["unexpected_percent"],
+                "sample": json.dumps(c["sample"], ensure_ascii=False), "why": c["why"],
+            } for c in suite["checks"])
+    write_runs(wh, runs, results)
+    for b in batches:
+        if b.alert_id:
+            record = alerts.read_record(b.alert_id)
+            if record is not None:
+                write_alert(wh, record, b.batch_id)

@@ -69,11 +69,18 @@ class DuckDBWarehouse(Warehouse):
             return 0
         head = f"INSERT INTO {table} ({', '.join(sqltext.ident(c) for c in columns)}) VALUES "
         one = "(" + ", ".join("?" * len(columns)) + ")"
-        try:
-            self.con.execute(head + ", ".join(sqltext.fill(one, r) for r in rows))
-        except sqltext.NotALiteral:
-            self.con.executemany(head + one, rows)
+        step = self.ROWS_PER_STATEMENT
+        for start in range(0, len(rows), step):
+            part = rows[start : start + step]
+            try:
+                self.con.execute(head + ", ".join(sqltext.fill(one, r) for r in part))
+            except sqltext.NotALiteral:
+                self.con.executemany(head + one, part)
         return len(rows)
+
+    #: DuckDB plans a long VALUES list in more than linear time: a chunk's history (tens of thousands of rows)
+    #: goes in statements of this many rows (32,000 rows: 2.9 s in one statement, 1.7 s in 500-row ones)
+    ROWS_PER_STATEMENT = 500
 
     def insert_parquet(self, table: str, parquet: str | Path, columns: Sequence[str],
                        constants: Mapping[str, Any] | None = None) -> int:
