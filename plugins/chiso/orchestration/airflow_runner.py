@@ -66,68 +66,78 @@ _TASK_FAIL = re.compile(r"Task failed|Marking task as FAILED|task_id=(\S+).*stat
 _RUN_DONE = re.compile(r"DagRun Finished: dag_id=(\S+),.*state=(\w+)")
 
 
-def run_dag(dag_id: str, echo=print, first_task_ended: threading.Event | None = None) -> str:
+def run_dag(dag_id: str, echo=print, starting: threading.Lock | None = None) -> str:
     """``airflow dags test DAG``; stream a line per finished task; full log in data/logs/<dag>.log.
-    ``first_task_ended`` is set once the run has started (its first task ended) or ended."""
+    ``starting``: held from the command's start until its first task ended (or it ended), so that runs started
+    side by side do not set themselves up in the metadata at the same moment."""
     env = airflow_env()
     log_path = settings.logs_dir() / f"{dag_id}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    held = starting is not None and starting.acquire()
     started = time.monotonic()
     state = "unknown"
-    with open(log_path, "w") as fh:
-        proc = subprocess.Popen([_airflow(), "dags", "test", dag_id], env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True, bufsize=1)
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            fh.write(line)
-            if m := _TASK_END.search(line):
-                if first_task_ended is not None:
-                    first_task_ended.set()
-                idx = f"[{m.group(2)}]" if m.group(2) != "-1" else ""
-                echo(f"    ✓ {dag_id}.{m.group(1)}{idx}  ({time.monotonic() - started:5.1f}s)")
-            elif m := _RUN_DONE.search(line):
-                state = m.group(2)
-        proc.wait()
-    if first_task_ended is not None:
-        first_task_ended.set()
+    try:
+        with open(log_path, "w") as fh:
+            proc = subprocess.Popen([_airflow(), "dags", "test", dag_id], env=env, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, text=True, bufsize=1)
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                fh.write(line)
+                if m := _TASK_END.search(line):
+                    if held:
+                        starting.release()
+                        held = False
+                    idx = f"[{m.group(2)}]" if m.group(2) != "-1" else ""
+                    echo(f"    ✓ {dag_id}.{m.group(1)}{idx}  ({time.monotonic() - started:5.1f}s)")
+                elif m := _RUN_DONE.search(line):
+                    state = m.group(2)
+            proc.wait()
+    finally:
+        if held:
+            starting.release()
     if proc.returncode != 0 or state != "success":
         raise RuntimeError(f"DAG {dag_id} ended {state} (exit {proc.returncode}); log: {log_path}")
     return state
 
 
 # The ingestion DAGs do not depend on each other (the build reads what all of them loaded), so on two cores or
-# more they run in two lanes, side by side as Airflow's scheduler would run them: the portal's (about 2,000
-# small files) in one, the others one after another in the other. DuckDB's writers wait for each other on the
-# file's lock. A lane starts once the other's run has started (its first task ended): two `airflow dags test`
-# starting at the same moment would both write the DAG bundle's row of the SQLite metadata.
-HEAVY_INGEST = "ingest_dvc"
+# more two of them run at a time, side by side as Airflow's scheduler would run them, the portal's (about 2,000
+# small files: the longest) first. DuckDB's writers wait for each other on the file's lock; one run at a time
+# sets itself up in the SQLite metadata (until its first task ended).
+LONGEST_INGEST = "ingest_dvc"
 
 
-def ingest_lanes(cores: int | None = None) -> list[list[str]]:
-    cores = cores if cores is not None else (os.cpu_count() or 1)
-    if cores < 2 or HEAVY_INGEST not in INGEST_DAGS:
-        return [list(INGEST_DAGS)]
-    return [[HEAVY_INGEST], [d for d in INGEST_DAGS if d != HEAVY_INGEST]]
+def ingest_order() -> list[str]:
+    return sorted(INGEST_DAGS, key=lambda d: d != LONGEST_INGEST)
 
 
-def run_all(echo=print) -> None:
-    lanes = ingest_lanes()
+def run_all(echo=print, side_by_side: int | None = None) -> None:
+    import queue
+
+    side_by_side = side_by_side or min(2, os.cpu_count() or 1)
+    todo: queue.SimpleQueue[str] = queue.SimpleQueue()
+    for dag_id in ingest_order():
+        todo.put(dag_id)
     errors: list[BaseException] = []
-    started = [threading.Event() for _ in lanes]
+    printing, starting = threading.Lock(), threading.Lock()
 
-    def lane(i: int) -> None:
-        if i:
-            started[i - 1].wait()
-        try:
-            for n, dag_id in enumerate(lanes[i]):
-                echo(f"  ▶ {dag_id}")
-                run_dag(dag_id, echo=echo, first_task_ended=started[i] if n == 0 else None)
-        except BaseException as exc:  # noqa: BLE001 - reported after every lane has ended
-            errors.append(exc)
-        finally:
-            started[i].set()
+    def say(line: str) -> None:
+        with printing:  # whole lines, whichever run they come from
+            echo(line)
 
-    threads = [threading.Thread(target=lane, args=(i,), name=f"chiso-lane-{i}") for i in range(len(lanes))]
+    def worker() -> None:
+        while True:
+            try:
+                dag_id = todo.get_nowait()
+            except queue.Empty:
+                return
+            say(f"  ▶ {dag_id}")
+            try:
+                run_dag(dag_id, echo=say, starting=starting)
+            except BaseException as exc:  # noqa: BLE001 - reported once every run has ended
+                errors.append(exc)
+
+    threads = [threading.Thread(target=worker, name=f"chiso-run-{i}") for i in range(side_by_side)]
     for t in threads:
         t.start()
     for t in threads:
