@@ -51,21 +51,21 @@ def test_a_run_stopped_after_landing_is_finished_by_the_next_run(generated):
 def test_a_failed_load_fails_the_step_and_the_next_run_loads_it(generated, monkeypatch):
     batches = gate.validate(parse.parse(load.to_load("qlvb")))
     victim = batches[0]
-    real = load.load_batch
+    real = load._settle
 
-    def failing(wh, b, now):
+    def failing(wh, b, loaded, now):  # the step every written batch goes through, alone or with its chunk
         if b.batch_id == victim.batch_id:
             raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block of size 256 KiB")
-        return real(wh, b, now)
+        return real(wh, b, loaded, now)
 
-    monkeypatch.setattr(load, "load_batch", failing)
+    monkeypatch.setattr(load, "_settle", failing)
     with pytest.raises(load.LoadFailed) as err:
         load.load(batches)
     assert victim.file_name in str(err.value) and "out of memory" in str(err.value)
     assert "damaged" not in str(err.value)
     rows = dict(query("select batch_id, status from raw.landing_manifest"))
     assert victim.batch_id not in rows and len(rows) == len(batches) - 1, "the others are loaded"
-    monkeypatch.setattr(load, "load_batch", real)
+    monkeypatch.setattr(load, "_settle", real)
     again = ingest("qlvb")
     assert [b.batch_id for b in again] == [victim.batch_id] and again[0].status == "loaded"
 
@@ -179,3 +179,55 @@ def test_quarantined_files_are_private(generated):
     q = settings.quarantine_dir() / "qlvb" / results[bad.name].batch_id
     assert (q / bad.name).stat().st_mode & 0o777 == 0o600
     assert q.stat().st_mode & 0o777 == 0o700 and settings.quarantine_dir().stat().st_mode & 0o777 == 0o700
+
+
+def test_a_chunk_holding_a_file_and_its_correction_loads_as_one_at_a_time(generated, caplog):
+    """One load step takes both receipts of a coverage with the rest of the chunk (one transaction, one insert
+    per table): the later receipt is the data, the earlier one is recorded as superseded by it."""
+    f = sorted((settings.incoming_dir() / "motcua").rglob("hoso_*_2025-07.csv"))[0]
+    first = load.to_load("motcua")
+    lines = f.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    f.write_text("\ufeff" + "".join(lines[:-2]), encoding="utf-8")
+    second = [b for b in load.to_load("motcua") if b.batch_id not in {o.batch_id for o in first}]
+    chunk = gate.validate(parse.parse(first + second))
+    assert len(chunk) > 2
+    with caplog.at_level("INFO", logger="chiso.ingest.load"):
+        results = load.load(chunk)
+    assert "loaded together" not in caplog.text, "the chunk went in one transaction"
+    assert [b.batch_id for b in results] == [b.batch_id for b in chunk]
+    states = dict(query("select batch_id, status from raw.landing_manifest"))
+    assert len(states) == len(chunk)
+    [old] = [b for b in first if b.file_name == second[0].file_name]
+    assert states[second[0].batch_id] == "loaded" and states[old.batch_id] == "superseded"
+    rows = query("select batch_id, count(*) from raw.motcua_dossier where source_file like ? group by 1",
+                 (f"%{f.name}",))
+    assert rows == [(second[0].batch_id, len(lines) - 1 - 2)]
+    # every other file of the chunk: its own rows, as many as its manifest says
+    counted = dict(query("select batch_id, count(*) from raw.motcua_dossier group by 1"))
+    for batch_id, n in query("select batch_id, rows_loaded from raw.landing_manifest "
+                             "where dataset = 'motcua_dossier' and status = 'loaded'"):
+        assert counted[batch_id] == n
+    assert not any(settings.work_dir().glob("*/*.parquet"))
+
+
+def test_a_held_correction_in_a_chunk_is_quarantined_and_the_rest_loaded(generated, caplog):
+    """A correction removing too many rows cannot be loaded with its chunk: the chunk's transaction is rolled
+    back, each batch loads on its own, the correction is held (quarantined) and every other file is loaded."""
+    load.load(gate.validate(parse.parse(load.to_load("motcua"))))
+    f = sorted((settings.incoming_dir() / "motcua").rglob("hoso_*_2025-07.csv"))[0]
+    lines = f.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    f.write_text("\ufeff" + "".join(lines[:3]), encoding="utf-8")  # a partial export: two rows left
+    g = sorted((settings.incoming_dir() / "motcua").rglob("hoso_*_2025-06.csv"))[0]
+    glines = g.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    g.write_text("\ufeff" + "".join(glines[:-1]), encoding="utf-8")  # an ordinary correction
+    chunk = gate.validate(parse.parse(load.to_load("motcua")))
+    assert len(chunk) == 2
+    with caplog.at_level("INFO", logger="chiso.ingest.load"):
+        results = {b.file_name: b.status for b in load.load(chunk)}
+    assert "could not be loaded together (CorrectionHeld" in caplog.text
+    names = {b.file_name for b in chunk}
+    assert results == {n: ("quarantined" if n.endswith(f.name) else "loaded") for n in names}
+    assert query("select count(*) from raw.motcua_dossier where source_file like ?",
+                 (f"%{f.name}",))[0][0] == len(lines) - 1, "the loaded data stays"
+    assert query("select count(*) from raw.motcua_dossier where source_file like ?",
+                 (f"%{g.name}",))[0][0] == len(glines) - 2

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -262,3 +263,52 @@ def test_passing_batch_never_imports_great_expectations(chiso_data, suite_dir, t
     assert not data_docs.page_path("probe", "good" * 8).exists()  # rendered on demand (data-docs --all)
     stored = json.loads((stored_results.results_dir() / "probe" / ("good" * 8 + ".json")).read_text(encoding="utf-8"))
     assert stored["success"] and stored["statistics"]["evaluated_expectations"] == len(SUITE["expectations"])
+
+
+def test_a_chunk_scanned_together_gives_each_table_the_verdicts_it_gets_alone(chiso_data):
+    """The gate scans a chunk's small tables of one dataset and schema in one grouped statement; every check of
+    every table, failing ones included (a table with defects, one without rows, one of another schema), comes
+    out as when the table is validated alone."""
+    import shutil
+
+    import chiso_sample as sample
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+    from chiso import settings
+    from chiso.ingest import load, parse
+
+    sample.generate(settings.incoming_dir(), seed=11, provinces=1, start="2025-05", end="2025-07",
+                    dossiers_per_month=60, documents_per_month=30)
+    batches = [b for s in ("qlvb", "dvc", "motcua") for b in parse.parse(load.to_load(s))]
+    parsed = [b for b in batches if b.status == "parsed"]
+    registers = [b for b in parsed if b.dataset == "qlvb_document"]
+    assert len(registers) >= 3
+    # defects in one register: a null and a duplicated document number; another emptied; a third of another schema
+    defective, emptied, other = (Path(b.tables["qlvb_document"]) for b in registers[:3])
+    t = pq.read_table(defective)
+    numbers = t.column("document_number").to_pylist()
+    numbers[0], numbers[1] = None, numbers[2]
+    pq.write_table(t.set_column(t.schema.get_field_index("document_number"), "document_number",
+                                pa.array(numbers, t.schema.field("document_number").type)), defective)
+    pq.write_table(pq.read_table(emptied).slice(0, 0), emptied)
+    t = pq.read_table(other)
+    pq.write_table(t.append_column("extra", pc.cast(pa.array([1] * t.num_rows), pa.int64())), other)
+
+    scanned = gate._scan_together(parsed, "duckdb")
+    assert str(defective) in scanned and str(emptied) in scanned and str(other) not in scanned
+    assert sum(1 for b in parsed for p in b.tables.values() if str(p) in scanned) >= len(parsed)
+
+    def verdicts(report):
+        return [[(c["expectation"], json.dumps(c["kwargs"], sort_keys=True, default=str), c["success"],
+                  c["observed"], c["unexpected_count"], c["unexpected_percent"], c["sample"], c["exception"])
+                 for c in suite["checks"]] for suite in report["suites"]]
+
+    for b in parsed:
+        together = gate.validate_batch(b, scanned)
+        alone = gate.validate_batch(b)
+        assert verdicts(together) == verdicts(alone), b.file_name
+        assert together["success"] == alone["success"]
+    failed = gate.validate_batch(registers[0], scanned)
+    assert not all(c["success"] for s in failed["suites"] for c in s["checks"]), "the defects are seen"
+    shutil.rmtree(settings.work_dir(), ignore_errors=True)

@@ -117,23 +117,52 @@ def _delete_batch_rows(wh, batch_id: str, *, rejects: bool) -> None:
 
 def load_batch(wh, b: Batch, now: datetime) -> Batch:
     """Write one validated batch's rows, rejected rows and manifest row; supersede the batch it corrects."""
+    _prepare(wh, b)
+    return _settle(wh, b, _write_rows(wh, [b])[b.batch_id], now)
+
+
+def _prepare(wh, b: Batch, status: str | None = "unknown") -> None:
+    """Before a validated batch's rows are written: wait for writers of its coverage, forget an earlier write.
+    ``status``: the batch's manifest status when the caller has read it (None: no manifest row)."""
     # a re-run of the same batch replaces its own rows (idempotent). Rows of a batch are only ever written
     # in the transaction that writes its manifest row: a batch without one has nothing to replace.
     # Concurrent writers (PostgreSQL) of batches with the same supersede key wait for each other here.
     wh.lock(f"chiso:supersede:{b.supersede_key}")
-    if wh.execute("SELECT count(*) FROM raw.landing_manifest WHERE batch_id = ?", [b.batch_id]).fetchone()[0]:
+    if status == "unknown":
+        status = wh.batch_status(b.batch_id)
+    if status is not None:
         _delete_batch_rows(wh, b.batch_id, rejects=True)
-    batch_columns = {"batch_id": b.batch_id, "source_file": b.file_name}
-    loaded = 0
-    for dataset, parquet in b.tables.items():
+
+
+def _write_rows(wh, batches: list[Batch]) -> dict[str, int]:
+    """The batches' tables and rejected rows into the raw layer, one insert per table for all of them; returns
+    each batch's rows loaded into its main dataset."""
+    tables: dict[str, list[tuple[str, dict[str, str], str]]] = {}
+    rejects: list[tuple[Path, dict[str, str]]] = []
+    for b in batches:
+        batch_columns = {"batch_id": b.batch_id, "source_file": b.file_name}
+        for dataset, parquet in b.tables.items():
+            tables.setdefault(dataset, []).append((parquet, batch_columns, b.batch_id))
+        path = Path(b.work_dir) / "rejects.parquet"
+        if path.exists():  # straight from the parser's rejects (up to 5% of a file: tens of thousands of rows)
+            rejects.append((path, batch_columns))
+    loaded = {b.batch_id: 0 for b in batches}
+    main = {b.batch_id: b.dataset for b in batches}
+    for dataset, files in tables.items():
         cols = ["source_row"] + [c for c, _ in contracts.columns(dataset)]
-        inserted = wh.insert_parquet(f"raw.{dataset}", parquet, cols, batch_columns)
-        if dataset == b.dataset:
-            loaded = inserted
-    rejects = Path(b.work_dir) / "rejects.parquet"
-    if rejects.exists():  # straight from the parser's rejects (up to 5% of a file: tens of thousands of rows)
-        assert REJECTED_ROW.column_names == list(batch_columns) + list(REJECT_COLUMNS)
-        wh.insert_parquet("raw.rejected_row", rejects, REJECT_COLUMNS, batch_columns)
+        counts = wh.insert_parquets(f"raw.{dataset}", [(p, c) for p, c, _ in files], cols)
+        for (_, _, batch_id), n in zip(files, counts, strict=True):
+            if main[batch_id] == dataset:
+                loaded[batch_id] = n
+    if rejects:
+        assert REJECTED_ROW.column_names == ["batch_id", "source_file", *REJECT_COLUMNS]
+        wh.insert_parquets("raw.rejected_row", rejects, REJECT_COLUMNS)
+    return loaded
+
+
+def _settle(wh, b: Batch, loaded: int, now: datetime) -> Batch:
+    """A batch whose rows are written: superseded by a newer receipt of its coverage, or loaded (superseding the
+    older ones); its manifest row."""
     received = datetime.fromisoformat(b.landed.received_at).astimezone(UTC).replace(tzinfo=None)
     same_key = wh.execute(
         "SELECT batch_id, received_at FROM raw.landing_manifest WHERE supersede_key = ? AND status = 'loaded' "
@@ -242,7 +271,24 @@ def _load_together(wh, batches: list[Batch], now: datetime) -> list[Batch] | Non
         with wh.transaction():
             for key in keys:
                 wh.lock(key)
-            done = [_finish(wh, b, now) for b in batches]
+            done: list[tuple[Batch, bool] | None] = []
+            to_load = []
+            statuses = wh.batch_statuses([b.batch_id for b in batches])
+            for b in batches:
+                status = statuses.get(b.batch_id)
+                if status in wh.FINISHED_STATUSES:
+                    log.info("%s: already %s, left as it is", b.file_name, status)
+                    done.append((b.but(status="loaded" if status != "quarantined" else "quarantined"), False))
+                elif b.status == "validated":
+                    _prepare(wh, b, status)
+                    to_load.append(b)
+                    done.append(None)
+                else:
+                    done.append((quarantine(wh, b, now), True))
+            loaded = _write_rows(wh, to_load)
+            settled = iter(to_load)  # in the chunk's order: corrections follow their receipt as when alone
+            done = [d if d is not None else (_settle(wh, (b := next(settled)), loaded[b.batch_id], now), True)
+                    for d in done]
             history.record_batches(wh, [d for d, finished in done if finished], now)
     except Exception as exc:  # noqa: BLE001 - whatever it was, each batch is tried again on its own
         log.info("the %d batches could not be loaded together (%s: %s): each on its own",

@@ -155,18 +155,17 @@ def resolve_query(query: str, relation: str, context: dict[str, Any] | None = No
     return _PLACEHOLDER.sub(sub, query.replace("{batch}", relation))
 
 
-def evaluate(con, relation: str, columns: list[str], configs: list,
-                    context: dict[str, Any] | None = None) -> dict[int, dict[str, Any]]:
-    """Evaluate compiled expectations on ``relation``; returns {index: {success, result}} (types the compiler does
-    not know are left out)."""
-    out: dict[int, dict[str, Any]] = {}
+def _aggregates(configs: list, columns: list[str]) -> tuple[list[str], dict[int, dict[str, Any]], dict[int, str]]:
+    """What one scan computes for the compiled expectations: (the aggregate expressions, ``count(*) AS n`` first;
+    the results known without a scan: checks naming a column the table lacks; each row-wise check's predicate)."""
+    known: dict[int, dict[str, Any]] = {}
     aggregates: list[str] = ["count(*) AS n"]
     rowwise: dict[int, str] = {}
     for i, cfg in enumerate(configs):
         kw = cfg.kwargs
         missing = [c for c in (kw.get("column"), kw.get("column_A"), kw.get("column_B")) if c and c not in columns]
         if missing:
-            out[i] = {"success": False, "result": {}, "exception": f"column(s) {missing} not in the batch"}
+            known[i] = {"success": False, "result": {}, "exception": f"column(s) {missing} not in the batch"}
             continue
         if cfg.type == "expect_column_values_to_be_unique":  # folded into the pass; grouped only on failure
             aggregates.append(f"count({_q(kw['column'])}) - count(DISTINCT {_q(kw['column'])}) AS x{i}")
@@ -177,9 +176,35 @@ def evaluate(con, relation: str, columns: list[str], configs: list,
             rowwise[i] = pred
             aggregates.append(f"count(*) FILTER (WHERE {pred}) AS u{i}")
             aggregates.append(f"{_nonnull_denominator(cfg.type, kw)} AS d{i}")
-    row = con.execute(f"SELECT {', '.join(aggregates)} FROM {relation}").fetchone()
-    names = ["n"] + [a.rsplit(" AS ", 1)[1] for a in aggregates[1:]]
-    agg = dict(zip(names, row))
+    return aggregates, known, rowwise
+
+
+def _names(aggregates: list[str]) -> list[str]:
+    return [a.rsplit(" AS ", 1)[1] for a in aggregates]
+
+
+def aggregate_files(con, files: list[str], columns: list[str], configs: list) -> dict[str, dict[str, Any]]:
+    """The one-scan aggregates of many Parquet files with the same columns and types, in one grouped scan:
+    {file: the aggregates :func:`evaluate` takes as ``agg``}. Every aggregate is a count: a file without rows
+    has zeros."""
+    aggregates, _, _ = _aggregates(configs, columns)
+    names = _names(aggregates)
+    out = {f: dict.fromkeys(names, 0) for f in files}
+    listed = ", ".join(_lit(f) for f in files)
+    for row in con.execute(f"SELECT _chiso_file, {', '.join(aggregates)} FROM read_parquet([{listed}], "
+                           f"filename = '_chiso_file') GROUP BY _chiso_file").fetchall():
+        out[row[0]] = dict(zip(names, row[1:]))
+    return out
+
+
+def evaluate(con, relation: str, columns: list[str], configs: list,
+             context: dict[str, Any] | None = None, agg: dict[str, Any] | None = None) -> dict[int, dict[str, Any]]:
+    """Evaluate compiled expectations on ``relation``; returns {index: {success, result}} (types the compiler does
+    not know are left out). ``agg``: the one-scan aggregates already computed (:func:`aggregate_files`)."""
+    aggregates, out, rowwise = _aggregates(configs, columns)
+    if agg is None:
+        row = con.execute(f"SELECT {', '.join(aggregates)} FROM {relation}").fetchone()
+        agg = dict(zip(_names(aggregates), row))
     n = agg["n"]
     for i, pred in rowwise.items():
         cfg = configs[i]

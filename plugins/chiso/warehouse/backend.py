@@ -51,6 +51,13 @@ class Warehouse(ABC):
         """Bulk-insert the ``columns`` of a Parquet file into the same-named columns of ``table``, with
         ``constants`` (column → value) on every row; returns the number of rows inserted."""
 
+    def insert_parquets(
+        self, table: str, files: Sequence[tuple[str | Path, Mapping[str, Any]]], columns: Sequence[str]
+    ) -> list[int]:
+        """:meth:`insert_parquet` for many files, each with its own constants (the same names for all): the
+        number of rows inserted from each file, in order. A backend may do it in one statement."""
+        return [self.insert_parquet(table, parquet, columns, constants) for parquet, constants in files]
+
     @abstractmethod
     def columns_of(self, schema: str, table: str) -> list[str]:
         """The columns of an existing table, in order (empty when it does not exist)."""
@@ -84,10 +91,16 @@ class Warehouse(ABC):
 
     def batch_status(self, batch_id: str) -> str | None:
         """The batch's manifest status, or None when it has no manifest row."""
-        row = self.execute(
-            "SELECT status FROM raw.landing_manifest WHERE batch_id = ?", [batch_id]
-        ).fetchone()
-        return row[0] if row else None
+        return self.batch_statuses([batch_id]).get(batch_id)
+
+    def batch_statuses(self, batch_ids: Sequence[str]) -> dict[str, str]:
+        """The manifest status of each batch that has a manifest row, in one query."""
+        if not batch_ids:
+            return {}
+        marks = ", ".join("?" * len(batch_ids))
+        return dict(self.execute(
+            f"SELECT batch_id, status FROM raw.landing_manifest WHERE batch_id IN ({marks})", list(batch_ids)
+        ).fetchall())
 
     def checkpoint(self) -> None:  # noqa: B027 - optional: most databases need nothing
         """Make what was written durable and compact (a no-op where the database does it by itself)."""
