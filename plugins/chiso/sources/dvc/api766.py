@@ -28,6 +28,7 @@ file name: ``month-YYYY-MM.json``, ``quarter-YYYY-Qn.json``, ``year-YYYY.json``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from datetime import UTC, date, datetime
@@ -74,17 +75,40 @@ def find_manifest_entry(path: Path) -> tuple[Path, dict] | None:
     for parent in list(path.parents)[:4]:
         for name in ("manifest.json", "manifest.m0.json"):
             m = parent / name
-            if not m.is_file():
+            captures = _manifest_captures(m)
+            if captures is None:
                 continue
-            try:
-                data = json.loads(m.read_text(encoding="utf-8-sig"))
-            except (OSError, ValueError):
-                continue
-            rel = path.relative_to(parent).as_posix()
-            for cap in data.get("captures", []) if isinstance(data, dict) else []:
-                if isinstance(cap, dict) and cap.get("file") == rel:
-                    return m, cap
+            cap = captures.get(path.relative_to(parent).as_posix())
+            if cap is not None:
+                return m, cap
     return None
+
+
+_MANIFESTS: dict[bytes, dict[str, dict] | None] = {}
+
+
+def _manifest_captures(m: Path) -> dict[str, dict] | None:
+    """A manifest's captures by file name (the first entry of a name, as a scan would find it); None: no readable
+    manifest there. Parsed once per content: each landed response keeps its own copy of the same manifest."""
+    try:
+        raw = m.read_bytes()
+    except OSError:  # none there (or a folder)
+        return None
+    key = hashlib.blake2b(raw, digest_size=16).digest()
+    if key not in _MANIFESTS:
+        try:
+            data = json.loads(raw.decode("utf-8-sig"))
+        except ValueError:
+            captures = None
+        else:
+            captures = {}
+            for cap in data.get("captures", []) if isinstance(data, dict) else []:
+                if isinstance(cap, dict) and isinstance(cap.get("file"), str):
+                    captures.setdefault(cap["file"], cap)
+        if len(_MANIFESTS) > 64:
+            _MANIFESTS.clear()
+        _MANIFESTS[key] = captures
+    return _MANIFESTS[key]
 
 
 def _quarter_bounds(y: int, q: int) -> tuple[date, date]:
