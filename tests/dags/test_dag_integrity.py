@@ -34,8 +34,12 @@ def test_every_dag_file_imports_without_error(dagbag):
     assert loaded == files, "every DAG file defines exactly one DAG"
 
 
+DAG_IDS = ["build_warehouse", "dq_full_tests", "dq_warning_digest", "ingest_dvc", "ingest_motcua", "ingest_plans",
+           "ingest_qlvb"]
+
+
 def test_dag_ids(dagbag):
-    assert sorted(dagbag.dag_ids) == ["build_warehouse", "dq_warning_digest", "ingest_dvc", "ingest_motcua", "ingest_plans", "ingest_qlvb"]
+    assert sorted(dagbag.dag_ids) == DAG_IDS
 
 
 def test_parse_time_is_reported_and_small(dagbag):
@@ -43,7 +47,7 @@ def test_parse_time_is_reported_and_small(dagbag):
     assert dagbag.parse_seconds < 5.0
 
 
-@pytest.mark.parametrize("dag_id", ["build_warehouse", "dq_warning_digest", "ingest_dvc", "ingest_motcua", "ingest_plans", "ingest_qlvb"])
+@pytest.mark.parametrize("dag_id", DAG_IDS)
 def test_tags_and_retries(dagbag, dag_id):
     dag = dagbag.dags[dag_id]
     assert "chiso" in dag.tags and len(dag.tags) >= 2
@@ -80,7 +84,7 @@ def test_dag_files_have_no_heavy_top_level_imports():
             assert not any(f" {h}" in line or f" {h}." in line for h in heavy), f"{path.name}: {line}"
 
 
-@pytest.mark.parametrize("dag_id", ["build_warehouse", "ingest_dvc", "ingest_motcua", "ingest_qlvb"])
+@pytest.mark.parametrize("dag_id", ["build_warehouse", "dq_full_tests", "ingest_dvc", "ingest_motcua", "ingest_qlvb"])
 def test_every_task_alerts_when_it_fails_for_good(dagbag, dag_id):
     from chiso.orchestration.notifiers import TaskFailureNotifier
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 import duckdb
+import pytest
 from chiso.warehouse import dbt as dbt_runner
 from chiso_dbt_fixture import DBT_PROJECT_DIR, build_fixture_warehouse
 
@@ -46,9 +47,37 @@ def test_build_full_refresh_only_when_the_project_changed(tmp_path, monkeypatch)
     assert second["full_refresh"] is False and "ERROR=0" in second["summary"]
     assert tampered() > 0
 
+    # the daily full test run: every data test, the ones the builds leave out (accepted values …) included
+    built_tests = _tests_run()
+    full = dbt_runner.full_test()
+    assert "ERROR=0" in full["summary"]
+    all_tests = _tests_run()
+    assert any(".accepted_values_" in t for t in all_tests) and not any(".accepted_values_" in t for t in built_tests)
+    assert built_tests < all_tests and any(".unique_" in t for t in built_tests)
+    con = duckdb.connect(str(warehouse))
+    try:  # a value outside a column's accepted values: the full test run fails (and its task alerts)
+        con.execute("update marts.dim_admin_unit set unit_level = 'hamlet' where unit_code = "
+                    "(select min(unit_code) from marts.dim_admin_unit)")
+    finally:
+        con.close()
+    with pytest.raises(RuntimeError, match="dbt test"):
+        dbt_runner.full_test()
+    assert "ERROR=0" in dbt_runner.build()["summary"], "the next build rebuilds the dimension"
+
     # a changed rule must reach the whole history: the next build rebuilds everything
     model = project / "models" / "intermediate" / "int_dossier_month_measures.sql"
     model.write_text(model.read_text(encoding="utf-8") + "\n-- a changed rule\n", encoding="utf-8")
     third = dbt_runner.build()
     assert third["full_refresh"] and third["full_refresh_reason"] == "the dbt project changed since the last build"
     assert tampered() == 0
+
+
+
+def _tests_run() -> set[str]:
+    """The data tests the last dbt command ran (its run_results.json)."""
+    import json
+
+    from chiso import settings
+
+    results = json.loads((settings.dbt_state_dir() / "target" / "run_results.json").read_text(encoding="utf-8"))
+    return {r["unique_id"] for r in results["results"] if r["unique_id"].startswith("test.")}

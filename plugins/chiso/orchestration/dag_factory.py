@@ -181,3 +181,29 @@ def make_digest_dag(schedule: str = "0 7 * * *"):
         send_warning_digest()
 
     return digest()
+
+
+def make_full_tests_dag(schedule: str = "0 6 * * *"):
+    """Once a day (06:00, Asia/Ho_Chi_Minh): every dbt data test on the warehouse, the ones the builds leave out
+    included (chiso.warehouse.dbt.SCHEDULED_TESTS); a failing test fails the task, which alerts."""
+
+    @dag(
+        dag_id="dq_full_tests",
+        description="every dbt data test on the warehouse, once a day",
+        schedule=schedule,
+        start_date=START,
+        catchup=False,
+        max_active_runs=1,
+        tags=["chiso", "quality", "dbt"],
+        default_args=DEFAULT_ARGS,
+    )
+    def full_tests():
+        @task(pool=WAREHOUSE_POOL)
+        def dbt_test() -> dict:
+            from chiso.orchestration import tasks
+
+            return tasks.full_data_tests()
+
+        dbt_test()
+
+    return full_tests()

@@ -117,6 +117,12 @@ def build_warehouse() -> dict[str, Any]:
     return dbt.build()
 
 
+def full_data_tests() -> dict[str, Any]:
+    from chiso.warehouse import dbt
+
+    return dbt.full_test()
+
+
 def progress_report() -> str:
     from chiso.people import report
 

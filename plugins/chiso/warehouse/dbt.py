@@ -74,13 +74,21 @@ def run(args: list[str], target: str | None = None) -> subprocess.CompletedProce
 # raw_scan: they repeat, over the whole history, checks the gate ran on each batch at load time); the tests
 # of the large incremental tables read only the rows this build wrote (macro get_where_subquery, placeholder
 # __chiso_changed_rows__; no --vars, which would defeat dbt's partial parsing).
+#
+# A pipeline build tests keys (unique, not null, unique combinations) and the custom checks; the data tests that
+# re-check rules over the whole history — accepted values, relationships, row expressions, singular tests —
+# run once a day in the full test run (`full_test`, DAG dq_full_tests) and in the test suite: on the sample they
+# were a third of the build's data tests.
 _NO_UNIT_TESTS = ["--exclude-resource-type", "unit_test"]
-FULL_REFRESH_ARGS = ["--full-refresh", *_NO_UNIT_TESTS]
+SCHEDULED_TESTS = ["test_name:accepted_values", "test_name:relationships", "test_name:expression_is_true",
+                   "test_type:singular"]
+FULL_REFRESH_ARGS = ["--full-refresh", *_NO_UNIT_TESTS, "--exclude", *SCHEDULED_TESTS]
 INCREMENTAL_ARGS = [
     *_NO_UNIT_TESTS,
     "--exclude-resource-type", "seed",
-    "--exclude", "tag:raw_scan",
+    "--exclude", "tag:raw_scan", *SCHEDULED_TESTS,
 ]
+FULL_TEST_ARGS = ["test", *_NO_UNIT_TESTS]
 
 
 def project_fingerprint() -> str:
@@ -141,3 +149,13 @@ def build(target: str | None = None, full_refresh: bool | None = None) -> dict:
     _state_path().write_text(json.dumps(state, indent=1), encoding="utf-8")
     return {"target": target, "seconds": round(time.monotonic() - started, 1), "summary": summary,
             "full_refresh": full_refresh, "full_refresh_reason": reason}
+
+
+def full_test(target: str | None = None) -> dict:
+    """Every data test of the project on the built warehouse (the scheduled run: what the builds leave out, the
+    keys again, the raw-layer scans); raises when one fails, so that the task fails and alerts."""
+    started = time.monotonic()
+    proc = run(FULL_TEST_ARGS, target=target)
+    tail = [line for line in proc.stdout.splitlines() if "Done. PASS=" in line]
+    return {"target": target or default_target(), "seconds": round(time.monotonic() - started, 1),
+            "summary": tail[-1].split("Done. ", 1)[-1] if tail else "done"}
