@@ -125,7 +125,8 @@ def main() -> int:
               "before": args.before, "sides": {name: summarise(r) for name, r in runs.items()}}
     Path(args.out).mkdir(parents=True, exist_ok=True)
     (Path(args.out) / "small_files.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
-    print(f"\n| source | files | side | land | parse | validate | load | ms a file |\n|---|---:|---|---:|---:|---:|---:|---:|")
+    print("\n| source | files | side | land | parse | validate | load | ms a file |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|")
     for source in SOURCES:
         for name, s in result["sides"].items():
             src = s[source]

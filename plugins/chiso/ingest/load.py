@@ -115,25 +115,6 @@ def _delete_batch_rows(wh, batch_id: str, *, rejects: bool) -> None:
         wh.execute("DELETE FROM raw.rejected_row WHERE batch_id = ?", [batch_id])
 
 
-def load_batch(wh, b: Batch, now: datetime) -> Batch:
-    """Write one validated batch's rows, rejected rows and manifest row; supersede the batch it corrects."""
-    _prepare(wh, b)
-    return _settle(wh, b, _write_rows(wh, [b])[b.batch_id], now)
-
-
-def _prepare(wh, b: Batch, status: str | None = "unknown") -> None:
-    """Before a validated batch's rows are written: wait for writers of its coverage, forget an earlier write.
-    ``status``: the batch's manifest status when the caller has read it (None: no manifest row)."""
-    # a re-run of the same batch replaces its own rows (idempotent). Rows of a batch are only ever written
-    # in the transaction that writes its manifest row: a batch without one has nothing to replace.
-    # Concurrent writers (PostgreSQL) of batches with the same supersede key wait for each other here.
-    wh.lock(f"chiso:supersede:{b.supersede_key}")
-    if status == "unknown":
-        status = wh.batch_status(b.batch_id)
-    if status is not None:
-        _delete_batch_rows(wh, b.batch_id, rejects=True)
-
-
 def _write_rows(wh, batches: list[Batch]) -> dict[str, int]:
     """The batches' tables and rejected rows into the raw layer, one insert per table for all of them; returns
     each batch's rows loaded into its main dataset."""
@@ -235,24 +216,44 @@ def load(batches: list[Batch]) -> list[Batch]:
     return results
 
 
-def _finish(wh, b: Batch, now: datetime) -> tuple[Batch, bool]:
-    """Load or quarantine one batch inside the caller's transaction: (the batch after it, whether this call
-    finished it; False when its manifest row was already final: another run or an earlier attempt)."""
-    status = wh.batch_status(b.batch_id)
-    if status in wh.FINISHED_STATUSES:
-        log.info("%s: already %s, left as it is", b.file_name, status)
-        return b.but(status="loaded" if status != "quarantined" else "quarantined"), False
-    return (load_batch(wh, b, now) if b.status == "validated" else quarantine(wh, b, now)), True
+def _load_in_transaction(wh, batches: list[Batch], now: datetime) -> list[Batch]:
+    """Load or quarantine batches inside the caller's transaction: their rows with one insert per raw table,
+    their manifest rows, the batches they supersede and their history. A batch whose manifest row is already
+    final (another run or an earlier attempt finished it) is left as it is.
+
+    The locks are taken first, in one order (every batch's, then every coverage's, sorted: what a single batch
+    takes too), so that loads running at once on PostgreSQL wait for each other, never in a cycle."""
+    for key in sorted({f"chiso:batch:{b.batch_id}" for b in batches}) + sorted(
+            {f"chiso:supersede:{b.supersede_key}" for b in batches if b.status == "validated"}):
+        wh.lock(key)  # Postgres: one loader per batch and per coverage; DuckDB: no-op
+    statuses = wh.batch_statuses([b.batch_id for b in batches])
+    done: list[tuple[Batch, bool] | None] = []  # (the batch after it, whether this load finished it)
+    to_load = []
+    for b in batches:
+        status = statuses.get(b.batch_id)
+        if status in wh.FINISHED_STATUSES:
+            log.info("%s: already %s, left as it is", b.file_name, status)
+            done.append((b.but(status="loaded" if status != "quarantined" else "quarantined"), False))
+        elif b.status == "validated":
+            if status is not None:  # a re-run of the same batch replaces its own rows (idempotent)
+                _delete_batch_rows(wh, b.batch_id, rejects=True)
+            to_load.append(b)
+            done.append(None)
+        else:
+            done.append((quarantine(wh, b, now), True))
+    loaded = _write_rows(wh, to_load)
+    settled = iter(to_load)  # in the chunk's order: corrections follow their receipt as when alone
+    done = [d if d is not None else (_settle(wh, (b := next(settled)), loaded[b.batch_id], now), True)
+            for d in done]
+    history.record_batches(wh, [d for d, finished in done if finished], now)
+    return [d for d, _ in done]
 
 
 def _load_alone(wh, b: Batch, now: datetime) -> Batch:
     """One batch in its own transaction (a held correction is quarantined in another)."""
     try:
         with wh.transaction():
-            wh.lock(f"chiso:batch:{b.batch_id}")  # Postgres: one loader per batch; DuckDB: no-op
-            done, finished = _finish(wh, b, now)
-            if finished:
-                history.record_batch(wh, done, now)
+            [done] = _load_in_transaction(wh, [b], now)
     except CorrectionHeld as held:
         log.error("%s", held)
         done = _hold(wh, b, str(held), now)
@@ -260,43 +261,17 @@ def _load_alone(wh, b: Batch, now: datetime) -> Batch:
 
 
 def _load_together(wh, batches: list[Batch], now: datetime) -> list[Batch] | None:
-    """Every batch of the chunk in one transaction; None (rolled back, nothing written) when one of them fails.
-
-    The locks are taken up front in one order (every batch's, then every coverage's, sorted: the order a
-    single batch takes its two), so that chunks loading at once on PostgreSQL wait for each other, never in
-    a cycle."""
-    keys = sorted({f"chiso:batch:{b.batch_id}" for b in batches}) + sorted(
-        {f"chiso:supersede:{b.supersede_key}" for b in batches if b.status == "validated"})
+    """Every batch of the chunk in one transaction; None (rolled back, nothing written) when one of them fails."""
     try:
         with wh.transaction():
-            for key in keys:
-                wh.lock(key)
-            done: list[tuple[Batch, bool] | None] = []
-            to_load = []
-            statuses = wh.batch_statuses([b.batch_id for b in batches])
-            for b in batches:
-                status = statuses.get(b.batch_id)
-                if status in wh.FINISHED_STATUSES:
-                    log.info("%s: already %s, left as it is", b.file_name, status)
-                    done.append((b.but(status="loaded" if status != "quarantined" else "quarantined"), False))
-                elif b.status == "validated":
-                    _prepare(wh, b, status)
-                    to_load.append(b)
-                    done.append(None)
-                else:
-                    done.append((quarantine(wh, b, now), True))
-            loaded = _write_rows(wh, to_load)
-            settled = iter(to_load)  # in the chunk's order: corrections follow their receipt as when alone
-            done = [d if d is not None else (_settle(wh, (b := next(settled)), loaded[b.batch_id], now), True)
-                    for d in done]
-            history.record_batches(wh, [d for d, finished in done if finished], now)
+            done = _load_in_transaction(wh, batches, now)
     except Exception as exc:  # noqa: BLE001 - whatever it was, each batch is tried again on its own
         log.info("the %d batches could not be loaded together (%s: %s): each on its own",
                  len(batches), type(exc).__name__, exc)
         return None
     for b in batches:
         remove_work_files(b)
-    return [d for d, _ in done]
+    return done
 
 
 class CorrectionHeld(Exception):

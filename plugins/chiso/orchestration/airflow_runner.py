@@ -2,7 +2,7 @@
 
 ``make run`` calls ``chiso run``: Airflow (SQLite metadata under ``.airflow/``) runs each DAG with
 ``airflow dags test`` — the real scheduler code path for one run, in one process — in dependency order:
-the ingestion DAGs (in two lanes side by side), then the Asset-scheduled build DAG.
+the ingestion DAGs (two at a time), then the Asset-scheduled build DAG.
 """
 
 from __future__ import annotations

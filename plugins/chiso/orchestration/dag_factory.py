@@ -157,53 +157,40 @@ def make_build_dag():
     return build()
 
 
-def make_digest_dag(schedule: str = "0 7 * * *"):
-    """Once a day (07:00, Asia/Ho_Chi_Minh): one message listing every file loaded with data-quality warnings
-    since the last digest. Errors are not here: they go at once."""
+def _daily_dag(dag_id: str, description: str, schedule: str, tags: list[str], task_id: str, step: str):
+    """A scheduled DAG of one task in the warehouse pool that runs ``chiso.orchestration.tasks.<step>()``."""
 
     @dag(
-        dag_id="dq_warning_digest",
-        description="the day's data-quality warnings in one message",
+        dag_id=dag_id,
+        description=description,
         schedule=schedule,
         start_date=START,
         catchup=False,
         max_active_runs=1,
-        tags=["chiso", "quality"],
+        tags=["chiso", *tags],
         default_args=DEFAULT_ARGS,
     )
-    def digest():
-        @task(pool=WAREHOUSE_POOL)
-        def send_warning_digest() -> dict:
+    def daily():
+        @task(task_id=task_id, pool=WAREHOUSE_POOL)
+        def run_step() -> dict:
             from chiso.orchestration import tasks
 
-            return tasks.warning_digest()
+            return getattr(tasks, step)()
 
-        send_warning_digest()
+        run_step()
 
-    return digest()
+    return daily()
+
+
+def make_digest_dag(schedule: str = "0 7 * * *"):
+    """Once a day (07:00, Asia/Ho_Chi_Minh): one message listing every file loaded with data-quality warnings
+    since the last digest. Errors are not here: they go at once."""
+    return _daily_dag("dq_warning_digest", "the day's data-quality warnings in one message", schedule,
+                      ["quality"], "send_warning_digest", "warning_digest")
 
 
 def make_full_tests_dag(schedule: str = "0 6 * * *"):
     """Once a day (06:00, Asia/Ho_Chi_Minh): every dbt data test on the warehouse, the ones the builds leave out
     included (chiso.warehouse.dbt.SCHEDULED_TESTS); a failing test fails the task, which alerts."""
-
-    @dag(
-        dag_id="dq_full_tests",
-        description="every dbt data test on the warehouse, once a day",
-        schedule=schedule,
-        start_date=START,
-        catchup=False,
-        max_active_runs=1,
-        tags=["chiso", "quality", "dbt"],
-        default_args=DEFAULT_ARGS,
-    )
-    def full_tests():
-        @task(pool=WAREHOUSE_POOL)
-        def dbt_test() -> dict:
-            from chiso.orchestration import tasks
-
-            return tasks.full_data_tests()
-
-        dbt_test()
-
-    return full_tests()
+    return _daily_dag("dq_full_tests", "every dbt data test on the warehouse, once a day", schedule,
+                      ["quality", "dbt"], "dbt_test", "full_data_tests")

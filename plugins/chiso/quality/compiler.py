@@ -16,6 +16,7 @@ from typing import Any
 from chiso import settings
 from chiso.quality import profiles
 from chiso.quality.suites import SAMPLE_SIZE
+from chiso.util.sql import FILE_COLUMN, parquet_files
 from chiso.util.sql import ident as _q
 from chiso.util.sql import literal as _lit
 
@@ -190,9 +191,8 @@ def aggregate_files(con, files: list[str], columns: list[str], configs: list) ->
     aggregates, _, _ = _aggregates(configs, columns)
     names = _names(aggregates)
     out = {f: dict.fromkeys(names, 0) for f in files}
-    listed = ", ".join(_lit(f) for f in files)
-    for row in con.execute(f"SELECT _chiso_file, {', '.join(aggregates)} FROM read_parquet([{listed}], "
-                           f"filename = '_chiso_file') GROUP BY _chiso_file").fetchall():
+    for row in con.execute(f"SELECT {FILE_COLUMN}, {', '.join(aggregates)} FROM {parquet_files(files)} "
+                           f"GROUP BY {FILE_COLUMN}").fetchall():
         out[row[0]] = dict(zip(names, row[1:]))
     return out
 

@@ -39,7 +39,8 @@ def _compiled(configs: list[Expectation], engine: str) -> list[int]:
     return [i for i, c in enumerate(configs) if engine == "duckdb" or c.type == "unexpected_rows_expectation"]
 
 
-Scanned = dict[str, tuple[list[str], dict[str, Any]]]  # Parquet file -> (its columns, its one-scan aggregates)
+TableScan = tuple[list[str], dict[str, Any]]  # a table's columns and its one-scan aggregates
+Scanned = dict[str, TableScan]  # by Parquet file
 SMALL_TABLE_BYTES = 8 << 20  # tables scanned together with the others of their chunk
 
 
@@ -82,7 +83,7 @@ def _scan_together(batches: list[Batch], engine: str) -> Scanned:
 
 
 def _evaluate(dataset: str, parquet: str | Path, engine: str, context: dict[str, Any] | None = None,
-              scanned: tuple[list[str], dict[str, Any]] | None = None) -> tuple[dict[str, Any], list[CheckResult]]:
+              scanned: TableScan | None = None) -> tuple[dict[str, Any], list[CheckResult]]:
     """Evaluate the dataset's active expectations on one Parquet table: (suite spec, one result each).
     ``scanned``: the table's columns and one-scan aggregates, when its chunk computed them together."""
     spec, configs = _active(dataset)
@@ -130,7 +131,7 @@ def _evaluate(dataset: str, parquet: str | Path, engine: str, context: dict[str,
 
 def validate_parquet(dataset: str, parquet: str | Path, engine: str | None = None,
                      context: dict[str, Any] | None = None,
-                     scanned: tuple[list[str], dict[str, Any]] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+                     scanned: TableScan | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Validate one Parquet table with the dataset's suite.
 
     Returns (outcome, suite result): the outcome is chiso's summary (checks, severities, samples); the suite

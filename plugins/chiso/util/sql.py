@@ -60,3 +60,13 @@ def fill(sql: str, params: Sequence[Any]) -> str:
     for value, part in zip(params, parts[1:]):
         out += [literal(value), part]
     return "".join(out)
+
+
+#: the column :func:`parquet_files` adds: the path of the file each row comes from, as given
+FILE_COLUMN = "_chiso_file"
+
+
+def parquet_files(paths: Sequence[str]) -> str:
+    """DuckDB: many Parquet files read as one relation, each row with its file's path in :data:`FILE_COLUMN`
+    (a chunk of small files grouped or joined by file in one statement)."""
+    return f"read_parquet([{', '.join(string(str(p)) for p in paths)}], filename = {string(FILE_COLUMN)})"

@@ -140,9 +140,7 @@ def build(target: str | None = None, full_refresh: bool | None = None) -> dict:
     if full_refresh:
         log.info("dbt build --full-refresh: %s", reason)
     args = ["build"] + (FULL_REFRESH_ARGS if full_refresh else INCREMENTAL_ARGS)
-    proc = run(args, target=target)
-    tail = [line for line in proc.stdout.splitlines() if "Done. PASS=" in line]
-    summary = tail[-1].split("Done. ", 1)[-1] if tail else "done"
+    summary = _summary(run(args, target=target))
     state[key] = {"fingerprint": fingerprint, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
                      "full_refresh": full_refresh}
     _state_path().parent.mkdir(parents=True, exist_ok=True)
@@ -155,7 +153,12 @@ def full_test(target: str | None = None) -> dict:
     """Every data test of the project on the built warehouse (the scheduled run: what the builds leave out, the
     keys again, the raw-layer scans); raises when one fails, so that the task fails and alerts."""
     started = time.monotonic()
-    proc = run(FULL_TEST_ARGS, target=target)
-    tail = [line for line in proc.stdout.splitlines() if "Done. PASS=" in line]
+    summary = _summary(run(FULL_TEST_ARGS, target=target))
     return {"target": target or default_target(), "seconds": round(time.monotonic() - started, 1),
-            "summary": tail[-1].split("Done. ", 1)[-1] if tail else "done"}
+            "summary": summary}
+
+
+def _summary(proc: subprocess.CompletedProcess) -> str:
+    """dbt's closing count (``PASS=… WARN=… ERROR=… … TOTAL=…``)."""
+    tail = [line for line in proc.stdout.splitlines() if "Done. PASS=" in line]
+    return tail[-1].split("Done. ", 1)[-1] if tail else "done"

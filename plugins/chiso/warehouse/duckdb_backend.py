@@ -101,20 +101,19 @@ class DuckDBWarehouse(Warehouse):
             return super().insert_parquets(table, files, columns)
         names = list(files[0][1])
         paths = [str(p) for p, _ in files]
-        listed = ", ".join(sqltext.string(p) for p in paths)
-        counts = dict(self.con.execute(
-            f"SELECT _chiso_file, count(*) FROM read_parquet([{listed}], filename = '_chiso_file') GROUP BY 1"
-        ).fetchall())
+        relation = sqltext.parquet_files(paths)
+        file_col = sqltext.FILE_COLUMN
+        counts = dict(self.con.execute(f"SELECT {file_col}, count(*) FROM {relation} GROUP BY 1").fetchall())
         values = ", ".join(
             "(" + ", ".join([sqltext.string(p)] + [sqltext.literal(c[n]) for n in names]) + ")"
             for p, (_, c) in zip(paths, files)
         )
-        keys = ", ".join(["_chiso_file"] + [f"k{i}" for i in range(len(names))])
+        keys = ", ".join([file_col] + [f"k{i}" for i in range(len(names))])
         target = ", ".join(sqltext.ident(c) for c in [*names, *columns])
         select = ", ".join([f"m.k{i}" for i in range(len(names))] + [f"p.{sqltext.ident(c)}" for c in columns])
         inserted = self.con.execute(
-            f"INSERT INTO {table} ({target}) SELECT {select} FROM read_parquet([{listed}], filename = '_chiso_file') p "
-            f"JOIN (VALUES {values}) AS m({keys}) USING (_chiso_file)"
+            f"INSERT INTO {table} ({target}) SELECT {select} FROM {relation} p "
+            f"JOIN (VALUES {values}) AS m({keys}) USING ({file_col})"
         ).fetchone()[0]
         out = [counts.get(p, 0) for p in paths]
         if inserted != sum(out):
