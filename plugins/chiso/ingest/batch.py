@@ -17,6 +17,8 @@ from typing import Any
 from chiso.ingest.landing import LandedFile
 from chiso.util.jsonable import to_jsonable
 
+# the gate writes each validated batch's report (Batch.validation) into the batch's work folder under this name
+VALIDATION_REPORT = "validation.json"
 STATUSES = ("landed", "parsed", "parse_failed", "validated", "validation_failed", "loaded", "quarantined")
 
 

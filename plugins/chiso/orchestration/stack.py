@@ -183,7 +183,7 @@ def up(echo=print, wait_seconds: float = 300) -> None:
     _create_database(env["CHISO_WAREHOUSE"])
     from chiso.orchestration.dag_factory import WAREHOUSE_POOL
 
-    with open(logs / "init.log", "w") as fh:
+    with open(logs / "init.log", "w") as fh, airflow_runner.AirflowSession(env) as session:
         for cmd in (
             ["db", "migrate"],
             [
@@ -194,10 +194,7 @@ def up(echo=print, wait_seconds: float = 300) -> None:
                 "dbt builds and freshness checks, one at a time",
             ],
         ):
-            proc = subprocess.run(
-                [airflow_runner._airflow(), *cmd], env=env, stdout=fh, stderr=subprocess.STDOUT
-            )
-            if proc.returncode:
+            if session.command(cmd, fh) != 0:
                 raise RuntimeError(f"airflow {cmd[0]} failed; see {logs / 'init.log'}")
     pids = {}
     for i, (name, cmd) in enumerate(COMPONENTS.items()):
@@ -209,7 +206,7 @@ def up(echo=print, wait_seconds: float = 300) -> None:
         }
         with open(logs / f"{name}.log", "w") as fh:
             proc = subprocess.Popen(
-                [airflow_runner._airflow(), *cmd],
+                [airflow_runner.airflow_executable(), *cmd],
                 env=own,
                 stdout=fh,
                 stderr=subprocess.STDOUT,

@@ -7,29 +7,58 @@ chunk after its step.
 
 from __future__ import annotations
 
+import json
 import logging
+from pathlib import Path
 from typing import Any
 
 from chiso import settings
-from chiso.ingest.batch import Batch
+from chiso.ingest.batch import VALIDATION_REPORT, Batch
 
 Chunk = list[dict[str, Any]]  # batch descriptors as JSON
 log = logging.getLogger(__name__)
 
 
+# A validated batch's report (every check of every suite: ~13 KB a file) stays in its work folder, where the gate
+# wrote it; the descriptor in XCom carries its outcome and where it is. A chunk of a thousand small files
+# passed 13 MB through XCom twice (validate → load → publish), serialised and stored by Airflow, before.
+_WITH_REPORT = ("validated", "validation_failed")
+
+
 def _batches(chunk: Chunk) -> list[Batch]:
-    return [Batch.from_json(d) for d in chunk or []]
+    """The descriptors of a chunk, with the validation reports they refer to read back (the load step writes
+    them into the data-quality history)."""
+    out = []
+    for d in chunk or []:
+        b = Batch.from_json(d)
+        ref = (b.validation or {}).get("report_file")
+        if ref and b.status in _WITH_REPORT:
+            try:
+                b = b.but(validation=json.loads(Path(ref).read_text(encoding="utf-8")))
+            except OSError as exc:
+                raise RuntimeError(f"{b.file_name}: its validation report is gone ({ref}): {exc}") from exc
+        out.append(b)
+    return out
 
 
 def _json(batches: list[Batch], step: str | None = None) -> Chunk:
-    """The descriptors as JSON; with ``step``, one log line of what the step left (the tasks do not log their
-    return value: a chunk's descriptors with their validation reports run to megabytes)."""
+    """The descriptors as JSON, each validation report by reference; with ``step``, one log line of what the
+    step left (the tasks do not log their return value)."""
     if step:
         from collections import Counter
 
         states = Counter(b.status for b in batches)
         log.info("%s: %d batch(es): %s", step, len(batches), ", ".join(f"{n} {s}" for s, n in sorted(states.items())))
-    return [b.to_json() for b in batches]
+    return [_by_reference(b).to_json() for b in batches]
+
+
+def _by_reference(b: Batch) -> Batch:
+    if not b.validation or "suites" not in b.validation:
+        return b
+    brief = {"success": b.validation.get("success"), "summary": b.validation.get("summary")}
+    if b.status in _WITH_REPORT and b.work_dir and (Path(b.work_dir) / VALIDATION_REPORT).exists():
+        brief["report_file"] = str(Path(b.work_dir) / VALIDATION_REPORT)
+    return b.but(validation=brief)
 
 
 def chunk(items: list, weights: list[int] | None = None, size: int | None = None,
