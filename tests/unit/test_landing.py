@@ -6,7 +6,9 @@ import hashlib
 import json
 import os
 import stat
+from pathlib import Path
 
+import pytest
 from chiso import settings
 from chiso.ingest import landing
 
@@ -64,6 +66,43 @@ def test_land_new_skips_landed_and_manifests(chiso_data):
     landed = os.path.dirname(os.path.dirname(new[0].landed_path))
     assert os.path.exists(os.path.join(landed, "manifest.json"))
     assert landing.land_new("dvc") == []
+
+
+def test_a_manifest_torn_by_a_killed_run_is_landed_again(chiso_data, monkeypatch):
+    """kill -9 while the capture manifest was being copied beside a response: the next run must not keep a torn
+    copy (the responses would lose their period and capture details; found by the kill -9 suite)."""
+    base = settings.incoming_dir() / "dvc" / "04" / "766"
+    response = _write(base / "transparency" / "month-2023-01.json", '{"code":"OK"}')
+    manifest = _write(base / "manifest.json", json.dumps({"captures": [{"file": "transparency/month-2023-01.json",
+                                                                         "payload": {"timeType": 1}}]}))
+
+    def killed_mid_copy(src, dst, *a, **k):  # what a SIGKILL during the copy leaves: part of the bytes
+        Path(dst).write_bytes(Path(src).read_bytes()[:10])
+        raise SystemExit("killed")
+
+    with monkeypatch.context() as m:
+        m.setattr(landing.shutil, "copyfile", killed_mid_copy)
+        with pytest.raises(SystemExit):
+            landing.land(response, "dvc")
+    sha = hashlib.sha256(response.read_bytes()).hexdigest()
+    landed = sorted((settings.landing_dir() / "dvc" / sha[:2] / sha).rglob("manifest.json*"))
+    assert [p.name for p in landed] == ["manifest.json.part"], "a torn copy never takes the manifest's name"
+
+    rec, new = landing.land(response, "dvc")  # the next run
+    dest = landed[0].with_name("manifest.json")
+    assert new and dest.read_bytes() == manifest.read_bytes()
+    assert not landed[0].exists()
+
+    # a copy torn by a run killed before the copy was atomic: unreadable under the manifest's own name, and no
+    # receipt (the receipt is written last)
+    os.chmod(dest, 0o644)
+    dest.write_bytes(manifest.read_bytes()[:10])
+    for receipt in (settings.landing_dir() / "dvc" / sha[:2] / sha / "receipts").iterdir():
+        receipt.unlink()
+    rec2, new = landing.land(response, "dvc")
+    assert new and rec2.batch_id == rec.batch_id
+    assert dest.read_bytes() == manifest.read_bytes(), "an unreadable landed copy is copied again"
+    assert not os.stat(dest).st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
 
 
 def test_unknown_source_is_refused(chiso_data, tmp_path):

@@ -274,10 +274,7 @@ def land(path: Path, source_system: str, incoming: Path | None = None) -> tuple[
         if not dest_dir.is_relative_to(content_dir):
             continue
         for side in sorted(src_dir.glob("manifest*.json")):
-            dest = dest_dir / side.name
-            if not dest.exists():
-                shutil.copyfile(side, dest)
-                os.chmod(dest, 0o444)
+            _land_side_file(side, dest_dir / side.name)
     record = LandedFile(
         batch_id=batch_id,
         sha256=sha,
@@ -294,6 +291,26 @@ def land(path: Path, source_system: str, incoming: Path | None = None) -> tuple[
     os.chmod(record_path, 0o444)
     log.info("landed %s as %s (content %s)", path, batch_id[:12], sha[:12])
     return record, True
+
+
+def _land_side_file(side: Path, dest: Path) -> None:
+    """Copy a side file beside the landed export once, atomically (a temporary file renamed): a run killed while
+    copying leaves no torn manifest for the next run to keep. A landed copy that is not readable JSON while the
+    source's bytes differ (torn by a run before this was atomic) is copied again."""
+    if dest.exists():
+        landed = dest.read_bytes()
+        try:
+            json.loads(landed.decode("utf-8-sig"))
+            return
+        except ValueError:
+            if landed == side.read_bytes():  # unreadable at the source too: the parser says so
+                return
+            log.warning("%s: unreadable side file, copied again from %s", dest, side)
+    tmp = dest.with_name(dest.name + ".part")
+    tmp.unlink(missing_ok=True)  # left by a run killed while copying
+    shutil.copyfile(side, tmp)
+    os.chmod(tmp, 0o444)
+    os.replace(tmp, dest)
 
 
 def land_new(source_system: str, incoming: Path | None = None) -> list[LandedFile]:
