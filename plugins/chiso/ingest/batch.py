@@ -12,13 +12,12 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field, replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from chiso.ingest.landing import LandedFile
 from chiso.util.jsonable import to_jsonable
 
-# the gate writes each validated batch's report (Batch.validation) into the batch's work folder under this name
-VALIDATION_REPORT = "validation.json"
 STATUSES = ("landed", "parsed", "parse_failed", "validated", "validation_failed", "loaded", "quarantined")
 
 
@@ -70,6 +69,11 @@ class Batch:
     def file_name(self) -> str:
         """The file's name relative to its source's incoming folder (e.g. ``04/hoso_04_2023-01.csv``)."""
         return self.landed.relative_name
+
+    @property
+    def report_path(self) -> Path | None:
+        """Where the gate writes the batch's validation report (``validation``): its work folder."""
+        return Path(self.work_dir, "validation.json") if self.work_dir else None
 
     def but(self, **changes: Any) -> Batch:
         """A copy with some fields changed."""

@@ -29,6 +29,7 @@ import logging
 import os
 import shutil
 import stat
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -263,12 +264,11 @@ def land(path: Path, source_system: str, incoming: Path | None = None) -> tuple[
         if existing is not None:  # same bytes already stored under another name: link, do not copy
             os.link(existing, target)
         else:
-            tmp = target.with_name(target.name + ".part")
-            if _copy_verified(path, tmp) != sha:  # the source changed since it was hashed: no torn file
-                tmp.unlink()
-                raise RuntimeError(f"{path}: file changed while being landed; it will be picked up next run")
-            os.replace(tmp, target)
-            os.chmod(target, 0o444)
+            def copy_checked(tmp: Path) -> None:
+                if _copy_verified(path, tmp) != sha:  # the source changed since it was hashed: no torn file
+                    raise RuntimeError(f"{path}: file changed while being landed; it will be picked up next run")
+
+            _write_whole(target, copy_checked)
     # side files the parser needs (capture manifests of 766 responses) travel with the export
     for src_dir, dest_dir in ((path.parent, target.parent), (path.parent.parent, target.parent.parent)):
         if not dest_dir.is_relative_to(content_dir):
@@ -285,18 +285,31 @@ def land(path: Path, source_system: str, incoming: Path | None = None) -> tuple[
         size_bytes=target.stat().st_size,
         received_at=datetime.now(UTC).isoformat(timespec="microseconds"),
     )
-    tmp_rec = record_path.with_suffix(".part")
-    tmp_rec.write_text(json.dumps(record.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp_rec, record_path)
-    os.chmod(record_path, 0o444)
+    _write_whole(record_path, lambda tmp: tmp.write_text(json.dumps(record.to_dict(), ensure_ascii=False, indent=1),
+                                                         encoding="utf-8"))
     log.info("landed %s as %s (content %s)", path, batch_id[:12], sha[:12])
     return record, True
 
 
+def _write_whole(dest: Path, write: Callable[[Path], None]) -> None:
+    """Write ``dest`` whole or not at all, read-only: ``write`` fills a temporary file beside it, which is renamed
+    over ``dest``. A run killed midway leaves only the temporary file (replaced by the next attempt), never a
+    torn file under the real name; if ``write`` fails, the temporary file goes."""
+    tmp = dest.with_name(dest.name + ".part")
+    tmp.unlink(missing_ok=True)
+    try:
+        write(tmp)
+    except Exception:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.chmod(tmp, 0o444)
+    os.replace(tmp, dest)
+
+
 def _land_side_file(side: Path, dest: Path) -> None:
-    """Copy a side file beside the landed export once, atomically (a temporary file renamed): a run killed while
-    copying leaves no torn manifest for the next run to keep. A landed copy that is not readable JSON while the
-    source's bytes differ (torn by a run before this was atomic) is copied again."""
+    """Copy a side file beside the landed export once, whole (:func:`_write_whole`): a run killed while copying
+    leaves no torn manifest for the next run to keep. A landed copy that is not readable JSON while the source's
+    bytes differ (torn by a run before the copy was whole-or-nothing) is copied again."""
     if dest.exists():
         landed = dest.read_bytes()
         try:
@@ -306,11 +319,7 @@ def _land_side_file(side: Path, dest: Path) -> None:
             if landed == side.read_bytes():  # unreadable at the source too: the parser says so
                 return
             log.warning("%s: unreadable side file, copied again from %s", dest, side)
-    tmp = dest.with_name(dest.name + ".part")
-    tmp.unlink(missing_ok=True)  # left by a run killed while copying
-    shutil.copyfile(side, tmp)
-    os.chmod(tmp, 0o444)
-    os.replace(tmp, dest)
+    _write_whole(dest, lambda tmp: shutil.copyfile(side, tmp))
 
 
 def land_new(source_system: str, incoming: Path | None = None) -> list[LandedFile]:

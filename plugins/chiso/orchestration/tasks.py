@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from chiso import settings
-from chiso.ingest.batch import VALIDATION_REPORT, Batch
+from chiso.ingest.batch import Batch
 
 Chunk = list[dict[str, Any]]  # batch descriptors as JSON
 log = logging.getLogger(__name__)
 
 
 # A validated batch's report (every check of every suite: ~13 KB a file) stays in its work folder, where the gate
-# wrote it; the descriptor in XCom carries its outcome and where it is. A chunk of a thousand small files
+# wrote it (Batch.report_path); the descriptor in XCom carries its outcome and where it is. A chunk of a thousand small files
 # passed 13 MB through XCom twice (validate → load → publish), serialised and stored by Airflow, before.
 _WITH_REPORT = ("validated", "validation_failed")
 
@@ -56,8 +56,8 @@ def _by_reference(b: Batch) -> Batch:
     if not b.validation or "suites" not in b.validation:
         return b
     brief = {"success": b.validation.get("success"), "summary": b.validation.get("summary")}
-    if b.status in _WITH_REPORT and b.work_dir and (Path(b.work_dir) / VALIDATION_REPORT).exists():
-        brief["report_file"] = str(Path(b.work_dir) / VALIDATION_REPORT)
+    if b.status in _WITH_REPORT:  # the load step reads it back (an error if it is gone)
+        brief["report_file"] = str(b.report_path)
     return b.but(validation=brief)
 
 

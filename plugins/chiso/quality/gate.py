@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from chiso import settings
-from chiso.ingest.batch import VALIDATION_REPORT, Batch
+from chiso.ingest.batch import Batch
 from chiso.quality import compiler, data_docs, profiles, suites
 from chiso.quality import results as stored
 from chiso.quality.results import NO_EXCEPTION, CheckResult
@@ -185,7 +185,7 @@ def validate_parquet(dataset: str, parquet: str | Path, engine: str | None = Non
 def validate_batch(batch: Batch, scanned: Scanned | None = None) -> dict[str, Any]:
     """Validate every table of a parsed batch; the batch passes when no ``error`` expectation fails.
 
-    Returns the gate's report (also written to the work folder as ``VALIDATION_REPORT``): success, a one-line
+    Returns the gate's report (also written to ``batch.report_path``, in its work folder): success, a one-line
     summary, each suite's outcome, and the Data Docs page of the first failure."""
     outcomes = []
     pages = []
@@ -212,8 +212,7 @@ def validate_batch(batch: Batch, scanned: Scanned | None = None) -> dict[str, An
                 failed.append(f"{o['dataset']}: {c['expectation']}({col}) observed {seen}")
     summary = "passed" if success else f"{batch.file_name}: failed " + "; ".join(failed)
     out = {"success": success, "summary": summary, "suites": outcomes, "data_docs_url": pages[0] if pages else None}
-    Path(batch.work_dir, VALIDATION_REPORT).write_text(json.dumps(out, ensure_ascii=False, indent=1),
-                                                      encoding="utf-8")
+    batch.report_path.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
     if not success:
         log.warning("validation failed: %s", summary)
     return out
