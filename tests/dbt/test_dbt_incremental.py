@@ -1,4 +1,5 @@
-"""fct_dossier and fct_document are incremental: a batch landed after the last run updates and adds rows on the
+"""The dossiers' and documents' latest state is incremental (int_dossier_latest, int_document_latest; the facts
+fct_dossier and fct_document are views over them): a batch landed after the last run updates and adds rows on the
 next run; rows of older batches are not rebuilt; --full-refresh rebuilds everything."""
 
 from __future__ import annotations
@@ -103,9 +104,10 @@ def test_fct_document_incremental_run(tmp_path):
         assert first.success, first.exception
         con = duckdb.connect(str(warehouse))
         try:
-            # marks a row of the March batch: an incremental run must leave it alone
+            # marks a row of the March batch in the materialised state: an incremental run must leave it alone
             con.execute(
-                "update marts.fct_document set issuing_agency = 'untouched' where document_number = '33/SNV'"
+                "update intermediate.int_document_latest set issuing_agency = 'untouched' "
+                "where document_number = '33/SNV'"
             )
             # an April 2024 register lands: one new document, and 15/STP (March) again, now completed on time
             names = [n for n, _ in table_columns("qlvb_document")]
@@ -179,7 +181,7 @@ def test_fct_document_incremental_run(tmp_path):
         assert new == [("04", True)]
         assert snv == "untouched"  # the March batch was not rebuilt
 
-        refreshed = run_dbt(["run", "--select", "fct_document", "--full-refresh"], tmp_path)
+        refreshed = run_dbt(["run", "--select", "+fct_document", "--full-refresh"], tmp_path)
         assert refreshed.success, refreshed.exception
         counts, stp, new, snv = state()
         assert counts == (5, 5)

@@ -1,16 +1,6 @@
-{{
-    config(
-        materialized='incremental',
-        unique_key='document_key',
-        incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns',
-        post_hook=["{{ chiso_delete_unloaded_batches() }}"]
-    )
-}}
--- depends_on: {{ ref('stg_loader__landing_manifest') }}
+{{ config(materialized='view') }}
 -- One row per document register entry (latest export of the same document), with its province: the public face
--- of int_document_current. Incremental: a run re-writes the documents int_document_latest rewrote since the
--- table's watermark (refreshed_through); documents a corrected export dropped are deleted (post-hook).
+-- of int_document_current. A view, like fct_dossier: int_document_latest is the one materialised copy.
 select
     -- ids
     document_key,
@@ -39,6 +29,3 @@ select
     batch_received_at,
     refreshed_through
 from {{ ref('int_document_current') }}
-{% if is_incremental() %}
-where refreshed_through > {{ chiso_watermark() }}
-{% endif %}

@@ -1,7 +1,8 @@
 """Run dbt on the warehouse, in a subprocess (dbt keeps global state; a child process keeps it clean).
 
-``build()`` is incremental by default: the large models (int_dossier_current, int_document_current, the monthly
-measures, fct_dossier, fct_document) rebuild only what the loads since the last build touched, and the build
+``build()`` is incremental by default: the large models (int_dossier_latest, int_document_latest, the monthly
+measures; fct_dossier and fct_document are views over the first two) rebuild only what the loads since the last
+build touched, and the build
 skips what cannot have changed (``INCREMENTAL_ARGS``). It runs with
 ``--full-refresh`` by itself when the dbt project (models, macros, seeds, tests, dbt_project.yml) differs from
 the one of the last successful build on that target, so that a changed rule or reference seed is applied to the
