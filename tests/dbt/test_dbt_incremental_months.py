@@ -196,18 +196,22 @@ def test_an_agency_placed_later_is_counted_in_earlier_months(warehouse, tmp_path
     assert incremental == full
 
 
+def _duplicate(path, table, where):
+    """Insert a second copy of the rows of ``table`` matching ``where`` (a key the build should have kept unique)."""
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(f"insert into {table} select * from {table} where {where}")
+    finally:
+        con.close()
+
+
 def test_key_tests_of_an_incremental_build_read_the_rows_it_wrote(warehouse, tmp_path):
     """The large tables' key tests (where: __chiso_changed_rows__) read the rows stamped with this build's
     watermark: a day of dossiers does not re-test the documents, and a bad row this build wrote is caught."""
     keys = ["--select", "int_dossier_latest", "int_document_latest", "fct_dossier", "fct_document"]
     _build(tmp_path)
-    con = duckdb.connect(str(warehouse))
-    try:
-        # an old document row duplicated (as if an earlier build had left it): not this build's to test
-        con.execute("insert into intermediate.int_document_latest select * from intermediate.int_document_latest "
-                    "where document_number = '33/SNV'")
-    finally:
-        con.close()
+    # an old document row duplicated (as if an earlier build had left it): not this build's to test
+    _duplicate(warehouse, "intermediate.int_document_latest", "document_number = '33/SNV'")
     _load_batch(warehouse, "sha-sep", "hoso_2025-09", [
         dossier("H55.04-250901-0001", "2025-09-01", "H55.04", 2, "2025-09-01 08:00", "2025-09-10 17:00", None,
                 "received"),
@@ -215,13 +219,8 @@ def test_key_tests_of_an_incremental_build_read_the_rows_it_wrote(warehouse, tmp
     _build(tmp_path)
     tested = run_dbt(["test", *keys], tmp_path)
     assert tested.success, [f"{r.node.name}: {r.status}" for r in tested.result if str(r.status) != "pass"]
-    con = duckdb.connect(str(warehouse))
-    try:
-        # a duplicate of the dossier this build wrote carries its watermark: the key tests see it
-        con.execute("insert into intermediate.int_dossier_latest select * from intermediate.int_dossier_latest "
-                    "where dossier_code = 'H55.04-250901-0001'")
-    finally:
-        con.close()
+    # a duplicate of the dossier this build wrote carries its watermark: the key tests see it
+    _duplicate(warehouse, "intermediate.int_dossier_latest", "dossier_code = 'H55.04-250901-0001'")
     tested = run_dbt(["test", *keys], tmp_path)
     failed = sorted(r.node.name for r in tested.result if str(r.status) == "fail")
     assert failed == ["unique_fct_dossier_dossier_code", "unique_int_dossier_latest_dossier_code"]
