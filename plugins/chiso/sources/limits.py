@@ -190,20 +190,15 @@ def check_text_encoding(path: Path) -> None:
             )
     if b"\x00" in head:
         even, odd = head[0::2], head[1::2]
-        if odd.count(0) > len(odd) * 0.4 and even.count(0) < len(even) * 0.1:
-            raise ParseError(
-                path,
-                "UTF-8 text",
-                "UTF-16 LE text without a byte-order mark",
-                message="the file is UTF-16, not UTF-8: re-export it as UTF-8",
-            )
-        if even.count(0) > len(even) * 0.4 and odd.count(0) < len(odd) * 0.1:
-            raise ParseError(
-                path,
-                "UTF-8 text",
-                "UTF-16 BE text without a byte-order mark",
-                message="the file is UTF-16, not UTF-8: re-export it as UTF-8",
-            )
+        # ASCII letters in UTF-16 have their NUL byte after them (little-endian) or before them (big-endian)
+        for order, nuls, letters in (("LE", odd, even), ("BE", even, odd)):
+            if nuls.count(0) > len(nuls) * 0.4 and letters.count(0) < len(letters) * 0.1:
+                raise ParseError(
+                    path,
+                    "UTF-8 text",
+                    f"UTF-16 {order} text without a byte-order mark",
+                    message="the file is UTF-16, not UTF-8: re-export it as UTF-8",
+                )
         at = head.index(b"\x00")
         raise ParseError(
             path,
