@@ -258,3 +258,45 @@ def test_warnings_wait_for_one_daily_digest_and_errors_go_at_once(chiso_data, sm
     assert {(c, d) for a, c, d in rows if a == result["digest"]} == {("smtp", True), ("webhook", True)}
 
     assert tasks.warning_digest() == {"warnings": 0} and len(mails) == 2 and len(posts) == 2, "nothing twice"
+
+
+def test_the_digest_reads_the_waiting_warnings_not_the_whole_outbox(chiso_data, monkeypatch):
+    """A warning waiting for the digest is indexed (outbox/digest-waiting); the digest reads those records only
+    and takes them out of the index once carried; an outbox from before the index gets it from one reading."""
+    from dataclasses import replace
+
+    monkeypatch.setenv("CHISO_ALERT_BACKOFF", "0")
+    outbox = alerts.outbox_dir()
+    outbox.mkdir(parents=True, exist_ok=True)
+    # an outbox written before the index: one warning still waiting, one already carried by a digest
+    waiting = alerts.dispatch(alerts.build_alert(BATCH, _warning_outcome("supplement_wait_days")), backoff=0)
+    july = replace(BATCH, landed=replace(BATCH.landed, batch_id="a" * 64, relative_name="04/hoso_04_2025-07.csv"))
+    carried = alerts.dispatch(alerts.build_alert(july, _warning_outcome("supplement_wait_days")), backoff=0)
+    carried["deliveries"][0]["digest_id"] = "digest-earlier"
+    (outbox / f"{carried['alert_id']}.json").write_text(json.dumps(carried), encoding="utf-8")
+    for marker in (outbox / "digest-waiting").iterdir():
+        marker.unlink()
+    (outbox / "digest-waiting").rmdir()
+
+    assert [r["alert_id"] for r in alerts.pending_warnings()] == [waiting["alert_id"]]
+    assert sorted(p.name for p in (outbox / "digest-waiting").iterdir()) == [waiting["alert_id"]]
+
+    # a warning of today joins the index; records outside it (every alert carried before) are not read
+    today = replace(BATCH, landed=replace(BATCH.landed, batch_id="b" * 64, relative_name="04/hoso_04_2025-09.csv"))
+    new = alerts.dispatch(alerts.build_alert(today, _warning_outcome("supplement_wait_days")), backoff=0)
+    (outbox / f"{carried['alert_id']}.json").write_text("not JSON: the digest must not need this record")
+    read = []
+    original = type(outbox).read_text
+
+    def counting(self, *args, **kwargs):
+        read.append(self.name)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(outbox), "read_text", counting)
+    record, carried_now = alerts.send_warning_digest(channels=[])
+    assert sorted(r["alert_id"] for r in carried_now) == sorted([waiting["alert_id"], new["alert_id"]])
+    assert sorted(read) == sorted(f"{a}.json" for a in (waiting["alert_id"], new["alert_id"]))
+    assert list((outbox / "digest-waiting").iterdir()) == [], "carried warnings leave the index"
+    assert all(alerts.read_record(a)["deliveries"][0]["digest_id"] == record["alert_id"]
+               for a in (waiting["alert_id"], new["alert_id"]))
+    assert alerts.send_warning_digest(channels=[]) == (None, [])

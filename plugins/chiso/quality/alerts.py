@@ -22,6 +22,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -468,6 +470,9 @@ def dispatch(alert: dict[str, Any], channels: list[Channel] | None = None, attem
         record["deliveries"].append({"channel": DIGEST_CHANNEL, "target": None, "ok": False,
                                      "detail": "chờ bản tổng hợp cảnh báo hằng ngày", "digest_id": None,
                                      "at": _now()})
+        # the marker first: a crash between the two leaves a marker without a record (skipped), never a
+        # waiting warning that no digest would find
+        (_waiting_dir() / alert["alert_id"]).touch()
         _write_record(path, record)
         return record
     _write_record(path, record)  # kept before any channel is asked: nothing a channel does can lose it
@@ -496,16 +501,44 @@ def _write_record(path: Path, record: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def pending_warnings() -> list[dict[str, Any]]:
-    """The outbox's warning alerts that no digest has carried yet, oldest first."""
-    out = []
-    for path in sorted(outbox_dir().glob("*.json")):
+def _awaits_digest(record: dict[str, Any]) -> bool:
+    return any(d.get("channel") == DIGEST_CHANNEL and not d.get("digest_id") for d in record.get("deliveries", []))
+
+
+def _waiting_dir() -> Path:
+    """The outbox's index of the warnings waiting for a digest: an empty file named after each one's alert, so
+    that the daily digest reads those records and not the whole outbox, which grows by every alert of every
+    year. An outbox from before the index gets it once, from a reading of every record."""
+    waiting = outbox_dir() / "digest-waiting"
+    if not waiting.is_dir():
+        outbox_dir().mkdir(parents=True, exist_ok=True)
+        building = Path(tempfile.mkdtemp(prefix=".digest-waiting-", dir=outbox_dir()))
+        for path in outbox_dir().glob("*.json"):
+            try:
+                if _awaits_digest(json.loads(path.read_text(encoding="utf-8"))):
+                    (building / path.stem).touch()
+            except (OSError, ValueError):
+                continue
         try:
-            record = json.loads(path.read_text(encoding="utf-8"))
+            building.rename(waiting)
+        except OSError:  # built meanwhile by another process: theirs stands
+            shutil.rmtree(building, ignore_errors=True)
+    return waiting
+
+
+def pending_warnings() -> list[dict[str, Any]]:
+    """The outbox's warning alerts that no digest has carried yet, oldest first (from the index of waiting
+    warnings; a marker whose record says it was carried is dropped, one whose record is not written yet stays)."""
+    out = []
+    for marker in sorted(_waiting_dir().iterdir()):
+        try:
+            record = json.loads((outbox_dir() / f"{marker.name}.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             continue
-        if any(d.get("channel") == DIGEST_CHANNEL and not d.get("digest_id") for d in record.get("deliveries", [])):
+        if _awaits_digest(record):
             out.append(record)
+        else:
+            marker.unlink(missing_ok=True)
     return sorted(out, key=lambda r: (r["deliveries"][0].get("at") or "", r["alert_id"]))
 
 
@@ -533,4 +566,5 @@ def send_warning_digest(channels: list[Channel] | None = None, attempts: int | N
             if d.get("channel") == DIGEST_CHANNEL and not d.get("digest_id"):
                 d.update(digest_id=digest["alert_id"], ok=ok, detail=f"trong bản tổng hợp {digest['alert_id']}: {detail}")
         _write_record(outbox_dir() / f"{r['alert_id']}.json", r)
+        (_waiting_dir() / r["alert_id"]).unlink(missing_ok=True)
     return record, waiting
