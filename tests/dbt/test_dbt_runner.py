@@ -62,7 +62,12 @@ def test_build_full_refresh_only_when_the_project_changed(tmp_path, monkeypatch)
         con.close()
     with pytest.raises(RuntimeError, match="dbt test"):
         dbt_runner.full_test()
-    assert "ERROR=0" in dbt_runner.build()["summary"], "the next build rebuilds the dimension"
+    # an incremental build rebuilds what the loads since the last build can have changed: nothing loaded, so not
+    # the dimension (built from the reference seeds alone); a full refresh does
+    assert "ERROR=0" in dbt_runner.build()["summary"]
+    assert "model.chiso.dim_admin_unit" not in _nodes_run()
+    assert "ERROR=0" in dbt_runner.build(full_refresh=True)["summary"]
+    assert "ERROR=0" in dbt_runner.full_test()["summary"], "the full refresh rebuilt the dimension"
 
     # a changed rule must reach the whole history: the next build rebuilds everything
     model = project / "models" / "intermediate" / "int_dossier_month_measures.sql"
@@ -73,11 +78,80 @@ def test_build_full_refresh_only_when_the_project_changed(tmp_path, monkeypatch)
 
 
 
-def _tests_run() -> set[str]:
-    """The data tests the last dbt command ran (its run_results.json)."""
+def test_an_incremental_build_selects_what_the_loads_changed(tmp_path, monkeypatch):
+    """After a day of dossiers the build runs what depends on the manifest and the dossiers, not what depends only
+    on the seeds or the other sources (the plans' targets, the 766 scores); a load of plans brings those in; and
+    the warehouse after these builds is the one a full refresh gives."""
+    from datetime import datetime
+
+    from chiso.contracts import table_columns
+    from chiso_dbt_fixture import MANIFEST_INSERT_COLUMNS, dossier
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    build_fixture_warehouse(warehouse)
+    monkeypatch.setenv("CHISO_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("CHISO_WAREHOUSE", str(warehouse))
+    for var in ("DBT_TARGET_PATH", "DBT_LOG_PATH"):
+        monkeypatch.delenv(var, raising=False)
+    assert dbt_runner.build()["full_refresh"]
+
+    def load(batch_id, source_system, dataset, rows):
+        con = duckdb.connect(str(warehouse))
+        try:
+            names = [n for n, _ in table_columns(dataset)]
+            for i, row in enumerate(rows, start=1):
+                full = {"batch_id": batch_id, "source_file": f"{batch_id}.csv", "source_row": i, **row}
+                con.execute(f"insert into raw.{dataset} values ({', '.join('?' for _ in names)})",
+                            [full.get(n) for n in names])
+            con.execute(
+                "insert into raw.landing_manifest (" + MANIFEST_INSERT_COLUMNS + ", loaded_at) values "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
+                [batch_id, source_system, dataset, f"{batch_id}.csv", None, None, datetime(2026, 11, 2),
+                 len(rows), len(rows), 0, "loaded", batch_id, None])
+        finally:
+            con.close()
+
+    load("sha-day", "motcua", "motcua_dossier", [
+        dossier("H55.04-250901-0001", "2025-09-01", "H55.04", 2, "2025-09-01 08:00", "2025-09-10 17:00", None,
+                "received")])
+    day = dbt_runner.build()
+    assert day["full_refresh"] is False and "ERROR=0" in day["summary"]
+    ran = _nodes_run()
+    assert {"model.chiso.int_dossier_latest", "model.chiso.mart_kpi_progress"} <= ran
+    assert not ran & {"model.chiso.int_kpi_targets", "model.chiso.int_766_recomputed", "model.chiso.dim_date"}
+
+    load("sha-plans", "plans", "plan_item", [])
+    plans = dbt_runner.build()
+    assert "ERROR=0" in plans["summary"]
+    assert {"model.chiso.int_kpi_targets", "model.chiso.mart_kpi_progress"} <= _nodes_run()
+    assert "model.chiso.int_766_recomputed" not in _nodes_run()
+
+    marts = ("mart_kpi_progress", "mart_units_behind", "mart_766_scorecard", "dim_agency", "fct_dossier")
+
+    def snapshot():
+        con = duckdb.connect(str(warehouse), read_only=True)
+        try:
+            return {m: sorted(map(repr, con.execute(f"select * exclude (refreshed_through) from marts.{m}"
+                                                    if m == "fct_dossier" else f"select * from marts.{m}").fetchall()))
+                    for m in marts}
+        finally:
+            con.close()
+
+    incremental = snapshot()
+    assert dbt_runner.build(full_refresh=True)["full_refresh"]
+    assert snapshot() == incremental
+
+
+def _nodes_run() -> set[str]:
+    """The nodes the last dbt command ran (its run_results.json)."""
     import json
 
     from chiso import settings
 
     results = json.loads((settings.dbt_state_dir() / "target" / "run_results.json").read_text(encoding="utf-8"))
-    return {r["unique_id"] for r in results["results"] if r["unique_id"].startswith("test.")}
+    return {r["unique_id"] for r in results["results"]}
+
+
+def _tests_run() -> set[str]:
+    """The data tests the last dbt command ran."""
+    return {u for u in _nodes_run() if u.startswith("test.")}
