@@ -79,7 +79,7 @@ def run(args: list[str], target: str | None = None) -> subprocess.CompletedProce
 # runs a full refresh: the seeds with their tests, and the staging views (views over the raw tables alone,
 # never replaced between full refreshes; their data tests are raw-layer checks for the daily run), and what is
 # not downstream of the loads since the last build (a day of dossiers leaves out the plans' targets, the 766
-# scores, the unit and calendar dimensions): 103 nodes instead of 188 on a day of dossiers, at dbt's ~27 ms a
+# scores, the unit and calendar dimensions): 81 nodes instead of 188 on a day of dossiers, at dbt's ~27 ms a
 # node. The tests of the large incremental tables read only the rows this
 # build wrote (macro get_where_subquery, placeholder __chiso_changed_rows__; no --vars, which would defeat
 # dbt's partial parsing).
