@@ -147,9 +147,11 @@ def build(target: str | None = None, full_refresh: bool | None = None) -> dict:
         reason = "asked for"
     if full_refresh:
         log.info("dbt build --full-refresh: %s", reason)
-    # read before dbt starts: a load that commits during the build is the next build's to cover
-    loaded_through = _loaded_through() if target == default_target() else None
-    selected = [] if full_refresh else _changed_sources(last.get("loaded_through"))
+    # read before dbt starts: a load that commits during the build is the next build's to cover (the manifest
+    # read is the warehouse's: a build on another target selects every model)
+    own = target == default_target()
+    loaded_through = _loaded_through() if own else None
+    selected = [] if full_refresh or not own else _changed_sources(last.get("loaded_through"))
     args = ["build"] + (FULL_REFRESH_ARGS if full_refresh else INCREMENTAL_ARGS) + selected
     summary = _summary(run(args, target=target))
     state[key] = {"fingerprint": fingerprint, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
