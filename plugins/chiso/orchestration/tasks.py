@@ -20,8 +20,9 @@ log = logging.getLogger(__name__)
 
 
 # A validated batch's report (every check of every suite: ~13 KB a file) stays in its work folder, where the gate
-# wrote it (Batch.report_path); the descriptor in XCom carries its outcome and where it is. A chunk of a thousand small files
-# passed 13 MB through XCom twice (validate → load → publish), serialised and stored by Airflow, before.
+# wrote it (Batch.report_path); the descriptor in XCom carries its outcome and where it is. A chunk of a thousand
+# small files passed 13 MB through XCom twice (validate → load → publish), serialised and stored by Airflow,
+# before.
 _WITH_REPORT = ("validated", "validation_failed")
 
 

@@ -561,10 +561,11 @@ def send_warning_digest(channels: list[Channel] | None = None, attempts: int | N
     record = dispatch(digest, channels, attempts, backoff)
     ok = bool(record["deliveries"]) and all(d["ok"] for d in record["deliveries"])
     detail = "; ".join(f"{d['channel']}: {d['detail']}" for d in record["deliveries"]) or "no channel configured"
+    index = _waiting_dir()
     for r in waiting:
         for d in r["deliveries"]:
             if d.get("channel") == DIGEST_CHANNEL and not d.get("digest_id"):
                 d.update(digest_id=digest["alert_id"], ok=ok, detail=f"trong bản tổng hợp {digest['alert_id']}: {detail}")
         _write_record(outbox_dir() / f"{r['alert_id']}.json", r)
-        (_waiting_dir() / r["alert_id"]).unlink(missing_ok=True)
+        (index / r["alert_id"]).unlink(missing_ok=True)
     return record, waiting

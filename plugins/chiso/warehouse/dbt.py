@@ -1,7 +1,7 @@
 """Run dbt on the warehouse, in a subprocess (dbt keeps global state; a child process keeps it clean).
 
 ``build()`` is incremental by default: it selects the models downstream of what was loaded since the last
-successful build (the landing manifest and the source systems that loaded a batch: ``_changed_sources``), the
+successful build (the landing manifest and the source systems that loaded a batch: ``_selection``), the
 large models among them (int_dossier_latest, int_document_latest, the monthly measures; fct_dossier and
 fct_document are views over the first two) rebuild only the rows those loads touched, and it skips what only a
 change of the project can change (``INCREMENTAL_ARGS``). It runs with
@@ -150,8 +150,8 @@ def build(target: str | None = None, full_refresh: bool | None = None) -> dict:
     # read before dbt starts: a load that commits during the build is the next build's to cover (the manifest
     # read is the warehouse's: a build on another target selects every model)
     own = target == default_target()
-    loaded_through = _loaded_through() if own else None
-    selected = [] if full_refresh or not own else _changed_sources(last.get("loaded_through"))
+    loaded_through, systems = _loads_since(last.get("loaded_through")) if own else (None, None)
+    selected = [] if full_refresh or systems is None else _selection(systems)
     args = ["build"] + (FULL_REFRESH_ARGS if full_refresh else INCREMENTAL_ARGS) + selected
     summary = _summary(run(args, target=target))
     state[key] = {"fingerprint": fingerprint, "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -162,34 +162,31 @@ def build(target: str | None = None, full_refresh: bool | None = None) -> dict:
             "full_refresh": full_refresh, "full_refresh_reason": reason}
 
 
-def _loaded_through() -> str | None:
-    """The manifest's newest load time (ISO), or None when the warehouse has no manifest yet."""
+def _loads_since(since: str | None) -> tuple[str | None, list[str] | None]:
+    """The manifest's newest load time (ISO; None when the warehouse has no manifest yet) and the source systems
+    that loaded or superseded a batch after ``since`` (the newest load time at the last successful build; None,
+    meaning every model, when that is unknown or the manifest cannot be read), in one reading of the manifest."""
     from chiso.warehouse import backend
 
     try:
         with backend.connect(read_only=True) as wh:
             (newest,) = wh.execute("SELECT max(loaded_at) FROM raw.landing_manifest").fetchone()
+            systems = None if since is None else [s for (s,) in wh.execute(
+                "SELECT DISTINCT source_system FROM raw.landing_manifest WHERE loaded_at > ? ORDER BY 1",
+                [datetime.fromisoformat(since)]).fetchall()]
     except Exception:  # noqa: BLE001 - no manifest yet (a warehouse never loaded): every model is selected
         log.info("no landing manifest to read: the build selects every model")
-        return None
-    return newest.isoformat() if newest is not None else None
+        return None, None
+    if systems is not None:
+        log.info("dbt build of what the loads since %s changed: the manifest and %s", since, systems or "no source")
+    return (newest.isoformat() if newest is not None else None), systems
 
 
-def _changed_sources(since: str | None) -> list[str]:
+def _selection(systems: list[str]) -> list[str]:
     """An incremental build's selection: what is downstream of the landing manifest (every load changes it)
-    and of each source system that loaded or superseded a batch since the last successful build (its newest
-    load time then, ``since``). Nothing else can have changed: the project and its seeds are those of that
-    build (a change runs a full refresh), no model reads the clock, and only a load writes the raw layer, with
-    its manifest row. [] (every model) when the last build's load time is unknown."""
-    if since is None:
-        return []
-    from chiso.warehouse import backend
-
-    with backend.connect(read_only=True) as wh:
-        systems = [s for (s,) in wh.execute(
-            "SELECT DISTINCT source_system FROM raw.landing_manifest WHERE loaded_at > ? ORDER BY 1",
-            [datetime.fromisoformat(since)]).fetchall()]
-    log.info("dbt build of what the loads since %s changed: the manifest and %s", since, systems or "no source")
+    and of each source system that loaded or superseded a batch since the last successful build. Nothing else
+    can have changed: the project and its seeds are those of that build (a change runs a full refresh), no model
+    reads the clock, and only a load writes the raw layer, with its manifest row."""
     return ["--select", "source:loader+", *(f"source:{s}+" for s in systems)]
 
 
