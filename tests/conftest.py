@@ -12,6 +12,8 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,10 @@ OUTSIDE_READS_LOG = Path(os.environ.get("TMPDIR", "/tmp")) / f"chiso-outside-rea
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+# dbt's parse of a project, shared by the session's warehouses, in a folder of the session's own (not the user's
+# cache); removed at the end
+_PARSE_CACHE = tempfile.mkdtemp(prefix="chiso-dbt-parse-")
+os.environ["CHISO_DBT_PARSE_CACHE"] = _PARSE_CACHE
 logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 # the recorder, in this process and in every child process (inherited environment)
@@ -53,6 +59,7 @@ def _nothing_read_outside_the_checkout():
 
 def pytest_sessionfinish(session, exitstatus):
     OUTSIDE_READS_LOG.unlink(missing_ok=True)
+    shutil.rmtree(_PARSE_CACHE, ignore_errors=True)
 
 
 @pytest.fixture

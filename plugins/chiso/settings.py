@@ -87,6 +87,9 @@ VARIABLES: dict[str, Variable] = {v.name: v for v in (
     Variable("CHISO_DBT_TARGET", "duckdb", "dbt profile's default target (duckdb | postgres)", "dbt"),
     Variable("CHISO_DBT_SCHEMA", "main", "dbt's schema prefix on DuckDB", "dbt"),
     Variable("CHISO_DBT_THREADS", "4", "dbt threads on DuckDB", "dbt"),
+    Variable("CHISO_DBT_PARSE_CACHE", "$XDG_CACHE_HOME/chiso (~/.cache/chiso)", "where dbt's parse of the project "
+             "is kept for every warehouse built from it (a new warehouse's first build reuses it; dbt checks it "
+             "and parses again when the project or profile differs); safe to delete"),
     Variable("CHISO_PG_HOST", "127.0.0.1", "PostgreSQL warehouse host for dbt (chiso sets it from "
              "CHISO_WAREHOUSE)", "dbt"),
     Variable("CHISO_PG_PORT", "5432", "its port (set from CHISO_WAREHOUSE)", "dbt"),
@@ -197,6 +200,12 @@ def logs_dir() -> Path:
 def dbt_state_dir() -> Path:
     """dbt's target and log folders and chiso's record of the last builds."""
     return data_dir() / "dbt"
+
+
+def dbt_parse_cache_dir() -> Path:
+    """dbt's parse of the project, shared by the warehouses built from it."""
+    cache_home = _get("XDG_CACHE_HOME")
+    return _path("CHISO_DBT_PARSE_CACHE", (Path(cache_home) if cache_home else Path.home() / ".cache") / "chiso")
 
 
 def pii_key_file() -> Path:

@@ -142,6 +142,45 @@ def test_an_incremental_build_selects_what_the_loads_changed(tmp_path, monkeypat
     assert snapshot() == incremental
 
 
+def test_a_new_warehouse_starts_from_the_projects_last_parse(tmp_path, monkeypatch):
+    """dbt's parse depends on the project, not the data: the first build of a second warehouse reuses the parse of
+    the first one's build (kept in CHISO_DBT_PARSE_CACHE) instead of parsing the project again; a stale kept
+    parse (the project changed since) is parsed again by dbt, and the build applies the change."""
+    from chiso import settings
+
+    project = tmp_path / "dbt_project"
+    shutil.copytree(DBT_PROJECT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    monkeypatch.setenv("CHISO_DBT_PROJECT_DIR", str(project))
+    monkeypatch.setenv("CHISO_DBT_PARSE_CACHE", str(tmp_path / "parse-cache"))
+    for var in ("DBT_TARGET_PATH", "DBT_LOG_PATH", "CHISO_WAREHOUSE"):
+        monkeypatch.delenv(var, raising=False)
+
+    def first_build(name: str) -> str:
+        """A new data folder and warehouse, built once; what dbt logged about parsing."""
+        monkeypatch.setenv("CHISO_DATA_DIR", str(tmp_path / name))
+        settings.data_dir().mkdir(parents=True)
+        build_fixture_warehouse(settings.warehouse_path())
+        result = dbt_runner.build()
+        assert result["full_refresh"] and "ERROR=0" in result["summary"]
+        log = (settings.dbt_state_dir() / "logs" / "dbt.log").read_text(encoding="utf-8")
+        return "\n".join(line for line in log.splitlines() if "parsing" in line.lower() or "full parse" in line)
+
+    assert "Starting full parse" in first_build("one")
+    assert list((tmp_path / "parse-cache").glob("*.msgpack")), "the parse is kept for the next warehouse"
+
+    second = first_build("two")
+    assert "Starting full parse" not in second and "Unable to do partial parsing" not in second
+    assert "Partial parsing enabled" in second
+
+    # the project changes: the kept parse is stale; dbt parses the changed file again and the build applies it
+    model = project / "models" / "marts" / "dim_date.sql"
+    model.write_text(model.read_text(encoding="utf-8") + "\n-- a changed model\n", encoding="utf-8")
+    third = first_build("three")
+    assert "1 files changed" in third and "Starting full parse" not in third
+    compiled = settings.dbt_state_dir() / "target" / "compiled" / "chiso" / "models" / "marts" / "dim_date.sql"
+    assert "-- a changed model" in compiled.read_text(encoding="utf-8")
+
+
 def _nodes_run() -> set[str]:
     """The nodes the last dbt command ran (its run_results.json)."""
     import json

@@ -36,6 +36,7 @@ from pathlib import Path
 
 from chiso import settings
 from chiso.contracts import exports
+from chiso.util.files import write_whole
 
 log = logging.getLogger(__name__)
 
@@ -292,18 +293,9 @@ def land(path: Path, source_system: str, incoming: Path | None = None) -> tuple[
 
 
 def _write_whole(dest: Path, write: Callable[[Path], None]) -> None:
-    """Write ``dest`` whole or not at all, read-only: ``write`` fills a temporary file beside it, which is renamed
-    over ``dest``. A run killed midway leaves only the temporary file (replaced by the next attempt), never a
-    torn file under the real name; if ``write`` fails, the temporary file goes."""
-    tmp = dest.with_name(dest.name + ".part")
-    tmp.unlink(missing_ok=True)
-    try:
-        write(tmp)
-    except Exception:
-        tmp.unlink(missing_ok=True)
-        raise
-    os.chmod(tmp, 0o444)
-    os.replace(tmp, dest)
+    """Write ``dest`` whole or not at all, read-only (:func:`chiso.util.files.write_whole`); under the landing
+    lock, through ``<name>.part``: a run killed midway leaves only that, replaced by the next attempt."""
+    write_whole(dest, write, 0o444, temporary=dest.name + ".part")
 
 
 def _land_side_file(side: Path, dest: Path) -> None:

@@ -32,6 +32,7 @@ from chiso.contracts.loader import LANDING_MANIFEST, REJECTED_ROW
 from chiso.ingest.batch import Batch
 from chiso.ingest.parse import REJECT_COLUMNS
 from chiso.quality import history
+from chiso.util.files import write_whole
 from chiso.util.jsonable import dumps
 
 log = logging.getLogger(__name__)
@@ -51,10 +52,7 @@ def quarantine(wh, b: Batch, now: datetime) -> Batch:
         src = Path(b.landed.landed_path)
         dest = qdir / src.name
         if not dest.exists():
-            tmp = dest.with_name(dest.name + ".part")
-            shutil.copyfile(src, tmp)
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, dest)
+            write_whole(dest, lambda tmp: shutil.copyfile(src, tmp), 0o600, temporary=dest.name + ".part")
     report = {
         "batch_id": b.batch_id,
         "sha256": b.sha256,

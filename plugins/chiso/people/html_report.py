@@ -8,12 +8,11 @@ file or an intranet share and prints on A4. The data come from one read-only sna
 from __future__ import annotations
 
 import html
-import os
-import tempfile
 from pathlib import Path
 
 from chiso.people import charts, tables, vi
 from chiso.people.data import Province, Snapshot
+from chiso.util.files import write_whole
 from chiso.util.spreadsheet import neutralise_row
 
 INDEX = "index.html"
@@ -232,12 +231,8 @@ def write_workbook(snap: Snapshot, path: Path) -> None:
 
 
 def _write(path: Path, text: str) -> None:
-    """Write beside and rename, so a reader of the share never sees half a page."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=path.suffix)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.chmod(tmp, 0o644)  # mkstemp makes it private; the report is read from a share
-    os.replace(tmp, path)
+    """Whole, so a reader of the share never sees half a page; readable by all (the report is read from a share)."""
+    write_whole(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), 0o644)
 
 
 def write(out_dir: str | Path, snap: Snapshot | None = None) -> Path:
@@ -249,10 +244,6 @@ def write(out_dir: str | Path, snap: Snapshot | None = None) -> Path:
     snap = snap or data.snapshot()
     for p in snap.provinces:
         _write(out / province_file(p), province_page(p, snap))
-    fd, tmp = tempfile.mkstemp(dir=out, prefix=".", suffix=".xlsx")
-    os.close(fd)
-    write_workbook(snap, Path(tmp))
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, out / WORKBOOK)
+    write_whole(out / WORKBOOK, lambda tmp: write_workbook(snap, tmp), 0o644)
     _write(out / INDEX, overview_page(snap))
     return out / INDEX

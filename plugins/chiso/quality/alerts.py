@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from chiso import settings
+from chiso.util.files import write_whole
 
 if TYPE_CHECKING:
     from chiso.ingest.batch import Batch
@@ -495,10 +496,9 @@ def _now() -> str:
 
 
 def _write_record(path: Path, record: dict[str, Any]) -> None:
-    """Write beside and rename: a crash never leaves half a record in the outbox."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(record, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
-    os.replace(tmp, path)
+    """Whole or not at all: a crash never leaves half a record in the outbox (one writer per alert id)."""
+    text = json.dumps(record, ensure_ascii=False, indent=1, default=str)
+    write_whole(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), 0o644, temporary=f".{path.name}.tmp")
 
 
 def _awaits_digest(record: dict[str, Any]) -> bool:

@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -23,6 +24,7 @@ from datetime import datetime
 from pathlib import Path
 
 from chiso import settings
+from chiso.util.files import write_whole
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +43,9 @@ def dbt_env(target: str | None = None) -> dict[str, str]:
         env.update({"CHISO_PG_HOST": pg["host"], "CHISO_PG_PORT": pg["port"], "CHISO_PG_USER": pg["user"],
                     "CHISO_PG_PASSWORD": pg["password"], "CHISO_PG_DATABASE": pg["dbname"]})
     else:
-        env.setdefault("CHISO_WAREHOUSE", str(settings.warehouse_path()))
+        # the file's name, opened from its folder (``run``'s working directory): the profile dbt hashes is then
+        # the same for every warehouse of that name, so that a new warehouse reuses the project's parse
+        env["CHISO_WAREHOUSE"] = settings.warehouse_path().name
     env.setdefault("DBT_TARGET_PATH", str(settings.dbt_state_dir() / "target"))
     env.setdefault("DBT_LOG_PATH", str(settings.dbt_state_dir() / "logs"))
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
@@ -61,14 +65,53 @@ def run(args: list[str], target: str | None = None) -> subprocess.CompletedProce
            "--target", target]
     log.info("running %s", " ".join(cmd))
     started = time.monotonic()
-    proc = subprocess.run(cmd, env=dbt_env(target), capture_output=True, text=True)
+    env = dbt_env(target)
+    workdir = settings.warehouse_path().parent if target == "duckdb" else None
+    if workdir is not None:
+        workdir.mkdir(parents=True, exist_ok=True)
+    parsed = Path(env["DBT_TARGET_PATH"]) / "partial_parse.msgpack"
+    _reuse_parse(parsed, target)
+    proc = subprocess.run(cmd, env=env, cwd=workdir, capture_output=True, text=True)
     for line in proc.stdout.splitlines():
         log.info("dbt | %s", line)
     if proc.returncode != 0:
         log.error("dbt failed after %.1fs:\n%s\n%s", time.monotonic() - started, proc.stdout[-8000:],
                   proc.stderr[-4000:])
         raise RuntimeError(f"dbt {' '.join(args)} failed (exit {proc.returncode}); see the task log")
+    _keep_parse(parsed, target)
     return proc
+
+
+# dbt parses the project (~3 s of a build's start; a second build reads its partial_parse.msgpack instead). The
+# parse depends on the project, the profile and dbt's version, not on the data, so a warehouse whose target
+# folder has none (a new one) starts from the last parse of the same project and target, kept in
+# CHISO_DBT_PARSE_CACHE. dbt checks what it is given (file hashes, profile, variables, version) and parses again
+# when anything differs, so the copy can be stale without harm. Copies keep the file's time: a parse is kept
+# when dbt wrote a newer one.
+def _parse_cache(target: str) -> Path:
+    project = hashlib.sha256(str(settings.dbt_project_dir()).encode()).hexdigest()[:16]
+    return settings.dbt_parse_cache_dir() / f"dbt-{target}-{project}.msgpack"
+
+
+def _reuse_parse(parsed: Path, target: str) -> None:
+    cache = _parse_cache(target)
+    if parsed.exists() or not cache.exists():
+        return
+    try:
+        parsed.parent.mkdir(parents=True, exist_ok=True)
+        write_whole(parsed, lambda tmp: shutil.copy2(cache, tmp), 0o600)
+    except OSError as exc:
+        log.info("dbt's kept parse not reused (%s): dbt parses the project", exc)
+
+
+def _keep_parse(parsed: Path, target: str) -> None:
+    cache = _parse_cache(target)
+    try:
+        if parsed.exists() and (not cache.exists() or parsed.stat().st_mtime_ns > cache.stat().st_mtime_ns):
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            write_whole(cache, lambda tmp: shutil.copy2(parsed, tmp), 0o600)
+    except OSError as exc:
+        log.info("dbt's parse not kept for the next warehouse (%s)", exc)
 
 
 # The unit tests check SQL logic, not data: they run in the test suite (`make test`: tests/dbt builds the
@@ -132,7 +175,7 @@ def build(target: str | None = None, full_refresh: bool | None = None) -> dict:
     state = _read_state()
     env = dbt_env(target)
     if target == "duckdb":
-        key = f"{target}|{env['CHISO_WAREHOUSE']}"
+        key = f"{target}|{settings.warehouse_path()}"
     else:
         key = f"{target}|{env.get('CHISO_PG_HOST')}:{env.get('CHISO_PG_PORT')}/{env.get('CHISO_PG_DATABASE')}"
     last = state.get(key, {})
