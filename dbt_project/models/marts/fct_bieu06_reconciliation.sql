@@ -25,6 +25,10 @@
 --   on_time_rule      totals agree, the on-time split (8-10, 12, 13) differs: the printed form judges against the
 --                     appointment alone, 766 adds back the supplement wait and counts more than one supplement
 --                     request as late
+{#- the compared figures: printed_<m>, computed_<m> and diff_<m> (printed − ours) for each -#}
+{%- set compared_measures = ['received_total', 'received_new_online', 'received_new_other', 'received_carried_over',
+    'resolved_total', 'pending_total', 'resolved_in_time', 'resolved_late', 'pending_within_deadline',
+    'pending_overdue'] %}
 with
 
 bieu06 as (
@@ -211,21 +215,9 @@ final as (
             then coalesce(ours.received_new_online, 0) + coalesce(ours.received_new_other, 0)
                 + coalesce(ours.received_carried_over, 0)
         end as computed_received_total,
-        case when matched.unit_code is not null then coalesce(ours.received_new_online, 0) end
-            as computed_received_new_online,
-        case when matched.unit_code is not null then coalesce(ours.received_new_other, 0) end
-            as computed_received_new_other,
-        case when matched.unit_code is not null then coalesce(ours.received_carried_over, 0) end
-            as computed_received_carried_over,
-        case when matched.unit_code is not null then coalesce(ours.resolved_total, 0) end as computed_resolved_total,
-        case when matched.unit_code is not null then coalesce(ours.pending_total, 0) end as computed_pending_total,
-        case when matched.unit_code is not null then coalesce(ours.resolved_in_time, 0) end
-            as computed_resolved_in_time,
-        case when matched.unit_code is not null then coalesce(ours.resolved_late, 0) end as computed_resolved_late,
-        case when matched.unit_code is not null then coalesce(ours.pending_within_deadline, 0) end
-            as computed_pending_within_deadline,
-        case when matched.unit_code is not null then coalesce(ours.pending_overdue, 0) end
-            as computed_pending_overdue,
+        {%- for m in compared_measures if m != 'received_total' %}
+        case when matched.unit_code is not null then coalesce(ours.{{ m }}, 0) end as computed_{{ m }},
+        {%- endfor %}
 
         -- lineage
         matched.batch_id,
@@ -243,16 +235,9 @@ compared as (
     select
         final.*,
         nullif(concat_ws(', ',
-            case when printed_received_total <> computed_received_total then 'received_total' end,
-            case when printed_received_new_online <> computed_received_new_online then 'received_new_online' end,
-            case when printed_received_new_other <> computed_received_new_other then 'received_new_other' end,
-            case when printed_received_carried_over <> computed_received_carried_over then 'received_carried_over' end,
-            case when printed_resolved_total <> computed_resolved_total then 'resolved_total' end,
-            case when printed_pending_total <> computed_pending_total then 'pending_total' end,
-            case when printed_resolved_in_time <> computed_resolved_in_time then 'resolved_in_time' end,
-            case when printed_resolved_late <> computed_resolved_late then 'resolved_late' end,
-            case when printed_pending_within_deadline <> computed_pending_within_deadline then 'pending_within_deadline' end,
-            case when printed_pending_overdue <> computed_pending_overdue then 'pending_overdue' end
+            {%- for m in compared_measures %}
+            case when printed_{{ m }} <> computed_{{ m }} then '{{ m }}' end{{ ',' if not loop.last }}
+            {%- endfor %}
         ), '') as differing_columns
     from final
 
@@ -266,41 +251,15 @@ select
     unit_code,
     unit_valid_from,
     is_unit_matched,
-    cast(printed_received_total as {{ dbt.type_bigint() }}) as printed_received_total,
-    cast(computed_received_total as {{ dbt.type_bigint() }}) as computed_received_total,
-    cast(printed_received_total - computed_received_total as {{ dbt.type_bigint() }}) as diff_received_total,
-    cast(printed_received_new_online as {{ dbt.type_bigint() }}) as printed_received_new_online,
-    cast(computed_received_new_online as {{ dbt.type_bigint() }}) as computed_received_new_online,
-    cast(printed_received_new_online - computed_received_new_online as {{ dbt.type_bigint() }})
-        as diff_received_new_online,
-    cast(printed_received_new_other as {{ dbt.type_bigint() }}) as printed_received_new_other,
-    cast(computed_received_new_other as {{ dbt.type_bigint() }}) as computed_received_new_other,
-    cast(printed_received_new_other - computed_received_new_other as {{ dbt.type_bigint() }})
-        as diff_received_new_other,
-    cast(printed_received_carried_over as {{ dbt.type_bigint() }}) as printed_received_carried_over,
-    cast(computed_received_carried_over as {{ dbt.type_bigint() }}) as computed_received_carried_over,
-    cast(printed_received_carried_over - computed_received_carried_over as {{ dbt.type_bigint() }})
-        as diff_received_carried_over,
-    cast(printed_resolved_total as {{ dbt.type_bigint() }}) as printed_resolved_total,
-    cast(computed_resolved_total as {{ dbt.type_bigint() }}) as computed_resolved_total,
-    cast(printed_resolved_total - computed_resolved_total as {{ dbt.type_bigint() }}) as diff_resolved_total,
-    cast(printed_pending_total as {{ dbt.type_bigint() }}) as printed_pending_total,
-    cast(computed_pending_total as {{ dbt.type_bigint() }}) as computed_pending_total,
-    cast(printed_pending_total - computed_pending_total as {{ dbt.type_bigint() }}) as diff_pending_total,
+    {%- for m in compared_measures %}
+    {%- if m == 'resolved_in_time' %}
     cast(printed_resolved_early as {{ dbt.type_bigint() }}) as printed_resolved_early,
     cast(printed_resolved_on_time as {{ dbt.type_bigint() }}) as printed_resolved_on_time,
-    cast(printed_resolved_in_time as {{ dbt.type_bigint() }}) as printed_resolved_in_time,
-    cast(computed_resolved_in_time as {{ dbt.type_bigint() }}) as computed_resolved_in_time,
-    cast(printed_resolved_in_time - computed_resolved_in_time as {{ dbt.type_bigint() }}) as diff_resolved_in_time,
-    cast(printed_resolved_late as {{ dbt.type_bigint() }}) as printed_resolved_late,
-    cast(computed_resolved_late as {{ dbt.type_bigint() }}) as computed_resolved_late,
-    cast(printed_resolved_late - computed_resolved_late as {{ dbt.type_bigint() }}) as diff_resolved_late,
-    cast(printed_pending_within_deadline as {{ dbt.type_bigint() }}) as printed_pending_within_deadline,
-    cast(computed_pending_within_deadline as {{ dbt.type_bigint() }}) as computed_pending_within_deadline,
-    cast(printed_pending_within_deadline - computed_pending_within_deadline as {{ dbt.type_bigint() }}) as diff_pending_within_deadline,
-    cast(printed_pending_overdue as {{ dbt.type_bigint() }}) as printed_pending_overdue,
-    cast(computed_pending_overdue as {{ dbt.type_bigint() }}) as computed_pending_overdue,
-    cast(printed_pending_overdue - computed_pending_overdue as {{ dbt.type_bigint() }}) as diff_pending_overdue,
+    {%- endif %}
+    cast(printed_{{ m }} as {{ dbt.type_bigint() }}) as printed_{{ m }},
+    cast(computed_{{ m }} as {{ dbt.type_bigint() }}) as computed_{{ m }},
+    cast(printed_{{ m }} - computed_{{ m }} as {{ dbt.type_bigint() }}) as diff_{{ m }},
+    {%- endfor %}
     case
         when computed_received_total is null then 'unit_not_matched'
         when differing_columns is null then 'match'

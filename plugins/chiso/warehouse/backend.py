@@ -41,22 +41,12 @@ class Warehouse(ABC):
         """Insert rows (values in ``columns`` order) into ``table``; returns the number inserted."""
 
     @abstractmethod
-    def insert_parquet(
-        self,
-        table: str,
-        parquet: str | Path,
-        columns: Sequence[str],
-        constants: Mapping[str, Any] | None = None,
-    ) -> int:
-        """Bulk-insert the ``columns`` of a Parquet file into the same-named columns of ``table``, with
-        ``constants`` (column → value) on every row; returns the number of rows inserted."""
-
     def insert_parquets(
         self, table: str, files: Sequence[tuple[str | Path, Mapping[str, Any]]], columns: Sequence[str]
     ) -> list[int]:
-        """:meth:`insert_parquet` for many files, each with its own constants (the same names for all): the
-        number of rows inserted from each file, in order. A backend may do it in one statement."""
-        return [self.insert_parquet(table, parquet, columns, constants) for parquet, constants in files]
+        """Bulk-insert the ``columns`` of Parquet files into the same-named columns of ``table``, each file with
+        its own constants (column → value on every row of that file; the same column names for all files), in
+        one statement; returns the number of rows inserted from each file, in order."""
 
     @abstractmethod
     def columns_of(self, schema: str, table: str) -> list[str]:

@@ -82,24 +82,22 @@ class DuckDBWarehouse(Warehouse):
     #: goes in statements of this many rows (32,000 rows: 2.9 s in one statement, 1.7 s in 500-row ones)
     ROWS_PER_STATEMENT = 500
 
-    def insert_parquet(self, table: str, parquet: str | Path, columns: Sequence[str],
-                       constants: Mapping[str, Any] | None = None) -> int:
-        constants = dict(constants or {})
-        target = ", ".join(sqltext.ident(c) for c in [*constants, *columns])
-        select = ", ".join([sqltext.literal(v) for v in constants.values()] + [sqltext.ident(c) for c in columns])
-        # the statement returns the number of rows it inserted: no second scan to count them
-        return self.con.execute(
-            f"INSERT INTO {table} ({target}) SELECT {select} FROM read_parquet({sqltext.string(str(parquet))})"
-        ).fetchone()[0]
-
     def insert_parquets(self, table: str, files: Sequence[tuple[str | Path, Mapping[str, Any]]],
                         columns: Sequence[str]) -> list[int]:
-        """One statement for all the files (a chunk of small files: one scan instead of one per file); each
-        file's constants joined on its name. The per-file counts come from the files' own metadata, and their sum
-        is checked against the rows the statement inserted."""
-        if len(files) < 2:
-            return super().insert_parquets(table, files, columns)
+        """One statement for all the files (a chunk of small files: one scan instead of one per file). One file:
+        its constants as literals, and the statement's own count of what it inserted. More: each file's
+        constants joined on its name; the per-file counts come from the files' own metadata, and their sum is
+        checked against the rows the statement inserted."""
+        if not files:
+            return []
         names = list(files[0][1])
+        target = ", ".join(sqltext.ident(c) for c in [*names, *columns])
+        if len(files) == 1:
+            ((parquet, constants),) = files
+            select = ", ".join([sqltext.literal(constants[n]) for n in names] + [sqltext.ident(c) for c in columns])
+            return [self.con.execute(
+                f"INSERT INTO {table} ({target}) SELECT {select} FROM read_parquet({sqltext.string(str(parquet))})"
+            ).fetchone()[0]]
         paths = [str(p) for p, _ in files]
         relation = sqltext.parquet_files(paths)
         file_col = sqltext.FILE_COLUMN
@@ -109,7 +107,6 @@ class DuckDBWarehouse(Warehouse):
             for p, (_, c) in zip(paths, files)
         )
         keys = ", ".join([file_col] + [f"k{i}" for i in range(len(names))])
-        target = ", ".join(sqltext.ident(c) for c in [*names, *columns])
         select = ", ".join([f"m.k{i}" for i in range(len(names))] + [f"p.{sqltext.ident(c)}" for c in columns])
         inserted = self.con.execute(
             f"INSERT INTO {table} ({target}) SELECT {select} FROM {relation} p "

@@ -115,34 +115,38 @@ class PostgresWarehouse(Warehouse):
                 )
         return len(rows)
 
-    def insert_parquet(
-        self,
-        table: str,
-        parquet: str | Path,
-        columns: Sequence[str],
-        constants: Mapping[str, Any] | None = None,
-    ) -> int:
+    def insert_parquets(
+        self, table: str, files: Sequence[tuple[str | Path, Mapping[str, Any]]], columns: Sequence[str]
+    ) -> list[int]:
+        """One COPY for all the files (a chunk of small files: one statement, not one per file), fed in CSV
+        batches of ``COPY_BATCH_ROWS``, each file's constants repeated on its rows."""
         import pyarrow as pa
         import pyarrow.csv as pacsv
         import pyarrow.parquet as pq
 
-        constants = dict(constants or {})
-        names = [*constants, *columns]
+        if not files:
+            return []
+        constant_names = list(files[0][1])
+        names = [*constant_names, *columns]
         target = ", ".join(ident(c) for c in names)
         options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
-        count = 0
+        counts = []
         with self.con.cursor() as cur, cur.copy(f"COPY {table} ({target}) FROM STDIN (FORMAT csv)") as copy:
-            for batch in pq.ParquetFile(str(parquet)).iter_batches(
-                batch_size=COPY_BATCH_ROWS, columns=list(columns)
-            ):
-                n = batch.num_rows
-                arrays = [pa.array([v] * n) if v is not None else pa.nulls(n) for v in constants.values()]
-                arrays += [batch.column(c) for c in columns]
-                buf = io.BytesIO()
-                pacsv.write_csv(pa.Table.from_arrays(arrays, names=names), buf, write_options=options)
-                copy.write(buf.getvalue())
-                count += n
-        return count
+            for parquet, constants in files:
+                count = 0
+                for batch in pq.ParquetFile(str(parquet)).iter_batches(
+                    batch_size=COPY_BATCH_ROWS, columns=list(columns)
+                ):
+                    n = batch.num_rows
+                    values = [constants[k] for k in constant_names]
+                    arrays = [pa.array([v] * n) if v is not None else pa.nulls(n) for v in values]
+                    arrays += [batch.column(c) for c in columns]
+                    buf = io.BytesIO()
+                    pacsv.write_csv(pa.Table.from_arrays(arrays, names=names), buf, write_options=options)
+                    copy.write(buf.getvalue())
+                    count += n
+                counts.append(count)
+        return counts
 
     def columns_of(self, schema: str, table: str) -> list[str]:
         rows = self.execute(
