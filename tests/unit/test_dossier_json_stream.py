@@ -269,6 +269,7 @@ def _new_error(path: Path) -> ParseError:
 SAME_ERRORS = {
     "empty": b"",
     "blank": b"  \n\t\r\x0c ",
+    "a byte-order mark and blanks": b"\xef\xbb\xbf \n",
     "not UTF-8": '{"content": [{"code": "A", "name": "Tư pháp"}]}'.encode("cp1258"),
     "not UTF-8, last byte cut": '{"content": [{"code": "Sở'.encode()[:-1],
     "not UTF-8 after malformed JSON": b'{"content": [} "\xe9"]}',
@@ -300,6 +301,8 @@ def test_the_errors_are_those_of_the_whole_document_reading(chiso_data, tmp_path
     except ParseError as e:
         new = _new_error(path)
         assert (new.file, new.error) == (e.file, e.error)
+        if kind in ("empty", "blank", "a byte-order mark and blanks"):
+            assert new.error.message == "empty file", "a byte-order mark and blanks hold no document either"
     else:  # the file parses: the same rows
         _same(dossier.parse_dossier_json(path), old)
 
@@ -310,8 +313,7 @@ def test_malformed_json_keeps_its_message_and_says_where(chiso_data, tmp_path):
                         (b'{"content": [{"a": "abc', "line 1 column 24"),
                         (b'\xef\xbb\xbf{"content":\n [{"a": tru}]}', "line 2 column 12"),
                         (b'{"content": [{"a": 1}]} x', "line 1 column 25"),
-                        (b'{"content": [{"a": "x\x01"}]}', "line 1 column 22"),
-                        (b"\xef\xbb\xbf  ", "line 1 column 3")):
+                        (b'{"content": [{"a": "x\x01"}]}', "line 1 column 22")):
         path.write_bytes(text)
         old, new = _old_error(path), _new_error(path)
         assert old.error.message == new.error.message == "malformed or truncated JSON"

@@ -8,10 +8,13 @@ import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chiso.contracts.model import Vocabulary
 from chiso.sources.base import ParseError
+
+if TYPE_CHECKING:
+    from chiso.sources.jsonstream import JSONProblem
 
 
 class _Failed(tuple):
@@ -112,22 +115,53 @@ def check_delimiter(path: Path, header_line: list[str], expected: str) -> None:
                 )
 
 
+# A JSON export's faults, one ParseError each, whichever reading meets them: the document read whole
+# (``load_json``) or streamed (``json_problem``, for ``chiso.sources.jsonstream``'s faults).
+def _json_empty(path: Path) -> ParseError:
+    return ParseError(path, "a JSON document", "an empty file", message="empty file")
+
+
+def _json_not_utf8(path: Path, found: str) -> ParseError:
+    return ParseError(path, "UTF-8 JSON", found, message="the file is not UTF-8")
+
+
+def _json_malformed(path: Path, reason: str, line: int, column: int) -> ParseError:
+    return ParseError(path, "well-formed JSON", f"{reason} at line {line} column {column}", row=line,
+                      message="malformed or truncated JSON")
+
+
+def _json_too_deep(path: Path, found: str) -> ParseError:
+    return ParseError(path, "JSON nested a few levels deep", found, message="JSON nested too deeply")
+
+
 def load_json(path: Path) -> Any:
-    """A JSON export, or a ParseError saying what is wrong with it (empty, not UTF-8, malformed)."""
+    """A JSON export read whole, or a ParseError saying what is wrong with it (empty, not UTF-8, malformed,
+    nested too deeply)."""
     raw = path.read_bytes()
-    if not raw.strip():
-        raise ParseError(path, "a JSON document", "an empty file")
+    if raw.strip() in (b"", b"\xef\xbb\xbf"):  # nothing, or a byte-order mark and blanks
+        raise _json_empty(path)
     try:
         return json.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as e:
-        raise ParseError(path, "UTF-8 JSON", f"byte 0x{raw[e.start]:02X} at offset {e.start}") from None
+        raise _json_not_utf8(path, f"byte 0x{raw[e.start]:02X} at offset {e.start}") from None
     except json.JSONDecodeError as e:
-        raise ParseError(
-            path,
-            "well-formed JSON",
-            f"{e.msg} at line {e.lineno} column {e.colno}",
-            message="malformed or truncated JSON",
-        ) from None
+        raise _json_malformed(path, e.msg, e.lineno, e.colno) from None
+    except RecursionError:
+        raise _json_too_deep(path, "nesting too deep to read") from None
+
+
+def json_problem(path: Path, e: JSONProblem) -> ParseError:
+    """The ParseError ``load_json`` gives for the same fault, met by the streamed reading (the byte of a
+    non-UTF-8 file and its offset in the file; where malformed JSON broke: line, column, the parser's reason)."""
+    from chiso.sources import jsonstream
+
+    if isinstance(e, jsonstream.Empty):
+        return _json_empty(path)
+    if isinstance(e, jsonstream.NotUTF8):
+        return _json_not_utf8(path, str(e))
+    if isinstance(e, jsonstream.TooDeep):  # json.loads: a RecursionError
+        return _json_too_deep(path, f"nesting of {e}")
+    return _json_malformed(path, e.reason, e.line, e.column)
 
 
 def words(vocabulary: Vocabulary) -> dict[str, str]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from chiso.sources.base import ParseError
+from chiso.sources.common import json_problem, load_json
 
 # format id -> source system
 SOURCE_OF_FORMAT: dict[str, str] = {
@@ -99,15 +99,8 @@ def _json_format(path: Path) -> str | None:
 
     try:
         sk = jsonstream.scan(path)
-    except jsonstream.Empty:
-        raise ParseError(path, "a JSON document", "an empty file", message="empty file") from None
-    except jsonstream.NotUTF8 as e:
-        raise ParseError(path, "UTF-8 JSON", str(e), message="the file is not UTF-8") from None
-    except jsonstream.Malformed as e:
-        raise ParseError(path, "well-formed JSON", str(e), row=e.line, message="malformed or truncated JSON") from None
-    except jsonstream.TooDeep:
-        raise ParseError(path, "JSON nested a few levels deep", "nesting too deep to read",
-                         message="JSON nested too deeply") from None
+    except jsonstream.JSONProblem as e:
+        raise json_problem(path, e) from None
     if sk.fallback:  # a file the stream cannot read as json.loads does: read whole, as before
         return _json_format_whole(path)
     list_of_pages = sk.top == "list" and sk.pages is not None and bool(sk.pages.count and sk.pages.all_pages)
@@ -135,20 +128,7 @@ def _json_format_of(top: str, top_keys: set[str], data_keys: frozenset[str] | se
 
 def _json_format_whole(path: Path) -> str | None:
     """The same decisions on the document read whole (the reading before the stream, kept for those files)."""
-    raw = path.read_bytes()
-    if not raw.strip() or raw.strip() == b"\xef\xbb\xbf":
-        raise ParseError(path, "a JSON document", "an empty file", message="empty file")
-    try:
-        obj = json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError as e:
-        raise ParseError(path, "UTF-8 JSON", f"byte 0x{raw[e.start]:02X} at offset {e.start}",
-                         message="the file is not UTF-8") from None
-    except json.JSONDecodeError as e:
-        raise ParseError(path, "well-formed JSON", f"{e.msg} at line {e.lineno} column {e.colno}",
-                         row=e.lineno, message="malformed or truncated JSON") from None
-    except RecursionError:
-        raise ParseError(path, "JSON nested a few levels deep", "nesting too deep to read",
-                         message="JSON nested too deeply") from None
+    obj = load_json(path)
     if isinstance(obj, dict):
         data = obj.get("data")
         return _json_format_of("dict", set(obj), set(data) if isinstance(data, dict) else None, False)

@@ -50,7 +50,6 @@ class Empty(JSONProblem):
     def __init__(self, bom_only: bool) -> None:
         super().__init__("only a byte-order mark" if bom_only else "an empty file")
         self.bom_only = bom_only
-        self.malformed: Malformed | None = None  # bom_only: what json.loads says of it (no value)
 
 
 class NotUTF8(JSONProblem):
@@ -371,8 +370,6 @@ def _scan(path: Path) -> Skeleton:
                 offset = src.pos
                 reason = "premature end of the file (truncated?)"
                 if empty is not None:
-                    if empty.bom_only:
-                        empty.malformed = Malformed(reason, offset, *_line_column(path, offset))
                     raise empty from None
             else:
                 offset = _locate(path, failed)

@@ -54,7 +54,7 @@ from chiso.contracts import exports
 from chiso.contracts.vocabularies import CHANNEL, DOSSIER_STATUS, ONLINE_PAYMENT
 from chiso.sources import jsonstream, pii
 from chiso.sources.base import ParsedBatch, ParseError, RowError
-from chiso.sources.common import load_json, month_end, short
+from chiso.sources.common import json_problem, load_json, month_end, short
 from chiso.sources.normalize import ascii_key, detect_legacy
 from chiso.sources.tables import PARQUET_ROW_GROUP, MemorySink, ParquetSink, arrow_schema
 from chiso.util.sql import ident as _qi
@@ -735,20 +735,6 @@ _JSON_COLUMNS = list(_item_to_row({}))  # the CSV columns an item is mapped to, 
 _JSON_BATCH = 10_000
 
 
-def _json_problem(path: Path, e: jsonstream.JSONProblem) -> ParseError:
-    """The ParseError ``load_json`` gives for the same fault (the byte of a non-UTF-8 file and its offset in the
-    file; where malformed JSON broke: line, column, yajl's reason)."""
-    if isinstance(e, jsonstream.Empty) and not e.bom_only:
-        return ParseError(path, "a JSON document", "an empty file")
-    if isinstance(e, jsonstream.NotUTF8):
-        return ParseError(path, "UTF-8 JSON", str(e))
-    if isinstance(e, jsonstream.TooDeep):  # json.loads: a RecursionError
-        return ParseError(path, "JSON nested a few levels deep", str(e), message="JSON nested too deeply")
-    if isinstance(e, jsonstream.Empty):  # a BOM and blanks: no JSON value
-        e = e.malformed or jsonstream.Malformed("no JSON value", 0, 1, 1)
-    return ParseError(path, "well-formed JSON", str(e), message="malformed or truncated JSON")
-
-
 def _json_plan(path: Path, sk: jsonstream.Skeleton) -> tuple[str, int]:
     """``_json_items``'s decisions taken on the file's skeleton: the ijson prefix of the dossiers, and their
     number. The same shapes in the same order, the same errors."""
@@ -831,7 +817,7 @@ def parse_dossier_json(path: str | Path, *, out_dir: Path | None = None) -> Pars
     try:
         sk = jsonstream.scan(path)
     except jsonstream.JSONProblem as e:
-        raise _json_problem(path, e) from None
+        raise json_problem(path, e) from None
     if sk.fallback:
         return _parse_json_whole(path, out_dir=out_dir)
     prefix, expected = _json_plan(path, sk)
