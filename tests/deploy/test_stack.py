@@ -20,8 +20,9 @@ import pytest
 import yaml
 from chiso import settings
 from chiso.contracts.exports import SOURCE_SYSTEMS
-from chiso.orchestration import stack, tasks
+from chiso.orchestration import stack
 from chiso.warehouse import dbt
+from ingest_steps import ingest
 from marts_compare import compare_marts, pg_query
 
 REPO = Path(__file__).resolve().parents[2]
@@ -116,8 +117,7 @@ def test_the_sample_through_the_stack_equals_duckdb(stack_env, monkeypatch, tmp_
     # the same files, in-process, into DuckDB
     monkeypatch.setenv("CHISO_DATA_DIR", str(tmp_path / "duck"))
     for source in SOURCE_SYSTEMS:
-        for chunk in tasks.land_new_files(source):
-            assert all(d["status"] == "loaded" for d in tasks.load(tasks.validate(tasks.parse(chunk))))
+        assert all(b.status == "loaded" for b in ingest(source))
     dbt.build()
     con = duckdb.connect(str(settings.warehouse_path()), read_only=True)
     duck_manifest = con.execute(

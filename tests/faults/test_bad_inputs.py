@@ -20,7 +20,7 @@ import pytest
 import xlsxwriter
 from chiso import settings
 from chiso.ingest.batch import Batch
-from chiso.orchestration import tasks
+from ingest_steps import ingest
 
 LIMITS = {
     "CHISO_MAX_LINE_KB": "64",
@@ -279,10 +279,8 @@ def corpus(tmp_path_factory):
             target.write_bytes(content)
     results: dict[str, Batch] = {}
     for source in ("motcua", "qlvb", "dvc", "plans"):
-        for chunk in tasks.land_new_files(source):
-            for d in tasks.load(tasks.validate(tasks.parse(chunk))):
-                b = Batch.from_json(d)
-                results[f"{source}/{b.file_name}"] = b
+        for b in ingest(source):
+            results[f"{source}/{b.file_name}"] = b
     con = duckdb.connect(str(settings.warehouse_path()), read_only=True)
     manifest = {
         f"{r[0]}/{r[1]}": r[2:]

@@ -19,15 +19,14 @@ def sample_warehouse(tmp_path_factory) -> Path:
             mp.delenv(k, raising=False)
         import chiso_sample as sample
         from chiso import settings
-        from chiso.orchestration import tasks
         from chiso.quality import freshness
         from chiso.warehouse import dbt
+        from ingest_steps import ingest
 
         sample.generate(settings.incoming_dir(), seed=20230101, start="2025-01", end="2025-12",
                         dossiers_per_month=60, documents_per_month=20)  # fmt: skip
         for source in ("motcua", "qlvb", "dvc", "plans"):
-            for chunk in tasks.land_new_files(source):
-                tasks.load(tasks.validate(tasks.parse(chunk)))
+            ingest(source)
         freshness.check(today=date(2026, 1, 10), notify=False)
         result = dbt.build()
         assert "ERROR=0" in result["summary"], result
