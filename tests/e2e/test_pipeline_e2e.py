@@ -272,3 +272,18 @@ def test_a_task_failing_under_airflow_alerts_once_and_a_later_run_loads_the_file
     rows = _mart(pipeline, "select status, rows_read from raw.landing_manifest where file_name = ? "
                            "order by received_at", [name])  # fmt: skip
     assert rows[-1] == ("loaded", len(lines) - 2), rows  # the correction (header and one dossier fewer)
+
+
+def test_the_build_starts_from_the_parse_made_while_a_lane_was_idle(pipeline):
+    """The first lane out of ingestion work has dbt parse the project; the build then reads that parse instead
+    of parsing the project itself (a first run on a new checkout spares the build a full parse)."""
+    import re
+
+    log = (pipeline / "dbt" / "logs" / "dbt.log").read_text(encoding="utf-8")
+    commands = []
+    for chunk in log.split("Running with dbt=")[1:]:  # one chunk per dbt command, in order
+        m = re.search(r"Command `dbt (\w+)` (succeeded|failed)", chunk)
+        commands.append((m.group(1) if m else "?", chunk))
+    assert [c for c, _ in commands][:2] == ["parse", "build"], [c for c, _ in commands]
+    build = commands[1][1]
+    assert "Partial parsing enabled" in build and "Starting full parse" not in build

@@ -159,6 +159,21 @@ def ingest_order() -> list[str]:
     return sorted(INGEST_DAGS, key=lambda d: d != LONGEST_INGEST)
 
 
+def _parse_dbt_project(echo) -> None:
+    """dbt parses the project on a core the ingestion left idle, so that the build starts from the parse (the
+    warehouse's partial_parse.msgpack) instead of making it: a first run on a new checkout saves the 3-5 s of
+    a full parse. A failure only costs the build that parse."""
+    from chiso.warehouse import dbt
+
+    started = time.monotonic()
+    try:
+        dbt.run(["parse"])
+    except Exception as exc:  # noqa: BLE001 - the build parses the project itself
+        echo(f"    (dbt parse ahead of the build failed: {exc}; the build parses the project)")
+        return
+    echo(f"    ✓ dbt parse ahead of the build  ({time.monotonic() - started:5.1f}s)")
+
+
 def run_all(echo=print, side_by_side: int | None = None) -> None:
     """Every ingestion DAG, ``side_by_side`` at a time (two on two cores or more), then the build DAG. Each lane
     is one Airflow process that runs its DAGs one after another; the build runs in the first lane's process
@@ -170,7 +185,7 @@ def run_all(echo=print, side_by_side: int | None = None) -> None:
     for dag_id in ingest_order():
         todo.put(dag_id)
     errors: list[BaseException] = []
-    printing, starting = threading.Lock(), threading.Lock()
+    printing, starting, idle = threading.Lock(), threading.Lock(), threading.Lock()
 
     def say(line: str) -> None:
         with printing:  # whole lines, whichever run they come from
@@ -181,6 +196,8 @@ def run_all(echo=print, side_by_side: int | None = None) -> None:
             try:
                 dag_id = todo.get_nowait()
             except queue.Empty:
+                if idle.acquire(blocking=False):  # the first lane out of work, while the other still ingests
+                    _parse_dbt_project(say)
                 return
             say(f"  ▶ {dag_id}")
             try:
