@@ -752,3 +752,26 @@ def run_dbt(args: list[str], work: Path):
         str(work / "logs"),
     ]
     return dbtRunner().invoke(full)
+
+
+def load_batch(path, batch_id, file_name, rows, supersedes=None, dataset="motcua_dossier"):
+    """What chiso's load step does: insert the rows, supersede the older batch of the slot, the manifest row."""
+    names = [n for n, _ in table_columns(dataset)]
+    con = duckdb.connect(str(path))
+    try:
+        for i, row in enumerate(rows, start=1):
+            full = {"batch_id": batch_id, "source_file": file_name, "source_row": i, **row}
+            con.execute(f"insert into raw.{dataset} values ({', '.join('?' for _ in names)})",
+                        [full.get(n) for n in names])
+        if supersedes:
+            con.execute(f"delete from raw.{dataset} where batch_id = ?", [supersedes])
+            con.execute("update raw.landing_manifest set status = 'superseded', superseded_by = ? where batch_id = ?",
+                        [batch_id, supersedes])
+        con.execute(
+            "insert into raw.landing_manifest (" + MANIFEST_INSERT_COLUMNS + ", loaded_at) values "
+            "(?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, current_timestamp)",
+            [batch_id, DATASETS[dataset].source_system, dataset, file_name, None, None, len(rows), len(rows), 0,
+             "loaded", batch_id, None],
+        )
+    finally:
+        con.close()

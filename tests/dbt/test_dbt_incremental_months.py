@@ -10,8 +10,7 @@ from datetime import date
 
 import duckdb
 import pytest
-from chiso.contracts import table_columns
-from chiso_dbt_fixture import MANIFEST_INSERT_COLUMNS, build_fixture_warehouse, document, dossier, run_dbt
+from chiso_dbt_fixture import build_fixture_warehouse, document, dossier, load_batch, run_dbt
 
 # every model a dossier load changes, compared after the incremental build and after a full refresh
 COMPARED = {
@@ -48,29 +47,6 @@ def warehouse(tmp_path):
         os.environ["CHISO_WAREHOUSE"] = old
 
 
-def _load_batch(path, batch_id, file_name, rows, supersedes=None, dataset="motcua_dossier"):
-    """What chiso.pipeline.load does: insert the rows, supersede the older batch of the slot, manifest row."""
-    names = [n for n, _ in table_columns(dataset)]
-    con = duckdb.connect(str(path))
-    try:
-        for i, row in enumerate(rows, start=1):
-            full = {"batch_id": batch_id, "source_file": file_name, "source_row": i, **row}
-            con.execute(f"insert into raw.{dataset} values ({', '.join('?' for _ in names)})",
-                        [full.get(n) for n in names])
-        if supersedes:
-            con.execute(f"delete from raw.{dataset} where batch_id = ?", [supersedes])
-            con.execute("update raw.landing_manifest set status = 'superseded', superseded_by = ? where batch_id = ?",
-                        [batch_id, supersedes])
-        con.execute(
-            "insert into raw.landing_manifest (" + MANIFEST_INSERT_COLUMNS + ", loaded_at) values "
-            "(?, ?, ?, ?, ?, ?, now(), ?, ?, ?, ?, ?, ?, current_timestamp)",
-            [batch_id, dataset.split("_")[0], dataset, file_name, None, None, len(rows), len(rows), 0, "loaded",
-             batch_id, None],
-        )
-    finally:
-        con.close()
-
-
 def _snapshot(path):
     con = duckdb.connect(str(path))
     try:
@@ -97,7 +73,7 @@ def test_incremental_months_equal_a_full_refresh(warehouse, tmp_path):
     _build(tmp_path)
     _, built_before = _snapshot(warehouse)
     # a September 2025 export: a new dossier, and the open H55.03 dossier of August (received 2025-08-06) finishes
-    _load_batch(warehouse, "sha-sep", "hoso_2025-09", [
+    load_batch(warehouse, "sha-sep", "hoso_2025-09", [
         dossier("H55.04-250901-0001", "2025-09-01", "H55.04", 2, "2025-09-01 08:00", "2025-09-10 17:00", None,
                 "received"),
         dossier("H55.03-250806-0001", "2025-09-01", "H55.03", 1, "2025-08-06 08:00", "2025-09-30 17:00",
@@ -107,7 +83,7 @@ def test_incremental_months_equal_a_full_refresh(warehouse, tmp_path):
                 "received", procedure="1.000009"),
     ])
     # an April 2024 register: a new document, and 15/STP (March) again, now completed
-    _load_batch(warehouse, "sha-apr", "sovanban_2024-04", [
+    load_batch(warehouse, "sha-apr", "sovanban_2024-04", [
         {**document("40/UBND-VP", "H14.01", "outgoing", "electronic", "normal", issued="2024-04-02"),
          "period_month": date(2024, 4, 1)},
         {**document("15/STP", "H14.01", "incoming", "paper", "normal"), "period_month": date(2024, 4, 1),
@@ -148,7 +124,7 @@ def test_superseding_export_that_drops_a_dossier(warehouse, tmp_path):
         con.close()
     assert n_before == 1 and keep
     # a corrected export of the same month replaces the batch; it no longer lists H55.03-250806-0001
-    _load_batch(warehouse, "sha-corrected", "hoso_2025-08_corrected", [dict(zip(cols, r)) for r in keep],
+    load_batch(warehouse, "sha-corrected", "hoso_2025-08_corrected", [dict(zip(cols, r)) for r in keep],
                 supersedes=batch)
     before, _ = _snapshot(warehouse)
     _build(tmp_path)
@@ -169,7 +145,7 @@ def test_an_agency_placed_later_is_counted_in_earlier_months(warehouse, tmp_path
     rebuilds the months from March 2024 (when H14.77 was first seen), and equals a full refresh."""
     _build(tmp_path)
     _, built_before = _snapshot(warehouse)
-    _load_batch(warehouse, "sha-apr-2024", "hoso_2024-04", [
+    load_batch(warehouse, "sha-apr-2024", "hoso_2024-04", [
         {**dossier("H14.77-240405-0001", "2024-04-01", "H14.77", 1, "2024-04-05 08:00", "2024-04-15 17:00",
                    "2024-04-10 10:00", "returned"), "agency_name": "UBND Huyện Hà Quảng"},
     ])
@@ -212,7 +188,7 @@ def test_key_tests_of_an_incremental_build_read_the_rows_it_wrote(warehouse, tmp
     _build(tmp_path)
     # an old document row duplicated (as if an earlier build had left it): not this build's to test
     _duplicate(warehouse, "intermediate.int_document_latest", "document_number = '33/SNV'")
-    _load_batch(warehouse, "sha-sep", "hoso_2025-09", [
+    load_batch(warehouse, "sha-sep", "hoso_2025-09", [
         dossier("H55.04-250901-0001", "2025-09-01", "H55.04", 2, "2025-09-01 08:00", "2025-09-10 17:00", None,
                 "received"),
     ])

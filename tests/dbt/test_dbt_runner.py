@@ -82,10 +82,7 @@ def test_an_incremental_build_selects_what_the_loads_changed(tmp_path, monkeypat
     """After a day of dossiers the build runs what depends on the manifest and the dossiers, not what depends only
     on the seeds or the other sources (the plans' targets, the 766 scores); a load of plans brings those in; and
     the warehouse after these builds is the one a full refresh gives."""
-    from datetime import datetime
-
-    from chiso.contracts import table_columns
-    from chiso_dbt_fixture import MANIFEST_INSERT_COLUMNS, dossier
+    from chiso_dbt_fixture import dossier, load_batch
 
     warehouse = tmp_path / "warehouse.duckdb"
     build_fixture_warehouse(warehouse)
@@ -95,23 +92,7 @@ def test_an_incremental_build_selects_what_the_loads_changed(tmp_path, monkeypat
         monkeypatch.delenv(var, raising=False)
     assert dbt_runner.build()["full_refresh"]
 
-    def load(batch_id, source_system, dataset, rows):
-        con = duckdb.connect(str(warehouse))
-        try:
-            names = [n for n, _ in table_columns(dataset)]
-            for i, row in enumerate(rows, start=1):
-                full = {"batch_id": batch_id, "source_file": f"{batch_id}.csv", "source_row": i, **row}
-                con.execute(f"insert into raw.{dataset} values ({', '.join('?' for _ in names)})",
-                            [full.get(n) for n in names])
-            con.execute(
-                "insert into raw.landing_manifest (" + MANIFEST_INSERT_COLUMNS + ", loaded_at) values "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
-                [batch_id, source_system, dataset, f"{batch_id}.csv", None, None, datetime(2026, 11, 2),
-                 len(rows), len(rows), 0, "loaded", batch_id, None])
-        finally:
-            con.close()
-
-    load("sha-day", "motcua", "motcua_dossier", [
+    load_batch(warehouse, "sha-day", "sha-day.csv", [
         dossier("H55.04-250901-0001", "2025-09-01", "H55.04", 2, "2025-09-01 08:00", "2025-09-10 17:00", None,
                 "received")])
     day = dbt_runner.build()
@@ -120,7 +101,7 @@ def test_an_incremental_build_selects_what_the_loads_changed(tmp_path, monkeypat
     assert {"model.chiso.int_dossier_latest", "model.chiso.mart_kpi_progress"} <= ran
     assert not ran & {"model.chiso.int_kpi_targets", "model.chiso.int_766_recomputed", "model.chiso.dim_date"}
 
-    load("sha-plans", "plans", "plan_item", [])
+    load_batch(warehouse, "sha-plans", "sha-plans.xlsx", [], dataset="plan_item")
     plans = dbt_runner.build()
     assert "ERROR=0" in plans["summary"]
     assert {"model.chiso.int_kpi_targets", "model.chiso.mart_kpi_progress"} <= _nodes_run()

@@ -501,8 +501,12 @@ def _write_record(path: Path, record: dict[str, Any]) -> None:
     write_whole(path, lambda tmp: tmp.write_text(text, encoding="utf-8"), 0o644, temporary=f".{path.name}.tmp")
 
 
+def _waits_for_digest(delivery: dict[str, Any]) -> bool:
+    return delivery.get("channel") == DIGEST_CHANNEL and not delivery.get("digest_id")
+
+
 def _awaits_digest(record: dict[str, Any]) -> bool:
-    return any(d.get("channel") == DIGEST_CHANNEL and not d.get("digest_id") for d in record.get("deliveries", []))
+    return any(_waits_for_digest(d) for d in record.get("deliveries", []))
 
 
 def _waiting_dir() -> Path:
@@ -564,7 +568,7 @@ def send_warning_digest(channels: list[Channel] | None = None, attempts: int | N
     index = _waiting_dir()
     for r in waiting:
         for d in r["deliveries"]:
-            if d.get("channel") == DIGEST_CHANNEL and not d.get("digest_id"):
+            if _waits_for_digest(d):
                 d.update(digest_id=digest["alert_id"], ok=ok, detail=f"trong bản tổng hợp {digest['alert_id']}: {detail}")
         _write_record(outbox_dir() / f"{r['alert_id']}.json", r)
         (index / r["alert_id"]).unlink(missing_ok=True)

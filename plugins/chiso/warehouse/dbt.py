@@ -34,18 +34,24 @@ def default_target() -> str:
     return settings.warehouse_dialect()
 
 
+def _duckdb_file() -> Path | None:
+    """The DuckDB warehouse dbt opens, None on PostgreSQL. dbt is given the file's name and runs from its folder
+    (``dbt_env`` and ``run``): the profile dbt hashes is then the same for every warehouse of that name, so that a
+    new warehouse reuses the project's parse."""
+    return None if settings.warehouse_dialect() == "postgres" else settings.warehouse_path()
+
+
 def dbt_env(target: str | None = None) -> dict[str, str]:
     target = target or default_target()
     env = dict(os.environ)
-    if settings.warehouse_dialect() == "postgres":
+    duckdb_file = _duckdb_file()
+    if duckdb_file is None:
         # the profile's postgres output reads CHISO_PG_*: the warehouse's URL decides them
         pg = settings.warehouse_postgres()
         env.update({"CHISO_PG_HOST": pg["host"], "CHISO_PG_PORT": pg["port"], "CHISO_PG_USER": pg["user"],
                     "CHISO_PG_PASSWORD": pg["password"], "CHISO_PG_DATABASE": pg["dbname"]})
     else:
-        # the file's name, opened from its folder (``run``'s working directory): the profile dbt hashes is then
-        # the same for every warehouse of that name, so that a new warehouse reuses the project's parse
-        env["CHISO_WAREHOUSE"] = settings.warehouse_path().name
+        env["CHISO_WAREHOUSE"] = duckdb_file.name
     env.setdefault("DBT_TARGET_PATH", str(settings.dbt_state_dir() / "target"))
     env.setdefault("DBT_LOG_PATH", str(settings.dbt_state_dir() / "logs"))
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
@@ -66,7 +72,8 @@ def run(args: list[str], target: str | None = None) -> subprocess.CompletedProce
     log.info("running %s", " ".join(cmd))
     started = time.monotonic()
     env = dbt_env(target)
-    workdir = settings.warehouse_path().parent if target == "duckdb" else None
+    duckdb_file = _duckdb_file()
+    workdir = duckdb_file.parent if duckdb_file is not None else None
     if workdir is not None:
         workdir.mkdir(parents=True, exist_ok=True)
     parsed = Path(env["DBT_TARGET_PATH"]) / "partial_parse.msgpack"

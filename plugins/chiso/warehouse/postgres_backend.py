@@ -130,21 +130,22 @@ class PostgresWarehouse(Warehouse):
         names = [*constant_names, *columns]
         target = ", ".join(ident(c) for c in names)
         options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+        def rows_of(parquet, values: list[Any]):
+            """The file's rows with its constants in front, in Arrow tables of at most COPY_BATCH_ROWS rows."""
+            for batch in pq.ParquetFile(str(parquet)).iter_batches(batch_size=COPY_BATCH_ROWS, columns=list(columns)):
+                n = batch.num_rows
+                arrays = [pa.array([v] * n) if v is not None else pa.nulls(n) for v in values]
+                yield pa.Table.from_arrays(arrays + [batch.column(c) for c in columns], names=names)
+
         counts = []
         with self.con.cursor() as cur, cur.copy(f"COPY {table} ({target}) FROM STDIN (FORMAT csv)") as copy:
             for parquet, constants in files:
                 count = 0
-                for batch in pq.ParquetFile(str(parquet)).iter_batches(
-                    batch_size=COPY_BATCH_ROWS, columns=list(columns)
-                ):
-                    n = batch.num_rows
-                    values = [constants[k] for k in constant_names]
-                    arrays = [pa.array([v] * n) if v is not None else pa.nulls(n) for v in values]
-                    arrays += [batch.column(c) for c in columns]
+                for rows in rows_of(parquet, [constants[k] for k in constant_names]):
                     buf = io.BytesIO()
-                    pacsv.write_csv(pa.Table.from_arrays(arrays, names=names), buf, write_options=options)
+                    pacsv.write_csv(rows, buf, write_options=options)
                     copy.write(buf.getvalue())
-                    count += n
+                    count += rows.num_rows
                 counts.append(count)
         return counts
 
