@@ -76,3 +76,39 @@ def test_a_partial_correction_is_held_and_a_complete_one_supersedes(generated):
     )
     assert statuses == ["loaded", "quarantined", "superseded"]
     assert re.search(r"CHISO_MAX_CORRECTION_LOSS", held.error)
+
+
+def _dated(tmp_path, values, kind="timestamp"):
+    from datetime import date, datetime
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    typ = pa.timestamp("us") if kind == "timestamp" else pa.date32()
+    conv = (lambda d: None if d is None else datetime.fromisoformat(d)) if kind == "timestamp" else (
+        lambda d: None if d is None else date.fromisoformat(d))
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"source_row": pa.array(range(1, len(values) + 1), pa.int32()),
+                             "received_at" if kind == "timestamp" else "issued_on":
+                                 pa.array([conv(v) for v in values], typ)}), path)
+    return str(path)
+
+
+def test_the_period_check_names_the_first_row_dated_outside_and_a_file_of_another_period(tmp_path):
+    from datetime import date
+
+    from chiso.ingest.parse import period_problem
+
+    start, end, today = date(2025, 7, 1), date(2025, 7, 31), date(2025, 9, 15)
+    check = lambda values, kind="timestamp": period_problem(  # noqa: E731
+        "f", "motcua_dossier" if kind == "timestamp" else "qlvb_document", _dated(tmp_path, values, kind),
+        start, end, today=today)
+    assert check(["2025-07-02T08:00:00", None, "2025-07-31T23:59:00"]) is None
+    late = check(["2025-07-02T08:00:00", None, "2025-08-01T00:00:01", "2025-12-01T00:00:00"])
+    assert (late["row"], late["found"], late["expected"]) == (3, "2025-08-01", "a date on or before 2025-07-31")
+    assert "after the period 2025-07" in late["message"]
+    future = check(["2025-07-02", "2025-10-01"], kind="date")
+    assert future["row"] == 2 and future["found"] == "2025-10-01"
+    earlier = check(["2025-05-03T10:00:00", None, "2025-06-30T17:00:00"])
+    assert earlier["row"] is None and earlier["found"] == "no row in that period (dates 2025-05-03 … 2025-06-30)"
+    assert check([None, None])["found"] == "no dates"
