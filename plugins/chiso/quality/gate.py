@@ -212,7 +212,8 @@ def validate_batch(batch: Batch, scanned: Scanned | None = None) -> dict[str, An
                 failed.append(f"{o['dataset']}: {c['expectation']}({col}) observed {seen}")
     summary = "passed" if success else f"{batch.file_name}: failed " + "; ".join(failed)
     out = {"success": success, "summary": summary, "suites": outcomes, "data_docs_url": pages[0] if pages else None}
-    batch.report_path.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
+    # read by the next task, not by people (they read the Data Docs): without indent, json's C encoder writes it
+    batch.report_path.write_text(json.dumps(out, ensure_ascii=False), encoding="utf-8")
     if not success:
         log.warning("validation failed: %s", summary)
     return out

@@ -60,12 +60,13 @@ def results_dir() -> Path:
 
 
 def store_result(suite_result: dict[str, Any], dataset: str, batch_id: str) -> Path:
-    """Write a validation's result (``validate_parquet``'s GX ``to_json_dict()`` form) for the Data Docs."""
+    """Write a validation's result (``validate_parquet``'s GX ``to_json_dict()`` form, JSON-ready as
+    :func:`suite_result_json` makes it: not walked again) for the Data Docs."""
     if not isinstance(suite_result, dict):  # a GX ExpectationSuiteValidationResult
         suite_result = suite_result.to_json_dict()
     out = results_dir() / dataset / f"{batch_id}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(to_jsonable(suite_result)), encoding="utf-8")
+    out.write_text(json.dumps(suite_result), encoding="utf-8")
     return out
 
 
