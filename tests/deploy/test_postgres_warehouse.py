@@ -170,13 +170,13 @@ def test_sources_load_in_parallel_and_supersession_is_safe(generated, pg_db, mon
     [v3] = _validated("motcua")
     assert v2.supersede_key == v3.supersede_key
     barrier = threading.Barrier(2)
-    write_manifest_row = load.write_manifest_row
+    write_manifest_rows = load.write_manifest_rows
 
-    def slow_manifest_row(*args, **kwargs):  # widen the window between reading the manifest and committing
+    def slow_manifest_rows(*args, **kwargs):  # widen the window between reading the manifest and committing
         time.sleep(0.5)
-        return write_manifest_row(*args, **kwargs)
+        return write_manifest_rows(*args, **kwargs)
 
-    monkeypatch.setattr(load, "write_manifest_row", slow_manifest_row)
+    monkeypatch.setattr(load, "write_manifest_rows", slow_manifest_rows)
     with ThreadPoolExecutor(2) as pool:
         results = [r[0] for r in pool.map(go, [[v2], [v3]])]
     assert all(r.status == "loaded" for r in results)

@@ -53,10 +53,10 @@ def test_a_failed_load_fails_the_step_and_the_next_run_loads_it(generated, monke
     victim = batches[0]
     real = load._settle
 
-    def failing(wh, b, loaded, now):  # the step every written batch goes through, alone or with its chunk
+    def failing(ledger, b, loaded, now):  # the step every written batch goes through, alone or with its chunk
         if b.batch_id == victim.batch_id:
             raise duckdb.OutOfMemoryException("Out of Memory Error: could not allocate block of size 256 KiB")
-        return real(wh, b, loaded, now)
+        return real(ledger, b, loaded, now)
 
     monkeypatch.setattr(load, "_settle", failing)
     with pytest.raises(load.LoadFailed) as err:

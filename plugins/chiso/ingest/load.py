@@ -70,15 +70,14 @@ def quarantine(wh, b: Batch, now: datetime) -> Batch:
     report_path = qdir / "error_report.json"
     report_path.write_text(dumps(report, indent=1), encoding="utf-8")
     os.chmod(report_path, 0o600)
-    write_manifest_row(wh, b, now, status="quarantined", rows_loaded=0, rows_rejected=b.rows_read or 0)
+    write_manifest_rows(wh, [manifest_row(b, now, status="quarantined", rows_loaded=0, rows_rejected=b.rows_read or 0)])
     log.warning("quarantined %s: %s", b.file_name, b.error)
     return b.but(status="quarantined", rows_loaded=0)
 
 
-def write_manifest_row(
-    wh, b: Batch, now: datetime, *, status: str, rows_loaded: int, rows_rejected: int
-) -> None:
-    """The batch's row of ``raw.landing_manifest`` (replacing the one an earlier attempt wrote)."""
+def manifest_row(b: Batch, now: datetime, *, status: str, rows_loaded: int, rows_rejected: int,
+                 superseded_by: str | None = None) -> dict:
+    """The batch's row of ``raw.landing_manifest``, in the contract's column order."""
     rec = b.landed
     row = {
         "batch_id": b.batch_id,
@@ -92,25 +91,40 @@ def write_manifest_row(
         "supersede_key": b.supersede_key,
         "period_start": b.period_start,
         "period_end": b.period_end,
-        "received_at": datetime.fromisoformat(rec.received_at).astimezone(UTC).replace(tzinfo=None),
+        "received_at": _received_at(b),
         "loaded_at": now,
         "rows_read": b.rows_read or 0,
         "rows_loaded": rows_loaded,
         "rows_rejected": rows_rejected,
         "status": status,
-        "superseded_by": None,
+        "superseded_by": superseded_by,
         "error": b.error,
     }
     assert list(row) == LANDING_MANIFEST.column_names, "the manifest row follows the contract"
-    wh.execute("DELETE FROM raw.landing_manifest WHERE batch_id = ?", [b.batch_id])
-    wh.insert_rows("raw.landing_manifest", list(row), [list(row.values())])
+    return row
 
 
-def _delete_batch_rows(wh, batch_id: str, *, rejects: bool) -> None:
-    for dataset in contracts.DATASETS:
-        wh.execute(f"DELETE FROM raw.{dataset} WHERE batch_id = ?", [batch_id])
-    if rejects:
-        wh.execute("DELETE FROM raw.rejected_row WHERE batch_id = ?", [batch_id])
+def write_manifest_rows(wh, rows: list[dict]) -> None:
+    """Batches' rows of ``raw.landing_manifest`` (replacing those an earlier attempt wrote): one delete and one
+    insert for a whole chunk."""
+    if not rows:
+        return
+    ids = [r["batch_id"] for r in rows]
+    wh.execute(f"DELETE FROM raw.landing_manifest WHERE batch_id IN ({', '.join('?' * len(ids))})", ids)
+    wh.insert_rows("raw.landing_manifest", LANDING_MANIFEST.column_names, [list(r.values()) for r in rows])
+
+
+def _received_at(b: Batch) -> datetime:
+    return datetime.fromisoformat(b.landed.received_at).astimezone(UTC).replace(tzinfo=None)
+
+
+def _delete_rows(wh, batch_ids: list[str], *, rejects: bool) -> None:
+    """The batches' rows in the raw layer (and their rejected rows, with ``rejects``): one statement a table."""
+    if not batch_ids:
+        return
+    marks = ", ".join("?" * len(batch_ids))
+    for table in [*contracts.DATASETS, *(["rejected_row"] if rejects else [])]:
+        wh.execute(f"DELETE FROM raw.{table} WHERE batch_id IN ({marks})", batch_ids)
 
 
 def _write_rows(wh, batches: list[Batch]) -> dict[str, int]:
@@ -139,27 +153,56 @@ def _write_rows(wh, batches: list[Batch]) -> dict[str, int]:
     return loaded
 
 
-def _settle(wh, b: Batch, loaded: int, now: datetime) -> Batch:
+class _Ledger:
+    """The loaded batches of the chunk's coverages (supersede keys) as the manifest holds them, read once, and
+    what settling the chunk's batches changes: kept in memory while the batches settle one after another, in
+    the chunk's order, then written with one statement per table (a chunk of a thousand small files: a few
+    statements, not four thousand). The coverages are locked before it is read (``_load_in_transaction``)."""
+
+    def __init__(self, wh, keys: list[str | None]) -> None:
+        self.live: dict[str | None, dict[str, tuple[datetime, int]]] = {k: {} for k in keys}
+        wanted = sorted({k for k in keys if k is not None})
+        if wanted:
+            for batch_id, key, received, rows in wh.execute(
+                "SELECT batch_id, supersede_key, received_at, rows_loaded FROM raw.landing_manifest "
+                f"WHERE status = 'loaded' AND supersede_key IN ({', '.join('?' * len(wanted))})", wanted
+            ).fetchall():
+                self.live[key][batch_id] = (received, rows)
+        self.rows: dict[str, dict] = {}  # the chunk's manifest rows
+        self.superseded: dict[str, str] = {}  # an earlier load's batch -> the chunk's batch that supersedes it
+        self.gone: list[str] = []  # batches whose rows leave the raw layer
+
+    def supersede(self, old: str, new: str, key: str | None) -> None:
+        del self.live[key][old]
+        self.gone.append(old)
+        if old in self.rows:  # loaded earlier in this chunk
+            self.rows[old].update(status="superseded", superseded_by=new)
+        else:
+            self.superseded[old] = new
+
+    def write(self, wh) -> None:
+        _delete_rows(wh, self.gone, rejects=False)  # their rejected rows stay: the file's history
+        for old, new in self.superseded.items():
+            wh.execute("UPDATE raw.landing_manifest SET status = 'superseded', superseded_by = ? WHERE batch_id = ?",
+                       [new, old])
+        write_manifest_rows(wh, list(self.rows.values()))
+
+
+def _settle(ledger: _Ledger, b: Batch, loaded: int, now: datetime) -> Batch:
     """A batch whose rows are written: superseded by a newer receipt of its coverage, or loaded (superseding the
-    older ones); its manifest row."""
-    received = datetime.fromisoformat(b.landed.received_at).astimezone(UTC).replace(tzinfo=None)
-    same_key = wh.execute(
-        "SELECT batch_id, received_at FROM raw.landing_manifest WHERE supersede_key = ? AND status = 'loaded' "
-        "AND batch_id <> ?",
-        [b.supersede_key, b.batch_id],
-    ).fetchall()
-    newer = sorted(((r, i) for i, r in same_key if (r, i) > (received, b.batch_id)), reverse=True)
+    older ones); its manifest row (in ``ledger``, written once the chunk has settled)."""
+    received = _received_at(b)
+    key = b.supersede_key
+    same = {i: v for i, v in ledger.live.setdefault(key, {}).items() if i != b.batch_id}
+    newer = sorted(((r, i) for i, (r, _) in same.items() if (r, i) > (received, b.batch_id)), reverse=True)
+    rejected = b.rows_rejected or 0
     if newer:  # a later receipt of the same coverage is already loaded: this one is history, not the data
-        _delete_batch_rows(wh, b.batch_id, rejects=False)
-        rejected = b.rows_rejected or 0
-        write_manifest_row(wh, b, now, status="superseded", rows_loaded=loaded, rows_rejected=rejected)
-        wh.execute(
-            "UPDATE raw.landing_manifest SET superseded_by = ? WHERE batch_id = ?", [newer[0][1], b.batch_id]
-        )
+        ledger.gone.append(b.batch_id)
+        ledger.rows[b.batch_id] = manifest_row(b, now, status="superseded", rows_loaded=loaded,
+                                               rows_rejected=rejected, superseded_by=newer[0][1])
         log.info("%s arrived after a newer export of its coverage: recorded as superseded", b.file_name)
         return b.but(status="loaded", rows_loaded=loaded)
-    old_rows = sum(r for (r,) in (wh.execute("SELECT rows_loaded FROM raw.landing_manifest WHERE batch_id = ?",
-                                             [i]).fetchone() for i, _ in same_key))
+    old_rows = sum(n for _, n in same.values())
     share = settings.max_correction_loss()
     if old_rows and loaded < old_rows * (1 - share):
         raise CorrectionHeld(
@@ -167,19 +210,15 @@ def _settle(wh, b: Batch, loaded: int, now: datetime) -> Batch:
             f"loaded for its period and coverage, found {loaded} rows: held for confirmation, not applied "
             f"(a partial export would remove {old_rows - loaded} rows; CHISO_MAX_CORRECTION_LOSS = {share:.0%}); "
             "the loaded data stays")
-    for old, _ in same_key:
-        _delete_batch_rows(wh, old, rejects=False)
-        wh.execute(
-            "UPDATE raw.landing_manifest SET status = 'superseded', superseded_by = ? WHERE batch_id = ?",
-            [b.batch_id, old],
-        )
+    for old in same:
+        ledger.supersede(old, b.batch_id, key)
         log.info("%s supersedes batch %s", b.file_name, old[:12])
-    rejected = b.rows_rejected or 0
     if loaded + rejected != b.rows_read:
         raise RuntimeError(
             f"{b.file_name}: accounting broken: read {b.rows_read}, loaded {loaded}, rejected {rejected}"
         )
-    write_manifest_row(wh, b, now, status="loaded", rows_loaded=loaded, rows_rejected=rejected)
+    ledger.rows[b.batch_id] = manifest_row(b, now, status="loaded", rows_loaded=loaded, rows_rejected=rejected)
+    ledger.live[key][b.batch_id] = (received, loaded)
     return b.but(status="loaded", rows_loaded=loaded)
 
 
@@ -234,15 +273,17 @@ def _load_in_transaction(wh, batches: list[Batch], now: datetime) -> list[Batch]
             done.append((b.but(status="loaded" if status != "quarantined" else "quarantined"), False))
         elif b.status == "validated":
             if status is not None:  # a re-run of the same batch replaces its own rows (idempotent)
-                _delete_batch_rows(wh, b.batch_id, rejects=True)
+                _delete_rows(wh, [b.batch_id], rejects=True)
             to_load.append(b)
             done.append(None)
         else:
             done.append((quarantine(wh, b, now), True))
     loaded = _write_rows(wh, to_load)
+    ledger = _Ledger(wh, [b.supersede_key for b in to_load])
     settled = iter(to_load)  # in the chunk's order: corrections follow their receipt as when alone
-    done = [d if d is not None else (_settle(wh, (b := next(settled)), loaded[b.batch_id], now), True)
+    done = [d if d is not None else (_settle(ledger, (b := next(settled)), loaded[b.batch_id], now), True)
             for d in done]
+    ledger.write(wh)
     history.record_batches(wh, [d for d, finished in done if finished], now)
     return [d for d, _ in done]
 
