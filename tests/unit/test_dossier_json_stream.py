@@ -179,6 +179,10 @@ def test_detection_and_parse_read_the_skeleton_once(chiso_data, tmp_path, monkey
     scans = []
     real = jsonstream._scan
     monkeypatch.setattr(jsonstream, "_scan", lambda p: scans.append(p) or real(p))
+    # a small file's format is found on the file read whole (quicker than the Python scan) ...
+    assert detect_mod.detect(path) == "motcua-dossier-json" and scans == []
+    # ... a large one's on the streamed skeleton, which the parser then reuses
+    monkeypatch.setattr(detect_mod, "SMALL_JSON_BYTES", 0)
     monkeypatch.setattr(dossier, "load_json", _must_not_read_whole)
     monkeypatch.setattr(detect_mod, "_json_format_whole", _must_not_read_whole)
     b = sources.parse(path)
