@@ -71,6 +71,19 @@ def test_deterministic(tmp_path):
     assert _hash_tree(tmp_path / "c") != a
 
 
+def test_units_generated_side_by_side_write_the_same_files(tmp_path):
+    kw = {"provinces": 2, "start": "2025-05", "end": "2025-08", "dossiers_per_month": 200,
+          "documents_per_month": 20}
+    one_lines: list[str] = []
+    two_lines: list[str] = []
+    one = generate(tmp_path / "one", progress=one_lines.append, **kw)
+    two = generate(tmp_path / "two", progress=two_lines.append, workers=2, **kw)
+    assert _hash_tree(tmp_path / "one") == _hash_tree(tmp_path / "two")
+    assert one_lines == two_lines and len(one_lines) == 10  # every unit's months, in the units' order
+    assert (one.files, one.rows, one.total_dossiers, one.files_written) == \
+        (two.files, two.rows, two.total_dossiers, two.files_written)
+
+
 def test_layout(sample):
     expected = {("04", m) for m in MONTHS} | {("06", m) for m in MONTHS[:2]} | {("19", m) for m in MONTHS}
     for pp, ym in expected:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 
@@ -26,6 +27,8 @@ def register(subparsers) -> argparse.ArgumentParser:
     s.add_argument("--end", default=None, help="last month YYYY-MM (default: last full month)")
     s.add_argument("--dossiers-per-month", type=int, default=1000)
     s.add_argument("--documents-per-month", type=int, default=300)
+    s.add_argument("--workers", type=int, default=None,
+                   help="units generated at a time, each in a child process (default: the machine's cores)")
     s.add_argument("--if-missing", action="store_true", help="do nothing if the folder already has files")
     s.add_argument("--quiet", action="store_true")
     s.set_defaults(func=run)
@@ -51,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
         dossiers_per_month=args.dossiers_per_month,
         documents_per_month=args.documents_per_month,
         progress=(lambda line: print(f"    {line}", flush=True)) if not args.quiet else None,
+        workers=args.workers or os.cpu_count() or 1,
     )
     print(f"  sample written to {out} in {time.monotonic() - started:.1f}s: {summary}")
     return 0
