@@ -227,7 +227,7 @@ def test_the_suite_passes_what_the_parser_kept_and_blocks_each_rule_broken_behin
 
 
 def test_the_sample_writes_a_plan_per_unit_that_loads_whole_with_sub_province_targets(tmp_path):
-    from chiso_sample.generate import generate
+    from chiso_sample.generator import generate
 
     generate(
         tmp_path, provinces=4, start="2025-06", end="2025-07", dossiers_per_month=20, documents_per_month=5

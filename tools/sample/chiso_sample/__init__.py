@@ -15,7 +15,7 @@ def __getattr__(name: str):
         raise AttributeError(name)
     import importlib
 
-    module = importlib.import_module("chiso_sample.generate")  # binds the submodule to the name `generate`...
-    for public in __all__:  # ...which the function of that name replaces
+    module = importlib.import_module("chiso_sample.generator")  # a module not named like its function: importing
+    for public in __all__:  # it directly cannot rebind the package's name `generate` to the module
         globals()[public] = getattr(module, public)
     return globals()[name]
