@@ -107,13 +107,15 @@ def init(echo=print) -> None:
 
 
 _TASK_END = re.compile(r"\[DAG TEST\] end task task_id=(\S+) map_index=(-?\d+)")
+_TASK_START = re.compile(r"\[DAG TEST\] starting task_id=")
 _RUN_DONE = re.compile(r"DagRun Finished: dag_id=(\S+),.*state=(\w+)")
 
 
 def test_dag(session: AirflowSession, dag_id: str, echo=print, starting: threading.Lock | None = None) -> str:
     """``airflow dags test DAG`` in ``session``; a line per finished task; full log in data/logs/<dag>.log.
-    ``starting``: held from the run's start until its first task ended (or it ended), so that runs started
-    side by side do not set themselves up in the metadata at the same moment."""
+    ``starting``: held from the run's start until its first task starts (or the run ends), so that runs started
+    side by side do not set themselves up in the metadata at the same moment (the DAG's and its bundle's rows,
+    the run and its task instances); their tasks then run side by side."""
     log_path = settings.logs_dir() / f"{dag_id}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     held = starting is not None and starting.acquire()
@@ -122,10 +124,10 @@ def test_dag(session: AirflowSession, dag_id: str, echo=print, starting: threadi
 
     def on_line(line: str) -> None:
         nonlocal held, state
+        if held and _TASK_START.search(line):
+            starting.release()
+            held = False
         if m := _TASK_END.search(line):
-            if held:
-                starting.release()
-                held = False
             idx = f"[{m.group(2)}]" if m.group(2) != "-1" else ""
             echo(f"    ✓ {dag_id}.{m.group(1)}{idx}  ({time.monotonic() - started:5.1f}s)")
         elif m := _RUN_DONE.search(line):
