@@ -3,6 +3,7 @@ file's name, a per-value cache, short text for error messages."""
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Callable
@@ -79,7 +80,7 @@ def read_text_csv(path: Path, *, expect: str) -> list[list[str]]:
     from chiso.sources.normalize import detect_legacy
 
     raw = Path(path).read_bytes()
-    if not raw.strip() or raw.strip() == b"\xef\xbb\xbf":
+    if blank(raw):
         raise ParseError(path, expect, "an empty file")
     try:
         text = raw.decode("utf-8-sig")
@@ -117,6 +118,11 @@ def check_delimiter(path: Path, header_line: list[str], expected: str) -> None:
 
 # A JSON export's faults, one ParseError each, whichever reading meets them: the document read whole
 # (``load_json``) or streamed (``json_problem``, for ``chiso.sources.jsonstream``'s faults).
+def blank(raw: bytes) -> bool:
+    """Nothing but blanks, or a byte-order mark and blanks: an empty file, for every text reading."""
+    return raw.strip() in (b"", codecs.BOM_UTF8)
+
+
 def _json_empty(path: Path) -> ParseError:
     return ParseError(path, "a JSON document", "an empty file", message="empty file")
 
@@ -138,7 +144,7 @@ def load_json(path: Path) -> Any:
     """A JSON export read whole, or a ParseError saying what is wrong with it (empty, not UTF-8, malformed,
     nested too deeply)."""
     raw = path.read_bytes()
-    if raw.strip() in (b"", b"\xef\xbb\xbf"):  # nothing, or a byte-order mark and blanks
+    if blank(raw):
         raise _json_empty(path)
     try:
         return json.loads(raw.decode("utf-8-sig"))
