@@ -173,12 +173,22 @@ class _Ledger:
         self.gone: list[str] = []  # batches whose rows leave the raw layer
 
     def supersede(self, old: str, new: str, key: str | None) -> None:
+        """An earlier loaded batch of the coverage gives way to ``new``: its rows leave the raw layer."""
         del self.live[key][old]
         self.gone.append(old)
         if old in self.rows:  # loaded earlier in this chunk
             self.rows[old].update(status="superseded", superseded_by=new)
         else:
             self.superseded[old] = new
+
+    def settle(self, row: dict, received: datetime) -> None:
+        """A batch of the chunk settled: its manifest row; a loaded one becomes its coverage's live batch, a
+        superseded one's rows leave the raw layer."""
+        self.rows[row["batch_id"]] = row
+        if row["status"] == "loaded":
+            self.live[row["supersede_key"]][row["batch_id"]] = (received, row["rows_loaded"])
+        else:
+            self.gone.append(row["batch_id"])
 
     def write(self, wh) -> None:
         _delete_rows(wh, self.gone, rejects=False)  # their rejected rows stay: the file's history
@@ -193,13 +203,12 @@ def _settle(ledger: _Ledger, b: Batch, loaded: int, now: datetime) -> Batch:
     older ones); its manifest row (in ``ledger``, written once the chunk has settled)."""
     received = _received_at(b)
     key = b.supersede_key
-    same = {i: v for i, v in ledger.live.setdefault(key, {}).items() if i != b.batch_id}
+    same = {i: v for i, v in ledger.live[key].items() if i != b.batch_id}
     newer = sorted(((r, i) for i, (r, _) in same.items() if (r, i) > (received, b.batch_id)), reverse=True)
     rejected = b.rows_rejected or 0
     if newer:  # a later receipt of the same coverage is already loaded: this one is history, not the data
-        ledger.gone.append(b.batch_id)
-        ledger.rows[b.batch_id] = manifest_row(b, now, status="superseded", rows_loaded=loaded,
-                                               rows_rejected=rejected, superseded_by=newer[0][1])
+        ledger.settle(manifest_row(b, now, status="superseded", rows_loaded=loaded, rows_rejected=rejected,
+                                   superseded_by=newer[0][1]), received)
         log.info("%s arrived after a newer export of its coverage: recorded as superseded", b.file_name)
         return b.but(status="loaded", rows_loaded=loaded)
     old_rows = sum(n for _, n in same.values())
@@ -217,8 +226,7 @@ def _settle(ledger: _Ledger, b: Batch, loaded: int, now: datetime) -> Batch:
         raise RuntimeError(
             f"{b.file_name}: accounting broken: read {b.rows_read}, loaded {loaded}, rejected {rejected}"
         )
-    ledger.rows[b.batch_id] = manifest_row(b, now, status="loaded", rows_loaded=loaded, rows_rejected=rejected)
-    ledger.live[key][b.batch_id] = (received, loaded)
+    ledger.settle(manifest_row(b, now, status="loaded", rows_loaded=loaded, rows_rejected=rejected), received)
     return b.but(status="loaded", rows_loaded=loaded)
 
 

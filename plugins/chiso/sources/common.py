@@ -116,13 +116,13 @@ def check_delimiter(path: Path, header_line: list[str], expected: str) -> None:
                 )
 
 
-# A JSON export's faults, one ParseError each, whichever reading meets them: the document read whole
-# (``load_json``) or streamed (``json_problem``, for ``chiso.sources.jsonstream``'s faults).
 def blank(raw: bytes) -> bool:
     """Nothing but blanks, or a byte-order mark and blanks: an empty file, for every text reading."""
     return raw.strip() in (b"", codecs.BOM_UTF8)
 
 
+# A JSON export's faults, one ParseError each, whichever reading meets them: the document read whole
+# (``load_json``) or streamed (``json_problem``, for ``chiso.sources.jsonstream``'s faults).
 def _json_empty(path: Path) -> ParseError:
     return ParseError(path, "a JSON document", "an empty file", message="empty file")
 

@@ -98,9 +98,9 @@ SMALL_JSON_BYTES = 1 << 20
 
 
 def _json_format(path: Path) -> str | None:
-    """A JSON export's format from its skeleton (``chiso.sources.jsonstream``: the file read as a stream, never
-    whole; the parser that follows reuses the skeleton), or None. The errors are those ``json.loads`` gave.
-    A small file is read whole (its nesting was checked before: ``limits.check``)."""
+    """A JSON export's format, or None: a small file's from the document read whole (its nesting was checked
+    before: ``limits.check``), a larger one's from its skeleton (``chiso.sources.jsonstream``: read as a
+    stream, never whole; the parser that follows reuses the skeleton). The errors are those ``load_json`` gives."""
     from chiso.sources import jsonstream
 
     if path.stat().st_size <= SMALL_JSON_BYTES:
