@@ -198,5 +198,18 @@ def test_key_tests_of_an_incremental_build_read_the_rows_it_wrote(warehouse, tmp
     # a duplicate of the dossier this build wrote carries its watermark: the key tests see it
     _duplicate(warehouse, "intermediate.int_dossier_latest", "dossier_code = 'H55.04-250901-0001'")
     tested = run_dbt(["test", *keys], tmp_path)
-    failed = sorted(r.node.name for r in tested.result if str(r.status) == "fail")
-    assert failed == ["unique_fct_dossier_dossier_code", "unique_int_dossier_latest_dossier_code"]
+    failed = {r.node.name: r.failures for r in tested.result if str(r.status) == "fail"}
+    # one keys test a table; it counts the bad rows (the two sharing the key), not the failed checks
+    assert failed == {"keys_fct_dossier_timeliness___dossier_code_": 2,
+                      "keys_int_dossier_latest_dossier_code___dossier_code_": 2}
+    # the copy's key made null: no longer a duplicate, a null key instead (fct_dossier keys on the code alone)
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("update intermediate.int_dossier_latest set dossier_code = null where rowid = "
+                    "(select max(rowid) from intermediate.int_dossier_latest "
+                    "where dossier_code = 'H55.04-250901-0001')")
+    finally:
+        con.close()
+    tested = run_dbt(["test", *keys], tmp_path)
+    assert {r.node.name: r.failures for r in tested.result if str(r.status) == "fail"} == {
+        "keys_int_dossier_latest_dossier_code___dossier_code_": 1}

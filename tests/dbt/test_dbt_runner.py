@@ -53,7 +53,7 @@ def test_build_full_refresh_only_when_the_project_changed(tmp_path, monkeypatch)
     assert "ERROR=0" in full["summary"]
     all_tests = _tests_run()
     assert any(".accepted_values_" in t for t in all_tests) and not any(".accepted_values_" in t for t in built_tests)
-    assert built_tests < all_tests and any(".unique_" in t for t in built_tests)
+    assert built_tests < all_tests and any(".keys_" in t for t in built_tests)
     con = duckdb.connect(str(warehouse))
     try:  # a value outside a column's accepted values: the full test run fails (and its task alerts)
         con.execute("update marts.dim_admin_unit set unit_level = 'hamlet' where unit_code = "

@@ -134,7 +134,8 @@ def _keep_parse(parsed: Path, target: str) -> None:
 # build wrote (macro get_where_subquery, placeholder __chiso_changed_rows__; no --vars, which would defeat
 # dbt's partial parsing).
 #
-# A pipeline build tests keys (unique, not null, unique combinations) and the custom checks; the data tests that
+# A pipeline build tests keys (one `keys` test a node: its not-null columns and unique combinations) and the
+# custom checks; the data tests that
 # re-check rules over the whole history — accepted values, relationships, row expressions, singular tests —
 # run once a day in the full test run (`full_test`, DAG dq_full_tests) and in the test suite: on the sample they
 # were a third of the build's data tests.
