@@ -176,38 +176,61 @@ def test_volume_far_outside_history_is_flagged(chiso_data, exports, tmp_path):
     assert unit in vol[0]["sample"][0]
 
 
+def _unit_month(exports, rows: int, unit: str, last_update):
+    """``rows`` dossiers of ``unit`` received on 1 August 2025, the export's latest date ``last_update``."""
+    from datetime import datetime
+
+    one = sources.parse(sorted(exports.rglob("hoso_*.csv"))[0]).tables["motcua_dossier"]
+    t = pa.concat_tables([one] * (rows // one.num_rows + 1)).slice(0, rows)
+    ts = t.schema.field("received_at").type
+    return (t.set_column(t.schema.get_field_index("agency_code"), "agency_code", pa.array([unit] * rows))
+             .set_column(t.schema.get_field_index("received_at"), "received_at",
+                         pa.array([datetime(2025, 8, 1, 8)] * rows, ts))
+             .set_column(t.schema.get_field_index("updated_at"), "updated_at",
+                         pa.array([last_update] * rows, t.schema.field("updated_at").type))
+             .set_column(t.schema.get_field_index("completed_at"), "completed_at",
+                         pa.nulls(rows, t.schema.field("completed_at").type)))
+
+
+def _volume_check(t, unit: str, monthly: int, tmp_path) -> dict:
+    """The volume check of ``t`` (August 2025) after six months of ``monthly`` dossiers of ``unit``."""
+    import duckdb
+
+    hist = profiles.profiles_dir() / "motcua_dossier"
+    hist.mkdir(parents=True)
+    con = duckdb.connect()
+    for k in range(1, 7):
+        con.execute(
+            f"COPY (SELECT '{unit}' AS unit, (DATE '2025-08-01' - INTERVAL {k} MONTH)::DATE AS period_start, "
+            f"{monthly}::BIGINT AS n, 'h{k}' AS slot_key) TO '{hist}/H14__h{k}.parquet' (FORMAT parquet)")
+    tables = _write({"motcua_dossier": t}, tmp_path)
+    context = {"tables": tables, "supersede_key": "motcua-dossier-csv|H14|2025-08-01|2025-08-31"}
+    outcome, _ = gate.validate_parquet("motcua_dossier", tables["motcua_dossier"], context=context)
+    vol = [c for c in outcome["checks"] if "Volume" in (c["why"] or "")]
+    assert len(vol) == 1
+    return vol[0]
+
+
 @pytest.mark.parametrize("rows, flagged", [(200, False), (2000, True)])
 def test_volume_of_a_month_in_progress_is_compared_with_its_share(chiso_data, exports, tmp_path, rows, flagged):
     """A daily export of the month in progress (2 of August's 31 days) holds ~2/31 of a month's dossiers: that
     is not a collapse; ten times that share is still flagged."""
     from datetime import datetime
 
-    import duckdb
+    t = _unit_month(exports, rows, "H14.01", datetime(2025, 8, 2, 16))
+    assert _volume_check(t, "H14.01", 3100, tmp_path)["success"] is (not flagged)
 
-    one = sources.parse(sorted(exports.rglob("hoso_*.csv"))[0]).tables["motcua_dossier"]
-    t = pa.concat_tables([one] * (rows // one.num_rows + 1)).slice(0, rows)
-    unit = "H14.01"
-    ts = t.schema.field("received_at").type
-    t = (t.set_column(t.schema.get_field_index("agency_code"), "agency_code", pa.array([unit] * rows))
-          .set_column(t.schema.get_field_index("received_at"), "received_at",
-                      pa.array([datetime(2025, 8, 1, 8)] * rows, ts))
-          .set_column(t.schema.get_field_index("updated_at"), "updated_at",
-                      pa.array([datetime(2025, 8, 2, 16)] * rows, t.schema.field("updated_at").type))
-          .set_column(t.schema.get_field_index("completed_at"), "completed_at",
-                      pa.nulls(rows, t.schema.field("completed_at").type)))
-    hist = profiles.profiles_dir() / "motcua_dossier"
-    hist.mkdir(parents=True)
-    con = duckdb.connect()
-    for k in range(1, 7):  # 3,100 dossiers a month before
-        con.execute(
-            f"COPY (SELECT '{unit}' AS unit, (DATE '2025-08-01' - INTERVAL {k} MONTH)::DATE AS period_start, "
-            f"3100::BIGINT AS n, 'h{k}' AS slot_key) TO '{hist}/H14__h{k}.parquet' (FORMAT parquet)")
-    tables = _write({"motcua_dossier": t}, tmp_path)
-    context = {"tables": tables, "supersede_key": "motcua-dossier-csv|H14|2025-08-01|2025-08-31"}
-    outcome, _ = gate.validate_parquet("motcua_dossier", tables["motcua_dossier"], context=context)
-    vol = [c for c in outcome["checks"] if "Volume" in (c["why"] or "")]
-    assert len(vol) == 1
-    assert vol[0]["success"] is (not flagged)
+
+@pytest.mark.parametrize("monthly, rows, flagged", [(7, 1, False), (2, 7, False), (4, 15, False), (2, 40, True),
+                                                    (30, 5, True)])
+def test_volume_of_a_unit_with_a_handful_a_month(chiso_data, exports, tmp_path, monthly, rows, flagged):
+    """More than 3x above or below the median is a change only when it is also at least 20 dossiers away: a
+    commune that receives a handful a month has months of 1 and of 7 by chance (the default sample flagged 66 of
+    its 278 dossier files and 149 of its 278 registers for such months)."""
+    from datetime import datetime
+
+    t = _unit_month(exports, rows, "H14.01", datetime(2025, 8, 31, 16))
+    assert _volume_check(t, "H14.01", monthly, tmp_path)["success"] is (not flagged)
 
 
 def test_passing_batches_leave_a_profile_for_later_volume_checks(chiso_data, exports):
