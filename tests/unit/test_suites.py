@@ -159,21 +159,9 @@ def test_volume_far_outside_history_is_flagged(chiso_data, exports, tmp_path):
 
     unit, n_now = Counter(t.column("agency_code").to_pylist()).most_common(1)[0]
     # history: the same unit had 10x more dossiers in each of the previous 6 months (a collapse this month)
-    hist = profiles.profiles_dir() / "motcua_dossier"
-    hist.mkdir(parents=True)
-    import duckdb
-
-    con = duckdb.connect()
-    for k in range(1, 7):
-        con.execute(
-            f"COPY (SELECT '{unit}' AS unit, (DATE '2025-08-01' - INTERVAL {k} MONTH)::DATE AS period_start, "
-            f"{n_now * 10}::BIGINT AS n, 'h{k}' AS slot_key) TO '{hist}/H13__h{k}.parquet' (FORMAT parquet)")
-    tables = _write({"motcua_dossier": t}, tmp_path)
-    context = {"tables": tables, "supersede_key": "motcua-dossier-csv|H13|2025-08-01|2025-08-31"}
-    outcome, _ = gate.validate_parquet("motcua_dossier", tables["motcua_dossier"], context=context)
-    vol = [c for c in outcome["checks"] if not c["success"] and "Volume" in c["why"]]
-    assert outcome["success"] and len(vol) == 1 and vol[0]["severity"] == "warning"
-    assert unit in vol[0]["sample"][0]
+    outcome, vol = _volume_check(t, unit, n_now * 10, tmp_path, province="H13")
+    assert outcome["success"] and not vol["success"] and vol["severity"] == "warning"
+    assert unit in vol["sample"][0]
 
 
 def _unit_month(exports, rows: int, unit: str, last_update):
@@ -192,8 +180,9 @@ def _unit_month(exports, rows: int, unit: str, last_update):
                          pa.nulls(rows, t.schema.field("completed_at").type)))
 
 
-def _volume_check(t, unit: str, monthly: int, tmp_path) -> dict:
-    """The volume check of ``t`` (August 2025) after six months of ``monthly`` dossiers of ``unit``."""
+def _volume_check(t, unit: str, monthly: int, tmp_path, province: str = "H14") -> tuple[dict, dict]:
+    """The gate's outcome for ``t`` (August 2025, an export of ``province``) after six months of ``monthly``
+    dossiers of ``unit``, and its one volume check."""
     import duckdb
 
     hist = profiles.profiles_dir() / "motcua_dossier"
@@ -202,13 +191,13 @@ def _volume_check(t, unit: str, monthly: int, tmp_path) -> dict:
     for k in range(1, 7):
         con.execute(
             f"COPY (SELECT '{unit}' AS unit, (DATE '2025-08-01' - INTERVAL {k} MONTH)::DATE AS period_start, "
-            f"{monthly}::BIGINT AS n, 'h{k}' AS slot_key) TO '{hist}/H14__h{k}.parquet' (FORMAT parquet)")
+            f"{monthly}::BIGINT AS n, 'h{k}' AS slot_key) TO '{hist}/{province}__h{k}.parquet' (FORMAT parquet)")
     tables = _write({"motcua_dossier": t}, tmp_path)
-    context = {"tables": tables, "supersede_key": "motcua-dossier-csv|H14|2025-08-01|2025-08-31"}
+    context = {"tables": tables, "supersede_key": f"motcua-dossier-csv|{province}|2025-08-01|2025-08-31"}
     outcome, _ = gate.validate_parquet("motcua_dossier", tables["motcua_dossier"], context=context)
     vol = [c for c in outcome["checks"] if "Volume" in (c["why"] or "")]
     assert len(vol) == 1
-    return vol[0]
+    return outcome, vol[0]
 
 
 @pytest.mark.parametrize("rows, flagged", [(200, False), (2000, True)])
@@ -218,7 +207,7 @@ def test_volume_of_a_month_in_progress_is_compared_with_its_share(chiso_data, ex
     from datetime import datetime
 
     t = _unit_month(exports, rows, "H14.01", datetime(2025, 8, 2, 16))
-    assert _volume_check(t, "H14.01", 3100, tmp_path)["success"] is (not flagged)
+    assert _volume_check(t, "H14.01", 3100, tmp_path)[1]["success"] is (not flagged)
 
 
 @pytest.mark.parametrize("monthly, rows, flagged", [(7, 1, False), (2, 7, False), (4, 15, False), (2, 40, True),
@@ -230,7 +219,7 @@ def test_volume_of_a_unit_with_a_handful_a_month(chiso_data, exports, tmp_path, 
     from datetime import datetime
 
     t = _unit_month(exports, rows, "H14.01", datetime(2025, 8, 31, 16))
-    assert _volume_check(t, "H14.01", monthly, tmp_path)["success"] is (not flagged)
+    assert _volume_check(t, "H14.01", monthly, tmp_path)[1]["success"] is (not flagged)
 
 
 def test_passing_batches_leave_a_profile_for_later_volume_checks(chiso_data, exports):

@@ -175,6 +175,9 @@ def words(vocabulary: Vocabulary) -> dict[str, str]:
     return {label: str(code).lower() for label, code in vocabulary.label_map().items()}
 
 
+_ONE_OF: dict[str, str] = {}  # one_of's text by vocabulary name
+
+
 def one_of(vocabulary: Vocabulary) -> str:
     """'A, B or C': the current wordings of a vocabulary, for an error message. Kept per vocabulary: parsers
     pass it with every value they map (a catalogue: two a row, 400,000 times for the default sample)."""
@@ -183,6 +186,3 @@ def one_of(vocabulary: Vocabulary) -> str:
         labels = [vocabulary.label(c) for c in vocabulary.codes]
         text = _ONE_OF[vocabulary.name] = ", ".join(labels[:-1]) + " or " + labels[-1]
     return text
-
-
-_ONE_OF: dict[str, str] = {}
